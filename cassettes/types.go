@@ -1,0 +1,137 @@
+// Package cassettes defines the corsvcr cassette format: a YAML file holding
+// recorded HTTP exchanges, preflights and actual CORS requests alike, with
+// every header kept byte for byte and in order.
+//
+// A cassette is reviewed in pull requests like code, so its encoding is
+// canonical: the same traffic always encodes to the same bytes (no
+// timestamps, no map iteration order), and Encode(Decode(b)) == b for every
+// file Encode wrote.
+//
+// The package depends only on the standard library and a YAML library; it is
+// the leaf that recorder, replay and the CLI meet through.
+package cassettes
+
+import (
+	"net/http"
+	"strings"
+)
+
+// FormatVersion is the cassette format version this package reads and writes.
+// Load refuses a cassette with a higher version with a *VersionError.
+const FormatVersion = 1
+
+// Cassette is one recorded session.
+type Cassette struct {
+	// Version is the format version; Encode writes FormatVersion when zero.
+	Version int
+	// Meta describes how the cassette was made.
+	Meta Meta
+	// Interactions are the recorded exchanges, in the order the recorder
+	// saw their requests arrive.
+	Interactions []Interaction
+}
+
+// Meta describes how a cassette was made. Empty fields are omitted.
+type Meta struct {
+	// Corsvcr is the corsvcr version that wrote the cassette, e.g. "0.1.0".
+	Corsvcr string
+	// Browser is the browser name and version used when recording, e.g.
+	// "Chromium 156.0.8078.79"; empty when unknown.
+	Browser string
+}
+
+// Kind says what part an interaction plays in CORS.
+type Kind string
+
+// Interaction kinds.
+const (
+	// KindPreflight is a CORS preflight: OPTIONS with Origin and
+	// Access-Control-Request-Method.
+	KindPreflight Kind = "preflight"
+	// KindActual is any other request that carries an Origin header.
+	KindActual Kind = "actual"
+	// KindOther is a request without Origin (navigation, no-cors GET, ...).
+	KindOther Kind = "other"
+)
+
+// Classify returns the kind of a request with the given method and headers.
+func Classify(method string, h Headers) Kind {
+	_, hasOrigin := h.Get("Origin")
+	if !hasOrigin {
+		return KindOther
+	}
+	if _, ok := h.Get("Access-Control-Request-Method"); ok && method == http.MethodOptions {
+		return KindPreflight
+	}
+	return KindActual
+}
+
+// Interaction is one recorded request and the response the origin gave.
+type Interaction struct {
+	Kind     Kind
+	Request  Request
+	Response Response
+}
+
+// Request is a request as the browser sent it.
+type Request struct {
+	// Method is the request method, exactly as sent (case kept).
+	Method string
+	// URL is the absolute URL, e.g. "http://localhost:8000/api/v1/stats?x=1".
+	URL string
+	// Headers are the request headers in wire order, original case,
+	// duplicates kept. Hop-by-hop headers are not recorded.
+	Headers Headers
+	// Body is the raw request body.
+	Body Body
+}
+
+// Response is a response as the origin sent it.
+type Response struct {
+	// Status is the HTTP status code.
+	Status int
+	// Headers are the response headers in wire order, original case,
+	// duplicates kept. Hop-by-hop headers are not recorded.
+	Headers Headers
+	// Body is the raw response body, still encoded as Content-Encoding says
+	// (a gzip body stays gzip).
+	Body Body
+}
+
+// Header is one header line.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Headers is an ordered list of header lines. Unlike http.Header it keeps
+// the original case, the order and duplicate lines: two
+// Access-Control-Allow-Origin lines are exactly what a cassette must replay.
+type Headers []Header
+
+// Get returns the value of the first line whose name matches name
+// case-insensitively, and whether there was one.
+func (h Headers) Get(name string) (string, bool) {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// Values returns the values of every line whose name matches name
+// case-insensitively, in order.
+func (h Headers) Values(name string) []string {
+	var vs []string
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			vs = append(vs, f.Value)
+		}
+	}
+	return vs
+}
+
+// Body is a raw message body. It encodes as an inline YAML string when it is
+// valid UTF-8 text and as base64 under an explicit marker otherwise.
+type Body []byte
