@@ -1,0 +1,6 @@
+package integration
+
+import (
+	_ "github.com/stretchr/testify/assert"
+	_ "github.com/stretchr/testify/require"
+)
