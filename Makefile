@@ -1,0 +1,57 @@
+# corsvcr — the two set-up commands for a fresh Debian machine are
+#   make demo   record the built-in sample API live, replay it offline, compare
+#   make test   vet and run every test (browser tests in real headless Chrome)
+# Each installs what it needs when it is missing.
+
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/corsvcr
+# Root runs apt-get directly; anyone else goes through sudo.
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build demo test vet fmt-check unit bench fuzz browser go-check clean
+
+all: build
+
+go-check:
+	@command -v $(GO) >/dev/null || { echo "make: Go is not installed (need Go 1.26; see https://go.dev/doc/install)"; exit 1; }
+
+# browser installs Debian's chromium-headless-shell unless a browser is
+# already there ($CORSVCR_CHROME or one on PATH).
+browser:
+	@if [ -n "$$CORSVCR_CHROME" ] && [ -x "$$CORSVCR_CHROME" ]; then exit 0; fi; \
+	for b in chromium-headless-shell chromium google-chrome; do \
+	  command -v $$b >/dev/null && exit 0; \
+	done; \
+	echo "make: no Chrome found; installing Debian's chromium-headless-shell"; \
+	$(SUDO) apt-get update -qq && \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null && \
+	command -v chromium-headless-shell >/dev/null
+
+build: go-check
+	$(GO) build -o $(BIN) ./cmd/corsvcr
+
+demo: build browser
+	./$(BIN) demo --out build/demo
+
+fmt-check: go-check
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet: go-check
+	$(GO) vet ./...
+
+# Every package runs under the race detector; the browser tests share one
+# Chrome per package.
+test: fmt-check vet browser
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+bench: go-check browser
+	$(GO) test -run='^$$' -bench=. -benchmem ./replay/ ./recorder/ ./browsercheck/
+
+fuzz: go-check
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeRoundTrip -fuzztime=30s ./cassettes/
+	$(GO) test -run='^$$' -fuzz=FuzzMatcher -fuzztime=30s ./replay/
+
+clean:
+	rm -rf bin build corsvcr-demo

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+)
+
+// common holds the flags shared by the commands that run checks.
+type common struct {
+	checks    string
+	cassette  string
+	jsonOut   bool
+	verbose   bool
+	chrome    string
+	timeout   time.Duration
+	upstreams upstreamFlag
+}
+
+func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
+	fs.StringVar(&c.checks, "checks", "", "check file (YAML)")
+	fs.BoolVar(&c.jsonOut, "json", false, "print verdicts as JSON")
+	fs.BoolVar(&c.verbose, "v", false, "verbose logging on stderr")
+	fs.StringVar(&c.chrome, "chrome", "", "browser binary (default: $CORSVCR_CHROME, then chromium-headless-shell, chromium, google-chrome on PATH)")
+	fs.DurationVar(&c.timeout, "timeout", 15*time.Second, "time limit for one check")
+	if withUpstream {
+		c.upstreams = upstreamFlag{}
+		fs.Var(&c.upstreams, "upstream", "HOST:PORT=ADDR: dial ADDR for requests the checks send to HOST:PORT (repeatable)")
+	}
+}
+
+// parse parses args into fs and rejects positional arguments.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &exitError{code: exitOK}
+		}
+		return &exitError{code: exitUsage}
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// upstreamFlag maps authorities named by checks to addresses to dial.
+type upstreamFlag map[string]string
+
+func (u upstreamFlag) String() string {
+	var parts []string
+	for k, v := range u {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (u upstreamFlag) Set(s string) error {
+	from, to, ok := strings.Cut(s, "=")
+	if !ok || from == "" || to == "" {
+		return fmt.Errorf("%q is not HOST:PORT=ADDR", s)
+	}
+	if _, _, err := net.SplitHostPort(from); err != nil {
+		return fmt.Errorf("%q: %q needs a port, e.g. localhost:8000", s, from)
+	}
+	if _, _, err := net.SplitHostPort(to); err != nil {
+		return fmt.Errorf("%q: %q needs a port, e.g. 127.0.0.1:9000", s, to)
+	}
+	u[strings.ToLower(from)] = to
+	return nil
+}

@@ -1,0 +1,123 @@
+// Command corsvcr records real browser CORS traffic into cassettes, replays
+// it offline and reports headless Chrome's own verdict on each check.
+//
+// Usage:
+//
+//	corsvcr record --checks F --cassette OUT [--upstream HOST:PORT=ADDR]...
+//	corsvcr check  --checks F [--cassette C] [--mode replay|record-missing] [--strict]
+//	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
+//	corsvcr demo   [--out DIR]
+//	corsvcr version
+//
+// Exit codes: 0 every expectation holds, 1 harness failure, 2 usage,
+// 3 a verdict differs from its expectation, 4 replay miss.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is the corsvcr version written into cassettes.
+const version = "0.1.0"
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitHarness  = 1
+	exitUsage    = 2
+	exitMismatch = 3
+	exitMiss     = 4
+)
+
+const usage = `corsvcr tests CORS the way Chrome sees it: record real traffic, replay it offline.
+
+Usage:
+  corsvcr record  --checks F --cassette OUT   run checks live through the recording proxy, write a cassette
+  corsvcr check   --checks F [--cassette C]   run checks against a cassette (or live without one)
+  corsvcr serve   --cassette C                serve a cassette to other clients
+  corsvcr demo                                record the built-in sample API, replay it offline, compare
+  corsvcr version                             print the version
+
+Run 'corsvcr COMMAND -h' for a command's flags.
+
+Exit codes: 0 all expectations hold, 1 harness failure, 2 usage,
+            3 a verdict differs from its expectation, 4 replay miss.
+`
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one corsvcr invocation and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"record": cmdRecord,
+		"check":  cmdCheck,
+		"serve":  cmdServe,
+		"demo":   cmdDemo,
+		"version": func(context.Context, []string, io.Writer, io.Writer) error {
+			fmt.Fprintln(stdout, "corsvcr", version)
+			return nil
+		},
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	cmd, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "corsvcr: unknown command %q\n\n%s", name, usage)
+		return exitUsage
+	}
+	err := cmd(ctx, args[1:], stdout, stderr)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != exitMismatch && ee.code != exitMiss {
+			fmt.Fprintln(stderr, "corsvcr:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "corsvcr:", err)
+	return exitHarness
+}
+
+// newLogger is the one place logging is configured.
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
