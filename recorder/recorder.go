@@ -1,45 +1,298 @@
 // Package recorder is a recording HTTP proxy built on martian/v3.
+//
+// A Recorder is a forward proxy on loopback. A browser (or any HTTP client)
+// configured to use it has every plain-HTTP exchange forwarded to the origin
+// and, for the configured hosts, recorded as a cassettes.Interaction:
+// preflights and actual requests alike, failures (4xx, 5xx, missing CORS
+// headers) included, exactly as the client sent them and the origin answered.
+//
+// # What is recorded
+//
+//   - Method and URL as the client sent them (case kept; absolute-form
+//     request targets verbatim).
+//   - Headers in wire order and original case, duplicates kept, read from the
+//     raw bytes of the connection. The raw header block is recorded only
+//     when it says exactly what net/http parsed from it; otherwise (obsolete
+//     line folding, a stream the recorder could not follow) the parsed
+//     headers are recorded in a fixed order: requests with Host first, then
+//     the other names sorted; responses with names sorted, which is also the
+//     order martian writes them to the client. Names are then in net/http's
+//     canonical case. Values of one name always keep their order.
+//   - Hop-by-hop headers (Connection and the names it lists, Keep-Alive,
+//     Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE,
+//     Trailer, Transfer-Encoding, Upgrade) are neither recorded nor
+//     forwarded. Nothing martian adds to traffic is recorded: it adds no Via
+//     or X-Forwarded-* by default, and its error Warning headers appear only
+//     on responses it makes itself, which are never recorded.
+//   - Bodies as raw bytes: the upstream transport never asks for or
+//     decompresses gzip on its own, so a gzip body stays gzip, with its
+//     Content-Encoding. Chunked trailers are not recorded.
+//
+// The client receives the origin's header lines re-serialised by martian
+// (net/http order: sorted, canonical case); the cassette keeps the origin's.
+//
+// When the origin cannot be reached, martian answers 502 with a Warning
+// header. Such proxy-made responses are logged, not recorded.
+//
+// martian logs through a package-global logger; the first Start silences
+// it for the whole process. The recorder reports what matters (failed round
+// trips, refused CONNECTs, failing Intercept handlers) to Config.Logger.
+//
+// # HTTPS
+//
+// CONNECT is refused (502) for now: recording HTTPS needs MITM, which is not
+// enabled, and a blind tunnel would let traffic to a recorded host bypass the
+// recording unnoticed.
 package recorder
 
 import (
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/google/martian/v3"
+	"github.com/google/martian/v3/header"
+	mlog "github.com/google/martian/v3/log"
+	"github.com/google/martian/v3/mitm"
 )
 
 // Config configures a Recorder. The zero value records every host and
 // listens on an ephemeral loopback port.
 type Config struct {
-	// Addr is the listen address; "" means "127.0.0.1:0".
+	// Addr is the listen address; "" means "127.0.0.1:0". It must be a
+	// loopback address.
 	Addr string
 	// Hosts lists the authorities ("localhost:8000", scheme default ports
 	// written out) whose exchanges are recorded. Requests to other hosts are
-	// forwarded but not recorded. Empty means record every host.
+	// forwarded but not recorded. Empty means record every host. Host names
+	// compare case-insensitively; an entry without a port stands for both
+	// host:80 and host:443.
 	Hosts []string
 	// Upstreams maps an authority as the browser names it
 	// ("localhost:8000") to the address to dial instead ("127.0.0.1:41234").
-	// Unmapped authorities are dialed as named.
+	// Unmapped authorities are dialed as named. The recorded URL and Host
+	// stay the browser's. A key without a port maps both default ports.
 	Upstreams map[string]string
 	// Intercept, when non-nil and returning a non-nil handler for a request,
 	// serves that request locally: it is neither forwarded nor recorded.
+	// The handler runs in memory and its response is sent when it returns.
 	Intercept func(*http.Request) http.Handler
 	// Logger receives proxy diagnostics; nil discards them.
 	Logger *slog.Logger
 }
 
 // Recorder is a running recording proxy.
-type Recorder struct{}
+type Recorder struct {
+	cfg       resolvedConfig
+	intercept func(*http.Request) http.Handler
+	log       *slog.Logger
+	dialer    net.Dialer
+	transport *http.Transport
+	proxy     *martian.Proxy
+	ln        *listener
+	url       string
+	served    chan struct{} // closed when martian's Serve returns
+
+	seq     atomic.Uint64
+	pending sync.WaitGroup // recorded exchanges not yet stored
+
+	mu   sync.Mutex
+	recs []record
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type record struct {
+	seq uint64
+	in  cassettes.Interaction
+}
+
+// options are the unexported knobs of start; the seam for HTTPS recording.
+type options struct {
+	// mitm, when set, makes martian terminate TLS of CONNECT tunnels with
+	// certificates from this authority and record the requests inside. Raw
+	// header order is not available inside TLS: such requests are recorded
+	// in the fallback order.
+	mitm *mitm.Config
+}
+
+var silenceMartian sync.Once
 
 // Start listens and serves the proxy in the background.
-func Start(cfg Config) (*Recorder, error) { panic("unimplemented") }
+func Start(cfg Config) (*Recorder, error) { return start(cfg, options{}) }
+
+func start(cfg Config, opts options) (*Recorder, error) {
+	rc, err := resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// martian logs through a package-global logger to the standard log
+	// package; none of it is wanted on stdout or stderr. The recorder logs
+	// what matters (failed round trips, refused CONNECTs) itself.
+	silenceMartian.Do(func() {
+		mlog.SetLogger(nopLogger{})
+		mlog.SetLevel(mlog.Silent)
+	})
+	l, err := net.Listen("tcp", rc.addr)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: listen %q: %w", rc.addr, err)
+	}
+	r := &Recorder{
+		cfg:       rc,
+		intercept: cfg.Intercept,
+		log:       cfg.Logger,
+		dialer:    net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		ln:        newListener(l, opts.mitm != nil),
+		url:       "http://" + l.Addr().String(),
+		served:    make(chan struct{}),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	r.transport = &http.Transport{
+		Proxy:                 nil, // never an environment proxy
+		DialContext:           r.dialUpstream,
+		DisableCompression:    true, // bodies as on the wire, no Accept-Encoding added
+		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+
+	p := martian.NewProxy()
+	p.SetRoundTripper(&roundTripper{r: r, tr: r.transport})
+	p.SetDial(r.refuseConnect)
+	if opts.mitm != nil {
+		p.SetMITM(opts.mitm)
+	}
+	hop := header.NewHopByHopModifier()
+	p.SetRequestModifier(martian.RequestModifierFunc(func(req *http.Request) error {
+		r.arrive(req)
+		return hop.ModifyRequest(req)
+	}))
+	p.SetResponseModifier(hop)
+	r.proxy = p
+
+	go func() {
+		defer close(r.served)
+		if err := p.Serve(r.ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			r.log.Error("recorder: serve stopped", "err", err)
+		}
+	}()
+	return r, nil
+}
+
+// refuseConnect is martian's dial function, which it uses only to open
+// CONNECT tunnels (forwarded requests go through the roundTripper).
+func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
+	r.log.Warn("recorder: CONNECT refused: HTTPS recording needs MITM, which is not enabled", "authority", addr)
+	return nil, fmt.Errorf("recorder: CONNECT %q refused: HTTPS recording is not enabled", addr)
+}
+
+// arrive runs first for every request martian reads, before anything
+// changes it: it numbers the request and takes its raw header block.
+func (r *Recorder) arrive(req *http.Request) {
+	a := &arrival{seq: r.seq.Add(1)}
+	blk, ok := r.ln.rawRequest(req.RemoteAddr)
+	if req.Method != http.MethodConnect && r.recordable(req) {
+		a.record = true
+		a.url = requestURL(req)
+		var fromWire bool
+		a.headers, fromWire = requestHeaders(blk, ok, req)
+		if !fromWire {
+			r.log.Debug("recorder: request header order not read from the wire; recording Host then sorted", "url", a.url)
+		}
+	}
+	if ctx := martian.NewContext(req); ctx != nil {
+		ctx.Set(arrivalKey, a)
+	}
+}
+
+// recordable reports whether req's authority is one of Config.Hosts.
+func (r *Recorder) recordable(req *http.Request) bool {
+	return r.cfg.hosts == nil || r.cfg.hosts[normAuthority(req.URL.Scheme, req.URL.Host)]
+}
+
+// requestURL is the absolute URL of req as the client named it.
+func requestURL(req *http.Request) string {
+	u := req.RequestURI
+	if l := strings.ToLower(u); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+		return u
+	}
+	if strings.HasPrefix(u, "/") {
+		return req.URL.Scheme + "://" + req.Host + u
+	}
+	return req.URL.String()
+}
+
+func (r *Recorder) store(seq uint64, in cassettes.Interaction) {
+	r.mu.Lock()
+	r.recs = append(r.recs, record{seq: seq, in: in})
+	r.mu.Unlock()
+}
 
 // URL is the proxy URL to give a browser, e.g. "http://127.0.0.1:41234".
-func (r *Recorder) URL() string { panic("unimplemented") }
+func (r *Recorder) URL() string { return r.url }
 
 // Interactions returns a copy of the recorded exchanges in the order their
-// requests arrived.
-func (r *Recorder) Interactions() []cassettes.Interaction { panic("unimplemented") }
+// requests arrived. Exchanges still in flight are not included; after Close
+// every exchange is.
+func (r *Recorder) Interactions() []cassettes.Interaction {
+	r.mu.Lock()
+	recs := slices.Clone(r.recs)
+	r.mu.Unlock()
+	slices.SortFunc(recs, func(a, b record) int {
+		switch {
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return 0
+	})
+	out := make([]cassettes.Interaction, len(recs))
+	for i, rec := range recs {
+		in := rec.in
+		in.Request.Headers = slices.Clone(in.Request.Headers)
+		in.Request.Body = slices.Clone(in.Request.Body)
+		in.Response.Headers = slices.Clone(in.Response.Headers)
+		in.Response.Body = slices.Clone(in.Response.Body)
+		out[i] = in
+	}
+	return out
+}
 
-// Close stops accepting connections and waits for in-flight exchanges.
-func (r *Recorder) Close() error { panic("unimplemented") }
+// Close stops accepting connections and waits for in-flight exchanges: their
+// responses are written to the clients and recorded. Idle client
+// connections are closed. Close is idempotent.
+func (r *Recorder) Close() error {
+	r.closeOnce.Do(func() {
+		if err := r.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			r.closeErr = fmt.Errorf("recorder: close %q: %w", r.url, err)
+		}
+		<-r.served       // no more Accept, so no more ln.wg.Add
+		r.proxy.Close()  // idle connections end; in-flight ones finish
+		r.ln.wg.Wait()   // every accepted connection closed
+		r.pending.Wait() // every recorded exchange stored
+		r.transport.CloseIdleConnections()
+	})
+	return r.closeErr
+}
+
+// nopLogger discards martian's global log.
+type nopLogger struct{}
+
+func (nopLogger) Infof(string, ...any)  {}
+func (nopLogger) Debugf(string, ...any) {}
+func (nopLogger) Errorf(string, ...any) {}

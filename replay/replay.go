@@ -1,44 +1,299 @@
-// Package replay serves recorded exchanges from a cassette.
 package replay
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 )
 
 // Config configures a Replayer.
 type Config struct {
-	// Cassette holds the exchanges to serve. Required.
+	// Cassette holds the exchanges to serve. Required. It must not be
+	// modified while the Replayer is in use.
 	Cassette *cassettes.Cassette
 	// Strict makes a request whose recorded answers are all used up a miss;
 	// by default the last recorded answer repeats.
 	Strict bool
 	// Forward, when non-nil, receives every miss (record-missing mode): the
 	// response it returns is served and the journal marks it forwarded.
+	// The request it gets is an outbound client request: absolute URL,
+	// RequestURI empty, hop-by-hop headers removed, the inbound request's
+	// context. When it fails, the miss is served as if Forward were nil and
+	// the error is in MissError.ForwardErr.
 	Forward http.RoundTripper
 	// Intercept, when non-nil and returning a non-nil handler for a request,
 	// serves that request locally: it is neither matched nor journaled.
 	Intercept func(*http.Request) http.Handler
 	// Host is the authority assumed for origin-form requests (direct use by
-	// non-proxy clients); "" matches origin-form requests on path and query
-	// against any recorded host.
+	// non-proxy clients), e.g. "localhost:8000", with scheme http; it may
+	// also be given as "https://localhost:8443" to assume https. "" matches
+	// origin-form requests on path and query against any recorded host.
 	Host string
 }
 
 // Replayer matches requests against a cassette and serves the recorded
 // responses. It is an http.Handler that accepts proxy (absolute-form) and
 // direct (origin-form) requests and is safe for concurrent use.
-type Replayer struct{}
+type Replayer struct {
+	cfg        Config
+	hostScheme string // from Config.Host; "" when Config.Host is ""
+	hostHost   string
 
-// New validates cfg and returns a Replayer.
-func New(cfg Config) (*Replayer, error) { panic("unimplemented") }
+	ints   []prepared
+	byKey  map[key]*queue // full keys
+	byPath map[key]*queue // hostless keys, for origin-form requests without Config.Host
 
-func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) { panic("unimplemented") }
+	mu      sync.Mutex
+	journal [][]Entry // chunks of journalChunk entries: appending never copies old entries
+	entries int
+}
+
+// journalChunk is the capacity of one journal chunk.
+const journalChunk = 1024
+
+// prepared is an interaction ready to serve.
+type prepared struct {
+	key    key
+	url    string // key.url(), precomputed for the journal
+	kind   cassettes.Kind
+	status int
+	// header is copied into the ResponseWriter's map as is: recorded names
+	// and case, duplicates in order, nil Date and Content-Type entries that
+	// stop net/http from adding its own. Slices are clipped, so an append by
+	// a later writer cannot reach the shared array.
+	header        http.Header
+	contentLength []string // set when not recorded and a body is allowed; not for HEAD
+	bodyAllowed   bool
+	body          []byte
+}
+
+// queue holds the interactions answering one key, in recorded order, and
+// how many requests it has answered.
+type queue struct {
+	idx  []int
+	used atomic.Int64
+}
+
+// New validates cfg and returns a Replayer. Every problem is reported at
+// once (errors.Join).
+func New(cfg Config) (*Replayer, error) {
+	if cfg.Cassette == nil {
+		return nil, errors.New("replay: config: nil cassette")
+	}
+	r := &Replayer{
+		cfg:    cfg,
+		ints:   make([]prepared, len(cfg.Cassette.Interactions)),
+		byKey:  make(map[key]*queue),
+		byPath: make(map[key]*queue),
+	}
+	var errs []error
+	if cfg.Host != "" {
+		s, h, err := parseHost(cfg.Host)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		r.hostScheme, r.hostHost = s, h
+	}
+	for i := range cfg.Cassette.Interactions {
+		in := &cfg.Cassette.Interactions[i]
+		p, err := prepare(in)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("replay: interaction %d: %w", i, err))
+			continue
+		}
+		r.ints[i] = p
+		add(r.byKey, p.key, i)
+		add(r.byPath, p.key.hostless(), i)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return r, nil
+}
+
+func add(m map[key]*queue, k key, i int) {
+	q := m[k]
+	if q == nil {
+		q = new(queue)
+		m[k] = q
+	}
+	q.idx = append(q.idx, i)
+}
+
+// parseHost parses Config.Host into a scheme and a normalised host.
+func parseHost(s string) (scheme, host string, err error) {
+	scheme, rest := "http", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme, rest = lower(s[:i]), strings.TrimSuffix(s[i+3:], "/")
+		if scheme != "http" && scheme != "https" {
+			return "", "", fmt.Errorf("replay: config: host %q: scheme must be http or https", s)
+		}
+	}
+	if rest == "" || strings.ContainsAny(rest, "/?# \t\r\n") {
+		return "", "", fmt.Errorf("replay: config: host %q: not an authority (host[:port])", s)
+	}
+	return scheme, normHost(scheme, rest), nil
+}
+
+// prepare validates a recorded interaction and precomputes its key and
+// response.
+func prepare(in *cassettes.Interaction) (prepared, error) {
+	rq, rs := &in.Request, &in.Response
+	if rq.Method == "" {
+		return prepared{}, errors.New("empty method")
+	}
+	u, err := url.Parse(rq.URL)
+	if err != nil {
+		return prepared{}, fmt.Errorf("url: %w", err)
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return prepared{}, fmt.Errorf("url %q: not absolute", rq.URL)
+	}
+	if rs.Status < 200 || rs.Status > 999 {
+		return prepared{}, fmt.Errorf("status %d: not a final status (200-999)", rs.Status)
+	}
+	p := prepared{
+		key:         recordedKey(rq, u),
+		kind:        in.Kind,
+		status:      rs.Status,
+		header:      make(http.Header, len(rs.Headers)+2),
+		bodyAllowed: rs.Status != http.StatusNoContent && rs.Status != http.StatusNotModified,
+		body:        rs.Body,
+	}
+	p.url = p.key.url()
+	if p.kind == "" {
+		p.kind = cassettes.Classify(rq.Method, rq.Headers)
+	}
+	for _, f := range rs.Headers {
+		name := f.Name
+		switch {
+		case asciiEqualFold(name, "Transfer-Encoding"):
+			continue // the body is served with a length
+		case asciiEqualFold(name, "Content-Length"):
+			name = "Content-Length" // net/http frames the body by this exact key
+		}
+		p.header[name] = append(p.header[name], f.Value)
+	}
+	for name, vs := range p.header {
+		p.header[name] = slices.Clip(vs)
+	}
+	for _, name := range []string{"Date", "Content-Type"} {
+		if _, ok := p.header[name]; !ok {
+			p.header[name] = nil
+		}
+	}
+	if _, ok := p.header["Content-Length"]; !ok && p.bodyAllowed {
+		p.contentLength = []string{strconv.Itoa(len(rs.Body))}
+	}
+	return p, nil
+}
+
+// ServeHTTP serves req from the cassette: Config.Intercept first, then the
+// recorded answer for req's match key, else a miss (see the package
+// documentation).
+func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if r.cfg.Intercept != nil {
+		if h := r.cfg.Intercept(req); h != nil {
+			h.ServeHTTP(w, req)
+			return
+		}
+	}
+	if req.Method == http.MethodConnect {
+		r.serveConnect(w, req)
+		return
+	}
+	k, hostless := r.requestKey(req)
+	m := r.byKey
+	if hostless {
+		m = r.byPath
+	}
+	var me *MissError
+	if q := m[k]; q != nil {
+		n := int(q.used.Add(1)) // this request's 1-based ordinal for k
+		i := -1
+		switch {
+		case n <= len(q.idx):
+			i = q.idx[n-1]
+		case !r.cfg.Strict:
+			i = q.idx[len(q.idx)-1]
+		default:
+			last := q.idx[len(q.idx)-1]
+			me = r.newMiss(k)
+			me.Closest, me.Field = last, fieldUseCount
+			me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(q.idx))
+		}
+		if i >= 0 {
+			p := &r.ints[i]
+			r.record(Entry{Method: req.Method, URL: p.url, Origin: k.origin, Hit: i})
+			serveRecorded(w, req, p)
+			return
+		}
+	} else {
+		me = r.closest(k, hostless)
+	}
+	if r.cfg.Forward != nil {
+		r.forward(w, req, k, me)
+		return
+	}
+	r.record(Entry{Method: req.Method, URL: me.URL, Origin: k.origin, Hit: -1, Miss: me})
+	r.serveMiss(w, req, k, me)
+}
+
+// requestKey returns req's match key, and whether it is hostless (an
+// origin-form request without Config.Host).
+func (r *Replayer) requestKey(req *http.Request) (key, bool) {
+	if req.URL.Host != "" {
+		return requestKey(req, req.URL), false
+	}
+	if r.hostHost == "" {
+		return requestKey(req, req.URL), true
+	}
+	u := *req.URL
+	u.Scheme, u.Host = r.hostScheme, r.hostHost
+	return requestKey(req, &u), false
+}
+
+// serveRecorded writes p's recorded response.
+func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
+	h := w.Header()
+	for name, vs := range p.header {
+		h[name] = vs
+	}
+	head := req.Method == http.MethodHead
+	if p.contentLength != nil && !head {
+		h["Content-Length"] = p.contentLength
+	}
+	w.WriteHeader(p.status)
+	if p.bodyAllowed && !head && len(p.body) > 0 {
+		_, _ = w.Write(p.body) // a write error means the client went away
+	}
+}
+
+func (r *Replayer) record(e Entry) {
+	r.mu.Lock()
+	if n := len(r.journal); n == 0 || len(r.journal[n-1]) == journalChunk {
+		r.journal = append(r.journal, make([]Entry, 0, journalChunk))
+	}
+	last := &r.journal[len(r.journal)-1]
+	*last = append(*last, e)
+	r.entries++
+	r.mu.Unlock()
+}
 
 // Entry is one journaled request.
 type Entry struct {
-	Method    string
+	Method string
+	// URL is the URL as matched: for a hit, the recorded interaction's
+	// normalised URL; for a miss, the request's normalised URL (path and
+	// query only for an origin-form request without Config.Host).
 	URL       string
 	Origin    string
 	Hit       int        // index of the interaction served; -1 otherwise
@@ -47,29 +302,13 @@ type Entry struct {
 }
 
 // Journal returns a copy of every request served so far, in order.
-func (r *Replayer) Journal() []Entry { panic("unimplemented") }
-
-// MissError describes a request no recorded interaction matched.
-type MissError struct {
-	Method  string
-	URL     string
-	Origin  string
-	Closest int    // index of the closest interaction; -1 if the cassette is empty
-	Field   string // first field that differed from the closest, e.g. "Access-Control-Request-Headers"
-	Want    string // the closest interaction's value of Field
-	Got     string // the request's value of Field
+// Intercepted requests are not journaled.
+func (r *Replayer) Journal() []Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j := make([]Entry, 0, r.entries)
+	for _, c := range r.journal {
+		j = append(j, c...)
+	}
+	return j
 }
-
-func (e *MissError) Error() string { panic("unimplemented") }
-
-// Server is a Replayer listening as an HTTP proxy on loopback.
-type Server struct{ *Replayer }
-
-// NewServer starts a Replayer on addr ("" means "127.0.0.1:0").
-func NewServer(cfg Config, addr string) (*Server, error) { panic("unimplemented") }
-
-// URL is the proxy URL, e.g. "http://127.0.0.1:41234".
-func (s *Server) URL() string { panic("unimplemented") }
-
-// Close stops the server and waits for in-flight requests.
-func (s *Server) Close() error { panic("unimplemented") }

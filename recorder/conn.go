@@ -1,0 +1,132 @@
+package recorder
+
+import (
+	"net"
+	"sync"
+)
+
+// listener wraps the proxy's listener so that the recorder sees the raw
+// bytes of every client connection and knows when each one is closed.
+type listener struct {
+	net.Listener
+	tunnelConnect bool
+
+	closeOnce sync.Once
+	closeErr  error
+
+	wg    sync.WaitGroup // accepted connections not yet closed
+	mu    sync.Mutex
+	conns map[string]*clientConn // by remote address
+}
+
+func newListener(l net.Listener, tunnelConnect bool) *listener {
+	return &listener{Listener: l, tunnelConnect: tunnelConnect, conns: map[string]*clientConn{}}
+}
+
+// Accept is only called from martian's Serve loop; the recorder waits for
+// Serve to return before it waits on wg.
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	cc := &clientConn{Conn: c, l: l, key: c.RemoteAddr().String()}
+	cc.stream.tunnelConnect = l.tunnelConnect
+	l.wg.Add(1)
+	l.mu.Lock()
+	l.conns[cc.key] = cc
+	l.mu.Unlock()
+	return cc, nil
+}
+
+// Close closes the listener once; martian closes it too.
+func (l *listener) Close() error {
+	l.closeOnce.Do(func() { l.closeErr = l.Listener.Close() })
+	return l.closeErr
+}
+
+// rawRequest pops the oldest raw header block read on the connection whose
+// remote address is remoteAddr (martian copies it into req.RemoteAddr).
+func (l *listener) rawRequest(remoteAddr string) (rawBlock, bool) {
+	l.mu.Lock()
+	cc := l.conns[remoteAddr]
+	l.mu.Unlock()
+	if cc == nil {
+		return rawBlock{}, false
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.stream.pop()
+}
+
+// clientConn is a client (browser) connection whose request bytes are
+// followed by a requestStream as martian reads them.
+type clientConn struct {
+	net.Conn
+	l   *listener
+	key string
+
+	mu     sync.Mutex
+	stream requestStream
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (c *clientConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		c.stream.feed(p[:n])
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *clientConn) Close() error {
+	c.closeOnce.Do(func() {
+		c.closeErr = c.Conn.Close()
+		c.l.mu.Lock()
+		if c.l.conns[c.key] == c {
+			delete(c.l.conns, c.key)
+		}
+		c.l.mu.Unlock()
+		c.l.wg.Done()
+	})
+	return c.closeErr
+}
+
+// upstreamConn is a connection to an origin whose response bytes are
+// followed by a responseCapture, armed for each request sent on it.
+type upstreamConn struct {
+	net.Conn
+
+	mu      sync.Mutex
+	capture responseCapture
+}
+
+func (c *upstreamConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		c.capture.feed(p[:n])
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// arm starts capturing the next response header block. net/http does not
+// pipeline: when a connection is handed to a request, every earlier response
+// on it has been read in full.
+func (c *upstreamConn) arm() {
+	c.mu.Lock()
+	c.capture.arm()
+	c.mu.Unlock()
+}
+
+// captured returns the final response header block read since arm.
+func (c *upstreamConn) captured() *rawBlock {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.capture.got
+}

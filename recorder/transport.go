@@ -1,0 +1,246 @@
+package recorder
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"sync/atomic"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/google/martian/v3"
+)
+
+// arrivalKey is the martian context key of a request's *arrival.
+const arrivalKey = "corsvcr.recorder.arrival"
+
+// arrival is what the request modifier learns when a request arrives, before
+// martian or net/http change it.
+type arrival struct {
+	seq     uint64
+	record  bool
+	url     string
+	headers cassettes.Headers
+}
+
+// arrivalOf returns the arrival the request modifier attached to req.
+func arrivalOf(req *http.Request) *arrival {
+	ctx := martian.NewContext(req)
+	if ctx == nil {
+		return nil
+	}
+	v, _ := ctx.Get(arrivalKey)
+	a, _ := v.(*arrival)
+	return a
+}
+
+// roundTripper is the http.RoundTripper given to martian: it serves
+// intercepted requests locally and forwards the rest through an
+// http.Transport that dials Config.Upstreams, capturing what it records.
+type roundTripper struct {
+	r  *Recorder
+	tr *http.Transport
+}
+
+func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := rt.r
+	if r.intercept != nil {
+		if h := r.intercept(req); h != nil {
+			res, err := serveLocal(h, req)
+			if err != nil {
+				r.log.Error("recorder: intercept failed", "method", req.Method, "url", req.URL.String(), "err", err)
+			}
+			return res, err
+		}
+	}
+	a := arrivalOf(req)
+	if a == nil || !a.record {
+		res, err := rt.tr.RoundTrip(req)
+		if err != nil {
+			r.log.Warn("recorder: upstream round trip failed", "method", req.Method, "url", req.URL.String(), "err", err)
+		}
+		return res, err
+	}
+
+	x := &exchange{r: r, seq: a.seq}
+	x.refs.Store(2) // request body, response body
+	x.in = cassettes.Interaction{
+		Kind:    cassettes.Classify(req.Method, a.headers),
+		Request: cassettes.Request{Method: req.Method, URL: a.url, Headers: a.headers},
+	}
+	r.pending.Add(1)
+
+	var conn atomic.Pointer[upstreamConn]
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		uc, _ := info.Conn.(*upstreamConn)
+		if uc != nil {
+			uc.arm()
+		}
+		conn.Store(uc)
+	}}
+	out := req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	if req.Body != nil && req.Body != http.NoBody {
+		out.Body = &teeBody{rc: req.Body, x: x, into: &x.in.Request.Body}
+	} else {
+		x.release()
+	}
+
+	res, err := rt.tr.RoundTrip(out)
+	if err != nil {
+		r.log.Warn("recorder: upstream round trip failed; not recorded", "method", req.Method, "url", a.url, "err", err)
+		x.failed.Store(true)
+		x.release()
+		return nil, err
+	}
+	var raw *rawBlock
+	if uc := conn.Load(); uc != nil {
+		raw = uc.captured()
+	}
+	h, fromWire := responseHeaders(raw, res)
+	if !fromWire {
+		r.log.Debug("recorder: response header order not read from the wire; recording sorted", "url", a.url)
+	}
+	x.mu.Lock()
+	x.in.Response = cassettes.Response{Status: res.StatusCode, Headers: h}
+	x.contentLength = res.ContentLength
+	if req.Method == http.MethodHead || res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusNotModified {
+		x.contentLength = -1 // Content-Length describes a body not sent
+	}
+	x.mu.Unlock()
+	res.Body = &teeBody{rc: res.Body, x: x, into: &x.in.Response.Body}
+	return res, nil
+}
+
+// exchange is a recorded exchange in flight. It is stored when both bodies
+// are closed: the response body by martian once written to the client, the
+// request body by the Transport once sent.
+type exchange struct {
+	r             *Recorder
+	seq           uint64
+	refs          atomic.Int32
+	failed        atomic.Bool
+	contentLength int64
+
+	mu sync.Mutex // guards the bodies in in
+	in cassettes.Interaction
+}
+
+// release drops one reference; the last one stores the interaction.
+func (x *exchange) release() {
+	if x.refs.Add(-1) != 0 {
+		return
+	}
+	defer x.r.pending.Done()
+	if x.failed.Load() {
+		return
+	}
+	x.mu.Lock()
+	in, want := x.in, x.contentLength
+	x.mu.Unlock()
+	if want >= 0 && int64(len(in.Response.Body)) != want {
+		x.r.log.Warn("recorder: response body cut short; recorded as received",
+			"url", in.Request.URL, "want", want, "got", len(in.Response.Body))
+	}
+	x.r.store(x.seq, in)
+}
+
+// teeBody copies what is read through it into *into, leaving the stream to
+// its reader: the origin still gets the request body, the client the
+// response body.
+type teeBody struct {
+	rc   io.ReadCloser
+	x    *exchange
+	into *cassettes.Body
+
+	once sync.Once
+}
+
+func (b *teeBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.x.mu.Lock()
+		*b.into = append(*b.into, p[:n]...)
+		b.x.mu.Unlock()
+	}
+	return n, err
+}
+
+func (b *teeBody) Close() error {
+	err := b.rc.Close()
+	b.once.Do(b.x.release)
+	return err
+}
+
+// dialUpstream dials the address Config.Upstreams maps addr to, or addr.
+func (r *Recorder) dialUpstream(ctx context.Context, network, addr string) (net.Conn, error) {
+	target := addr
+	if to, ok := r.cfg.upstreams[normAuthority("http", addr)]; ok {
+		target = to
+	}
+	c, err := r.dialer.DialContext(ctx, network, target)
+	if err != nil {
+		if target != addr {
+			return nil, fmt.Errorf("recorder: dial %q for %q: %w", target, addr, err)
+		}
+		return nil, fmt.Errorf("recorder: dial %q: %w", addr, err)
+	}
+	return &upstreamConn{Conn: c}, nil
+}
+
+// serveLocal runs h on req in memory and returns its response, as a server
+// would have written it (status, headers snapshotted at WriteHeader,
+// Content-Type sniffed when unset).
+func serveLocal(h http.Handler, req *http.Request) (res *http.Response, err error) {
+	w := &memWriter{header: http.Header{}}
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("recorder: intercept handler for %q panicked: %v", req.URL.String(), p)
+		}
+	}()
+	h.ServeHTTP(w, req)
+	w.WriteHeader(http.StatusOK)
+	body := w.body.Bytes()
+	if _, ok := w.sent["Content-Type"]; !ok && len(body) > 0 && w.sent.Get("Content-Encoding") == "" {
+		w.sent.Set("Content-Type", http.DetectContentType(body))
+	}
+	return &http.Response{
+		Status:        fmt.Sprintf("%d %s", w.status, http.StatusText(w.status)),
+		StatusCode:    w.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        w.sent,
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}, nil
+}
+
+// memWriter is an in-memory http.ResponseWriter for intercepted requests.
+type memWriter struct {
+	header http.Header
+	sent   http.Header // header as of WriteHeader
+	status int
+	body   bytes.Buffer
+}
+
+func (w *memWriter) Header() http.Header { return w.header }
+
+func (w *memWriter) WriteHeader(code int) {
+	if w.sent != nil || (code >= 100 && code < 200 && code != http.StatusSwitchingProtocols) {
+		return
+	}
+	w.status, w.sent = code, w.header.Clone()
+}
+
+func (w *memWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(p)
+}
+
+// Flush is a no-op: the response is sent when the handler returns.
+func (w *memWriter) Flush() {}

@@ -1,0 +1,166 @@
+package recorder
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+)
+
+// feedSplit feeds data to a fresh requestStream in pieces of n bytes (0: all
+// at once) and returns its queue and whether it gave up.
+func feedSplit(data string, n int, tunnel bool) ([]rawBlock, bool) {
+	s := &requestStream{tunnelConnect: tunnel}
+	b := []byte(data)
+	if n == 0 {
+		n = len(b)
+	}
+	for len(b) > 0 {
+		k := min(n, len(b))
+		s.feed(b[:k])
+		b = b[k:]
+	}
+	return s.queue, s.state == stOpaque
+}
+
+func TestRequestStream(t *testing.T) {
+	t.Parallel()
+	const body = "\r\n\r\nGET /not-a-request HTTP/1.1\r\n\r\n"
+	tests := []struct {
+		name   string
+		data   string
+		tunnel bool
+		starts []string
+		opaque bool
+	}{
+		{
+			name: "pipelined with bodies",
+			data: "\r\nPOST /a HTTP/1.1\r\nHost: h\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body +
+				"put /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" +
+				strconv.FormatInt(int64(len(body)), 16) + ";x=y\r\n" + body + "\r\n0\r\nT: 1\r\n\r\n" +
+				"GET /c HTTP/1.1\nHost: h\n\n",
+			starts: []string{"POST /a HTTP/1.1", "put /b HTTP/1.1", "GET /c HTTP/1.1"},
+		},
+		{
+			name:   "refused CONNECT keeps HTTP",
+			data:   "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\nGET /d HTTP/1.1\r\nHost: h\r\n\r\n",
+			starts: []string{"CONNECT h:443 HTTP/1.1", "GET /d HTTP/1.1"},
+		},
+		{
+			name:   "CONNECT tunnel is opaque",
+			data:   "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n\x16\x03\x01GET /e HTTP/1.1\r\n\r\n",
+			tunnel: true,
+			starts: []string{"CONNECT h:443 HTTP/1.1"},
+			opaque: true,
+		},
+		{
+			name:   "bad chunk size gives up",
+			data:   "POST /f HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET /g HTTP/1.1\r\n\r\n",
+			starts: []string{"POST /f HTTP/1.1"},
+			opaque: true,
+		},
+		{
+			name:   "conflicting Content-Length gives up",
+			data:   "POST /f HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
+			starts: []string{"POST /f HTTP/1.1"},
+			opaque: true,
+		},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{1, 2, 7, 0} {
+			q, opaque := feedSplit(tt.data, n, tt.tunnel)
+			var starts []string
+			for _, b := range q {
+				starts = append(starts, b.start)
+			}
+			assert.Equal(t, tt.starts, starts, "%s, split %d", tt.name, n)
+			assert.Equal(t, tt.opaque, opaque, "%s, split %d", tt.name, n)
+		}
+	}
+}
+
+func TestParseBlock(t *testing.T) {
+	t.Parallel()
+	blk, err := parseBlock([]byte("GET / HTTP/1.1\r\nx-A:  v 1 \r\nEmpty:\r\nX-A: v2\r\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "GET / HTTP/1.1", blk.start)
+	assert.Equal(t, cassettes.Headers{{Name: "x-A", Value: "v 1"}, {Name: "Empty", Value: ""}, {Name: "X-A", Value: "v2"}}, blk.fields)
+
+	for _, bad := range []string{"", "GET / HTTP/1.1\r\nA: 1\r\n folded\r\n", "GET / HTTP/1.1\r\nno colon\r\n", "GET / HTTP/1.1\r\n: v\r\n"} {
+		_, err := parseBlock([]byte(bad))
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestResponseCapture(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		data  string
+		start string
+	}{
+		{name: "interim responses skipped", data: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nb: 1\r\n\r\nbody\r\n\r\nHTTP/1.1 500 X\r\n\r\n", start: "HTTP/1.1 200 OK"},
+		{name: "101 is final", data: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x00", start: "HTTP/1.1 101 Switching Protocols"},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{1, 5, len(tt.data)} {
+			var c responseCapture
+			c.feed([]byte("stale bytes before arm\r\n\r\n"))
+			assert.Nil(t, c.got)
+			c.arm()
+			for b := []byte(tt.data); len(b) > 0; {
+				k := min(n, len(b))
+				c.feed(b[:k])
+				b = b[k:]
+			}
+			require.NotNil(t, c.got, tt.name)
+			assert.Equal(t, tt.start, c.got.start, "%s, split %d", tt.name, n)
+		}
+	}
+}
+
+func TestSameHeaders(t *testing.T) {
+	t.Parallel()
+	raw := cassettes.Headers{
+		{Name: "Pragma", Value: "no-cache"},
+		{Name: "connection", Value: "x-hop"},
+		{Name: "X-Hop", Value: "1"},
+		{Name: "content-length", Value: "3"},
+		{Name: "Content-Length", Value: "3"},
+		{Name: "a", Value: "1"},
+		{Name: "A", Value: "2"},
+	}
+	parsed := http.Header{
+		"Pragma":         {"no-cache"},
+		"Cache-Control":  {"no-cache"}, // added by net/http
+		"Content-Length": {"3"},        // deduplicated by net/http
+		"A":              {"1", "2"},
+	}
+	assert.True(t, sameHeaders(raw, parsed))
+	parsed["A"] = []string{"2", "1"}
+	assert.False(t, sameHeaders(raw, parsed), "order of one name's values matters")
+}
+
+// FuzzRequestStream checks that the stream parser never panics and does not
+// depend on how reads split the bytes.
+func FuzzRequestStream(f *testing.F) {
+	f.Add("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n\r\n", uint8(1))
+	f.Add("PUT /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n", uint8(2))
+	f.Add("CONNECT h:1 HTTP/1.1\r\n\r\n\r\n", uint8(3))
+	f.Fuzz(func(t *testing.T, data string, split uint8) {
+		whole, wholeOpaque := feedSplit(data, 0, false)
+		parts, partsOpaque := feedSplit(data, int(split)+1, false)
+		if wholeOpaque != partsOpaque || len(whole) != len(parts) {
+			t.Fatalf("split %d: %d blocks (opaque %v), whole: %d (opaque %v)", split+1, len(parts), partsOpaque, len(whole), wholeOpaque)
+		}
+		for i := range whole {
+			if whole[i].start != parts[i].start {
+				t.Fatalf("block %d: %q != %q", i, parts[i].start, whole[i].start)
+			}
+		}
+	})
+}

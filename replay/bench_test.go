@@ -1,0 +1,146 @@
+package replay
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+)
+
+// benchCassette is a cassette of n endpoints, each a preflight and an
+// actual request, shaped like a Chrome recording.
+func benchCassette(n int) *cassettes.Cassette {
+	var ints []cassettes.Interaction
+	for i := range n {
+		u := fmt.Sprintf("%s/api/v1/items/%d?page=2", api, i)
+		ints = append(ints,
+			ia("OPTIONS", u, []string{"Origin: " + app, "Access-Control-Request-Method: PUT", "Access-Control-Request-Headers: content-type,x-token"}, 204, "",
+				"Access-Control-Allow-Origin: "+app, "Access-Control-Allow-Methods: GET, PUT", "Access-Control-Allow-Headers: content-type, x-token",
+				"Access-Control-Allow-Credentials: true", "Vary: Origin", "Access-Control-Max-Age: 600"),
+			ia("PUT", u, []string{"Origin: " + app, "Content-Type: application/json", "Cookie: s=1"}, 200, benchBody,
+				"Content-Type: application/json", "Access-Control-Allow-Origin: "+app, "Access-Control-Allow-Credentials: true", "Vary: Origin"),
+		)
+	}
+	return cassette(ints...)
+}
+
+const benchBody = `{"id":42,"name":"widget","tags":["a","b","c"],"price":1999}`
+
+// chromeHeaders are the headers Chrome sends with a credentialed PUT; all
+// but Origin and Cookie are ignored by the matcher.
+var chromeHeaders = []string{
+	"Origin: " + app,
+	"Cookie: s=1",
+	"Content-Type: application/json",
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+	`sec-ch-ua: "Chromium";v="156", "Not)A;Brand";v="24"`,
+	"sec-ch-ua-mobile: ?0",
+	`sec-ch-ua-platform: "Linux"`,
+	"Sec-Fetch-Site: same-site",
+	"Sec-Fetch-Mode: cors",
+	"Sec-Fetch-Dest: empty",
+	"Accept: */*",
+	"Accept-Encoding: gzip, deflate, br, zstd",
+	"Accept-Language: en-US,en;q=0.9",
+	"Referer: " + app + "/",
+}
+
+// discardWriter is a ResponseWriter that keeps nothing but its header map.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+func BenchmarkReplayHit(b *testing.B) {
+	r := newReplayer(b, Config{Cassette: benchCassette(500)})
+	req := request("PUT", api+"/api/v1/items/250?page=2", chromeHeaders...)
+	b.Run("recorder", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r.ServeHTTP(httptest.NewRecorder(), req)
+		}
+	})
+	b.Run("discard", func(b *testing.B) {
+		b.ReportAllocs()
+		w := &discardWriter{h: http.Header{}}
+		for b.Loop() {
+			clear(w.h)
+			r.ServeHTTP(w, req)
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			w := &discardWriter{h: http.Header{}}
+			for pb.Next() {
+				clear(w.h)
+				r.ServeHTTP(w, req)
+			}
+		})
+	})
+	if e := r.Journal()[0]; e.Hit != 501 {
+		b.Fatalf("benchmark request did not hit #501: %+v", e)
+	}
+}
+
+// BenchmarkServerVsBare compares a real loopback replay server, used as a
+// proxy, with a bare net/http handler writing the same bytes.
+func BenchmarkServerVsBare(b *testing.B) {
+	c := benchCassette(500)
+	s, err := NewServer(Config{Cassette: c}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	recorded := c.Interactions[501].Response
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := w.Header()
+		for _, f := range recorded.Headers {
+			h[f.Name] = append(h[f.Name], f.Value)
+		}
+		h["Date"] = nil
+		w.WriteHeader(recorded.Status)
+		_, _ = w.Write(recorded.Body)
+	}))
+	defer bare.Close()
+
+	proxy, err := url.Parse(s.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, tr *http.Transport, target string) {
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr}
+		req, err := http.NewRequest("PUT", target, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range hs(chromeHeaders...) {
+			req.Header.Add(f.Name, f.Value)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	}
+	b.Run("replay", func(b *testing.B) {
+		run(b, &http.Transport{Proxy: http.ProxyURL(proxy), DisableCompression: true},
+			api+"/api/v1/items/250?page=2")
+	})
+	b.Run("bare", func(b *testing.B) {
+		run(b, &http.Transport{DisableCompression: true}, bare.URL+"/api/v1/items/250?page=2")
+	})
+}

@@ -1,0 +1,71 @@
+// Package replay serves recorded exchanges from a cassette, offline, so that a
+// browser's CORS verdict against the replay equals its verdict against the
+// server that was recorded.
+//
+// A Replayer is an http.Handler. It is meant to be a browser's HTTP proxy
+// (Chrome's --proxy-server): requests then arrive in absolute form
+// ("GET http://localhost:8000/api HTTP/1.1"), so every recorded origin —
+// scheme, host and port — is reproduced exactly and no recorded port has to
+// be free. It also accepts direct, origin-form requests ("GET /api") from
+// non-browser clients; Config.Host then names the assumed authority, or, when
+// empty, the request matches on path and query against any recorded host.
+// NewServer runs a Replayer on a loopback port.
+//
+// # Match key
+//
+// A request matches a recorded interaction when these fields are equal, and
+// only these:
+//
+//  1. method, exactly (case-sensitive: "patch" and "PATCH" differ);
+//  2. URL: scheme and host compared case-insensitively, default ports
+//     removed (":80" for http, ":443" for https), an empty path read as "/",
+//     then the escaped path and the raw query string compared exactly ("?"
+//     with an empty query differs from no "?"); the fragment is ignored;
+//  3. Origin: the first Origin value, exactly; a request without Origin
+//     differs from one with any Origin, even "null" or "";
+//  4. Access-Control-Request-Method: the first value, exactly, or absent;
+//  5. Access-Control-Request-Headers: every value, split on commas, tokens
+//     trimmed and lower-cased, compared as a set (order and duplicates do not
+//     matter; an absent header equals an empty one);
+//  6. credentials: whether the request carries a Cookie or an Authorization
+//     header (presence only, never the value).
+//
+// Everything else is ignored: User-Agent, sec-ch-ua*, Sec-Fetch-*, Accept*,
+// Referer, Content-Type, bodies and the rest. Header names are compared
+// ASCII case-insensitively.
+//
+// Repeated requests with the same key get the recorded answers in recorded
+// order; once they are used up the last one repeats, unless Config.Strict
+// makes the next one a miss. Counts are kept per key; origin-form requests
+// matched without Config.Host count separately from absolute-form ones.
+//
+// # Misses
+//
+// A miss must never look like a CORS verdict. It is journaled (Journal, Entry
+// with Miss set) and answered with status 599, a one-line reason in
+// X-Corsvcr-Miss and a plain-text body naming the closest recorded
+// interaction. The miss response echoes the request's Origin with
+// credentials allowed and exposes X-Corsvcr-Miss, so the page can read it. A
+// missed preflight gets a permissive 204 (the requested method and headers
+// allowed, Max-Age 0) so that the browser goes on to send the actual request
+// and the developer sees its 599 instead of a CORS failure the server never
+// produced. With Config.Forward set, misses go to the live server instead.
+//
+// # Faithfulness
+//
+// Status, header names with their case, duplicate header lines and their
+// relative order, every Access-Control-* and Vary value, and the raw body
+// bytes (a gzip body stays gzip) are served as recorded. No Date and no
+// sniffed Content-Type are added; Content-Length is taken from the recording
+// or, when absent, from the body. Known limits of serving through net/http,
+// none of which affect a CORS verdict:
+//
+//   - lines with different names are written sorted by name, not in
+//     recorded order (net/http sorts header keys);
+//   - Content-Length is written with that canonical case, because net/http
+//     frames the body only from that exact key;
+//   - Transfer-Encoding is not replayed (the body is sent with a length);
+//   - leading and trailing blanks in header values are trimmed, as net/http
+//     always does;
+//   - the status line's reason phrase is Go's, not the recorded one.
+package replay

@@ -1,0 +1,276 @@
+package replay
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+)
+
+// key is the match key of a request (see the package documentation). It is
+// comparable and used directly as a map key, so a lookup costs no
+// allocation beyond normalising unusual header values.
+type key struct {
+	method    string
+	scheme    string // "" in a hostless key (origin-form request, no Config.Host)
+	host      string // lower-case, default port removed; "" in a hostless key
+	path      string // escaped path, "/" when empty
+	query     string // raw query
+	hasQuery  bool   // a "?" was present, even with an empty query
+	origin    string
+	hasOrigin bool
+	acrm      string
+	hasACRM   bool
+	acrh      string // normalised token set, see normTokens
+	cred      bool   // Cookie or Authorization present
+}
+
+// hostless returns k without scheme and host.
+func (k key) hostless() key {
+	k.scheme, k.host = "", ""
+	return k
+}
+
+// url returns the URL part of k as text: absolute, or path and query only
+// for a hostless key.
+func (k key) url() string {
+	var b strings.Builder
+	if k.host != "" {
+		b.WriteString(k.scheme)
+		b.WriteString("://")
+		b.WriteString(k.host)
+	}
+	b.WriteString(k.path)
+	if k.hasQuery {
+		b.WriteByte('?')
+		b.WriteString(k.query)
+	}
+	return b.String()
+}
+
+// Match-key field names, in key order; they are the values of
+// MissError.Field.
+const (
+	fieldMethod      = "method"
+	fieldURL         = "URL"
+	fieldOrigin      = "Origin"
+	fieldACRM        = "Access-Control-Request-Method"
+	fieldACRH        = "Access-Control-Request-Headers"
+	fieldCredentials = "credentials"
+	fieldUseCount    = "use count"
+)
+
+// numFields is the number of match-key fields.
+const numFields = 6
+
+// agree reports, field by field in key order, whether a and b are equal.
+func agree(a, b key) [numFields]bool {
+	return [numFields]bool{
+		a.method == b.method,
+		a.scheme == b.scheme && a.host == b.host && a.path == b.path &&
+			a.query == b.query && a.hasQuery == b.hasQuery,
+		a.origin == b.origin && a.hasOrigin == b.hasOrigin,
+		a.acrm == b.acrm && a.hasACRM == b.hasACRM,
+		a.acrh == b.acrh,
+		a.cred == b.cred,
+	}
+}
+
+// field returns the name of field i and k's value of it as shown in a
+// MissError: absent headers show as "", credentials as "present"/"absent",
+// the header set as its normalised form.
+func (k key) field(i int) (name, value string) {
+	switch i {
+	case 0:
+		return fieldMethod, k.method
+	case 1:
+		return fieldURL, k.url()
+	case 2:
+		return fieldOrigin, k.origin
+	case 3:
+		return fieldACRM, k.acrm
+	case 4:
+		return fieldACRH, k.acrh
+	default:
+		return fieldCredentials, presence(k.cred)
+	}
+}
+
+func presence(b bool) string {
+	if b {
+		return "present"
+	}
+	return "absent"
+}
+
+// recordedKey computes the key of a recorded request. u is its parsed URL.
+func recordedKey(r *cassettes.Request, u *url.URL) key {
+	k := key{method: r.Method}
+	setURL(&k, u)
+	k.origin, k.hasOrigin = first(recordedValues(r.Headers, "Origin"))
+	k.acrm, k.hasACRM = first(recordedValues(r.Headers, "Access-Control-Request-Method"))
+	k.acrh = normTokens(recordedValues(r.Headers, "Access-Control-Request-Headers"))
+	k.cred = len(recordedValues(r.Headers, "Cookie")) > 0 ||
+		len(recordedValues(r.Headers, "Authorization")) > 0
+	return k
+}
+
+// requestKey computes the key of an incoming request whose URL carries the
+// scheme and host to match (or none, for a hostless lookup).
+func requestKey(req *http.Request, u *url.URL) key {
+	k := key{method: req.Method}
+	setURL(&k, u)
+	k.origin, k.hasOrigin = first(headerValues(req.Header, "Origin"))
+	k.acrm, k.hasACRM = first(headerValues(req.Header, "Access-Control-Request-Method"))
+	k.acrh = normTokens(headerValues(req.Header, "Access-Control-Request-Headers"))
+	k.cred = len(headerValues(req.Header, "Cookie")) > 0 ||
+		len(headerValues(req.Header, "Authorization")) > 0
+	return k
+}
+
+// setURL fills the URL fields of k from u.
+func setURL(k *key, u *url.URL) {
+	if u.Host != "" {
+		k.scheme = lower(u.Scheme)
+		k.host = normHost(k.scheme, u.Host)
+	}
+	k.path = u.EscapedPath()
+	if k.path == "" {
+		k.path = "/"
+	}
+	k.query = u.RawQuery
+	k.hasQuery = u.ForceQuery || u.RawQuery != ""
+}
+
+// normHost lower-cases host and removes the scheme's default port.
+func normHost(scheme, host string) string {
+	host = lower(host)
+	var def string
+	switch scheme {
+	case "http", "ws":
+		def = ":80"
+	case "https", "wss":
+		def = ":443"
+	}
+	if def != "" && strings.HasSuffix(host, def) {
+		return host[:len(host)-len(def)]
+	}
+	// An empty port ("host:") means the default one.
+	return strings.TrimSuffix(host, ":")
+}
+
+// lower is strings.ToLower restricted to ASCII, without allocating when s
+// is already lower-case.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func first(vs []string) (string, bool) {
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// headerValues returns the values of name in h. name must be canonical;
+// like http.Header.Values, it relies on h's keys being canonical, as
+// net/http makes them for every request it parses.
+func headerValues(h http.Header, name string) []string {
+	return h[name]
+}
+
+// recordedValues returns the values of every line of h named name, ASCII
+// case-insensitively, in order. (Headers.Values folds Unicode, which the
+// wire does not: "Coo\u212Aie" is not a Cookie header.)
+func recordedValues(h cassettes.Headers, name string) []string {
+	var vs []string
+	for _, f := range h {
+		if asciiEqualFold(f.Name, name) {
+			vs = append(vs, f.Value)
+		}
+	}
+	return vs
+}
+
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// normTokens returns the comma-separated token set in vs in normal form:
+// tokens trimmed of spaces and tabs, lower-cased, sorted, deduplicated and
+// joined with ",". A single value already in normal form, as Chrome sends
+// it, is returned as is.
+func normTokens(vs []string) string {
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		if isNormTokens(vs[0]) {
+			return vs[0]
+		}
+	}
+	var toks []string
+	for _, v := range vs {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.Trim(t, " \t")
+			if t != "" {
+				toks = append(toks, lower(t))
+			}
+		}
+	}
+	slices.Sort(toks)
+	return strings.Join(slices.Compact(toks), ",")
+}
+
+// isNormTokens reports whether s is already in the form normTokens returns.
+func isNormTokens(s string) bool {
+	if s == "" {
+		return true
+	}
+	prev, start := "", 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) {
+			c := s[i]
+			if 'A' <= c && c <= 'Z' || c == ' ' || c == '\t' {
+				return false
+			}
+			if c != ',' {
+				continue
+			}
+		}
+		tok := s[start:i]
+		if tok == "" || (start > 0 && tok <= prev) {
+			return false
+		}
+		prev, start = tok, i+1
+	}
+	return true
+}

@@ -1,0 +1,243 @@
+package replay
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// MissError describes a request no recorded interaction matched.
+//
+// Its text names the request and the closest recorded interaction, and
+// shows the first differing field as request value != recorded value, e.g.
+//
+//	replay: no recorded interaction for OPTIONS http://localhost:8000/api/items (Origin "http://localhost:8080"); closest #4 differs in Access-Control-Request-Headers: "content-type,x-token" != "content-type"
+type MissError struct {
+	Method string
+	URL    string // the request's normalised URL (see Entry.URL)
+	Origin string
+	// Closest is the index of the closest interaction: the one agreeing with
+	// the request on the most match-key fields, ties going to the one that
+	// agrees on earlier fields (in key order: method, URL, Origin,
+	// Access-Control-Request-Method, Access-Control-Request-Headers,
+	// credentials), then to the lower index. -1 if the cassette is empty or
+	// Reason is set.
+	Closest int
+	// Field is the first match-key field that differed from the closest:
+	// "method", "URL", "Origin", "Access-Control-Request-Method",
+	// "Access-Control-Request-Headers" or "credentials"; or "use count" when
+	// Config.Strict and the recorded answers for this key are used up (Got
+	// is then this request's ordinal, Want the number of recorded answers).
+	Field string
+	// Want is the closest interaction's value of Field and Got the
+	// request's, in the normalised form compared: "" for an absent header,
+	// the sorted lower-cased token list for Access-Control-Request-Headers,
+	// "present" or "absent" for credentials.
+	Want string
+	Got  string
+	// Reason, when set, explains a request that could not be matched at all
+	// (e.g. a CONNECT); Closest is then -1.
+	Reason string
+	// ForwardErr is the error Config.Forward returned for this miss, if any.
+	ForwardErr error
+}
+
+func (e *MissError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "replay: no recorded interaction for %s %s", e.Method, e.URL)
+	if e.Origin != "" {
+		fmt.Fprintf(&b, " (Origin %q)", e.Origin)
+	}
+	switch {
+	case e.Reason != "":
+		b.WriteString("; ")
+		b.WriteString(e.Reason)
+	case e.Closest < 0:
+		b.WriteString("; cassette is empty")
+	case e.Field == fieldUseCount:
+		fmt.Fprintf(&b, "; closest #%d differs in %s: %q != %q (recorded answers exhausted, strict mode)",
+			e.Closest, e.Field, e.Got, e.Want)
+	default:
+		fmt.Fprintf(&b, "; closest #%d differs in %s: %q != %q", e.Closest, e.Field, e.Got, e.Want)
+	}
+	if e.ForwardErr != nil {
+		fmt.Fprintf(&b, "; forward: %v", e.ForwardErr)
+	}
+	return b.String()
+}
+
+// Unwrap returns ForwardErr.
+func (e *MissError) Unwrap() error { return e.ForwardErr }
+
+func (r *Replayer) newMiss(k key) *MissError {
+	return &MissError{Method: k.method, URL: k.url(), Origin: k.origin, Closest: -1}
+}
+
+// closest returns the miss for k, naming the closest recorded interaction.
+// It is linear in the cassette size and runs on misses only.
+func (r *Replayer) closest(k key, hostless bool) *MissError {
+	me := r.newMiss(k)
+	var best [numFields]bool
+	bestN := -1
+	for i := range r.ints {
+		rk := r.ints[i].key
+		if hostless {
+			rk = rk.hostless()
+		}
+		a := agree(k, rk)
+		n := 0
+		for _, ok := range a {
+			if ok {
+				n++
+			}
+		}
+		if n > bestN || n == bestN && earlierAgreement(a, best) {
+			me.Closest, best, bestN = i, a, n
+		}
+	}
+	if me.Closest < 0 {
+		return me
+	}
+	rk := r.ints[me.Closest].key
+	if hostless {
+		rk = rk.hostless()
+	}
+	for f, ok := range best {
+		if !ok {
+			me.Field, me.Got = k.field(f)
+			_, me.Want = rk.field(f)
+			break
+		}
+	}
+	return me
+}
+
+// earlierAgreement reports whether a agrees on an earlier field than b at
+// the first field where they differ.
+func earlierAgreement(a, b [numFields]bool) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i]
+		}
+	}
+	return false
+}
+
+// MissHeader is the response header carrying the one-line reason of a miss.
+const MissHeader = "X-Corsvcr-Miss"
+
+// MissStatus is the status of a miss response to a request other than a
+// preflight.
+const MissStatus = 599
+
+// isPreflight reports whether k is a CORS preflight.
+func isPreflight(k key) bool {
+	return k.method == http.MethodOptions && k.hasOrigin && k.hasACRM
+}
+
+// serveMiss answers a miss so that the page can read why (see the package
+// documentation).
+func (r *Replayer) serveMiss(w http.ResponseWriter, req *http.Request, k key, me *MissError) {
+	h := w.Header()
+	h["Date"] = nil
+	h[MissHeader] = []string{headerSafe(me.Error())}
+	if k.hasOrigin {
+		h["Access-Control-Allow-Origin"] = []string{k.origin}
+		h["Access-Control-Allow-Credentials"] = []string{"true"}
+	}
+	h["Vary"] = []string{"Origin"}
+	if isPreflight(k) {
+		h["Access-Control-Allow-Methods"] = []string{k.acrm}
+		if vs := headerValues(req.Header, "Access-Control-Request-Headers"); len(vs) > 0 {
+			h["Access-Control-Allow-Headers"] = []string{strings.Join(vs, ", ")}
+		}
+		for _, pna := range [][2]string{
+			{"Access-Control-Request-Private-Network", "Access-Control-Allow-Private-Network"},
+			{"Access-Control-Request-Local-Network", "Access-Control-Allow-Local-Network"},
+		} {
+			if len(headerValues(req.Header, pna[0])) > 0 {
+				h[pna[1]] = []string{"true"}
+			}
+		}
+		h["Access-Control-Max-Age"] = []string{"0"}
+		h["Content-Type"] = nil
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	body := r.missBody(k, me)
+	h["Access-Control-Expose-Headers"] = []string{MissHeader}
+	h["Cache-Control"] = []string{"no-store"}
+	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(MissStatus)
+	if req.Method != http.MethodHead {
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// missBody explains a miss in plain text.
+func (r *Replayer) missBody(k key, me *MissError) string {
+	var b strings.Builder
+	b.WriteString(me.Error())
+	b.WriteString("\n\nThis response was made up by the corsvcr replayer: the cassette has no answer\n")
+	b.WriteString("for this request. Re-record the cassette, or replay in record-missing mode.\n\n")
+	b.WriteString("request:\n")
+	describe(&b, k)
+	if me.Closest >= 0 && me.Closest < len(r.ints) {
+		p := &r.ints[me.Closest]
+		fmt.Fprintf(&b, "\nclosest recorded interaction #%d (%s):\n", me.Closest, p.kind)
+		describe(&b, p.key)
+		fmt.Fprintf(&b, "  response: %d\n", p.status)
+	}
+	return b.String()
+}
+
+// describe writes the match-key fields of k, one a line.
+func describe(b *strings.Builder, k key) {
+	fmt.Fprintf(b, "  %s %s\n", k.method, k.url())
+	opt := func(name, v string, ok bool) {
+		if ok {
+			fmt.Fprintf(b, "  %s: %q\n", name, v)
+		} else {
+			fmt.Fprintf(b, "  %s: (absent)\n", name)
+		}
+	}
+	opt(fieldOrigin, k.origin, k.hasOrigin)
+	opt(fieldACRM, k.acrm, k.hasACRM)
+	opt(fieldACRH, k.acrh, k.acrh != "")
+	fmt.Fprintf(b, "  %s (Cookie or Authorization): %s\n", fieldCredentials, presence(k.cred))
+}
+
+// headerSafe makes s a valid one-line header value: bytes outside
+// printable ASCII become '?'.
+func headerSafe(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c < 0x20 || c > 0x7e {
+			return '?'
+		}
+		return c
+	}, s)
+}
+
+// serveConnect answers a CONNECT. HTTPS replay will hook in here; for now
+// the request is journaled as a miss and refused.
+func (r *Replayer) serveConnect(w http.ResponseWriter, req *http.Request) {
+	me := &MissError{
+		Method:  req.Method,
+		URL:     req.Host,
+		Closest: -1,
+		Reason:  "https replay (CONNECT) is not supported yet",
+	}
+	r.record(Entry{Method: req.Method, URL: req.Host, Hit: -1, Miss: me})
+	body := me.Error() + "\n"
+	h := w.Header()
+	h["Date"] = nil
+	h[MissHeader] = []string{headerSafe(me.Error())}
+	h["Allow"] = []string{"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"}
+	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_, _ = io.WriteString(w, body)
+}

@@ -1,0 +1,94 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// shutdownTimeout bounds how long Close waits for in-flight requests before
+// closing their connections.
+const shutdownTimeout = 5 * time.Second
+
+// Server is a Replayer listening as an HTTP proxy on loopback.
+type Server struct {
+	*Replayer
+
+	srv  *http.Server
+	ln   net.Listener
+	done chan struct{} // closed when Serve has returned
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewServer starts a Replayer on addr ("" means "127.0.0.1:0"). addr must
+// be a loopback address ("localhost", 127.0.0.0/8, ::1); an empty host, as
+// in ":8080", means 127.0.0.1. In record-missing mode the server forwards
+// requests, so it is never exposed beyond the machine.
+func NewServer(cfg Config, addr string) (*Server, error) {
+	r, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("replay: listen address %q: %w", addr, err)
+	}
+	switch host {
+	case "":
+		host = "127.0.0.1"
+	case "localhost":
+	default:
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("replay: listen address %q: not a loopback address", addr)
+		}
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("replay: listen: %w", err)
+	}
+	s := &Server{
+		Replayer: r,
+		srv: &http.Server{
+			Handler:           r,
+			ReadHeaderTimeout: time.Minute,
+		},
+		ln:   ln,
+		done: make(chan struct{}),
+	}
+	go func() {
+		defer close(s.done)
+		_ = s.srv.Serve(ln) // always ErrServerClosed or a listener error after Close
+	}()
+	return s, nil
+}
+
+// URL is the proxy URL, e.g. "http://127.0.0.1:41234".
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Close stops the server and waits for in-flight requests. Requests still
+// running after a bounded wait (5 s) have their connections closed, which
+// cancels their contexts. Close may be called more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err := s.srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.srv.Close()
+		}
+		<-s.done
+		if err != nil {
+			s.closeErr = fmt.Errorf("replay: close: %w", err)
+		}
+	})
+	return s.closeErr
+}
