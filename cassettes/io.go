@@ -1,25 +1,88 @@
 package cassettes
 
-// API contract (implementation owned by the cassettes work item).
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
 
-// Decode parses and validates a cassette. name is used in error messages
-// (usually the file path). Every validation problem is reported at once as
-// an errors.Join of *FieldError values; a newer format version gives a
-// *VersionError.
-func Decode(name string, data []byte) (*Cassette, error) { panic("unimplemented") }
-
-// Encode returns the canonical YAML encoding of c.
-func Encode(c *Cassette) ([]byte, error) { panic("unimplemented") }
-
-// Load reads and decodes the cassette at path.
-func Load(path string) (*Cassette, error) { panic("unimplemented") }
+// Load reads and decodes the cassette at path. Errors name path; see Decode.
+func Load(path string) (*Cassette, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cassettes: load %q: %w", path, err)
+	}
+	return Decode(path, data)
+}
 
 // Save encodes c and writes it to path atomically (temp file in the same
 // directory, fsync, rename, fsync of the directory).
-func Save(path string, c *Cassette) error { panic("unimplemented") }
+//
+// Save refuses an invalid cassette (see Validate) before touching the file
+// system. On any failure the temp file is removed and whatever was at path
+// before is left as it was: a reader sees the old cassette or the new one,
+// never a truncated one. The file is written with mode 0644.
+func Save(path string, c *Cassette) error {
+	data, err := Encode(c)
+	if err != nil {
+		return fmt.Errorf("cassettes: save %q: invalid cassette:\n%w", path, err)
+	}
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("cassettes: save %q: %w", path, err)
+	}
+	return nil
+}
 
-// Validate reports every problem in c at once (errors.Join of *FieldError).
-func (c *Cassette) Validate() error { panic("unimplemented") }
+// writeAtomic replaces path with data so that path holds either its old
+// content or data, also after a crash.
+func writeAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close() // a second Close only reports os.ErrClosed
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// The rename is done; only its durability is left to ensure.
+	return syncDir(dir)
+}
+
+// syncDir flushes the directory entry of a rename to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // FieldError is one problem found in a cassette.
 type FieldError struct {
@@ -30,13 +93,46 @@ type FieldError struct {
 	Reason      string // e.g. "empty value"
 }
 
-func (e *FieldError) Error() string { panic("unimplemented") }
+// Error formats e as
+//
+//	cassettes: load "x.yaml": interaction 3 (line 42): request.headers[1] "Origin": value contains "\n"
+//
+// leaving out the parts that are unknown.
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString("cassettes: ")
+	if e.File != "" {
+		fmt.Fprintf(&b, "load %q: ", e.File)
+	}
+	switch {
+	case e.Interaction >= 0 && e.Line > 0:
+		fmt.Fprintf(&b, "interaction %d (line %d): ", e.Interaction, e.Line)
+	case e.Interaction >= 0:
+		fmt.Fprintf(&b, "interaction %d: ", e.Interaction)
+	case e.Line > 0:
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
 
 // VersionError reports a cassette written by a newer format version.
 type VersionError struct {
-	File      string
-	Found     int
-	Supported int
+	File      string // file name given to Decode/Load; may be empty
+	Found     int    // version in the file
+	Supported int    // FormatVersion
 }
 
-func (e *VersionError) Error() string { panic("unimplemented") }
+// Error tells the user to upgrade corsvcr.
+func (e *VersionError) Error() string {
+	var load string
+	if e.File != "" {
+		load = fmt.Sprintf("load %q: ", e.File)
+	}
+	return fmt.Sprintf("cassettes: %sformat version %d is newer than this corsvcr supports (%d); upgrade corsvcr",
+		load, e.Found, e.Supported)
+}

@@ -1,14 +1,3 @@
-// Package cassettes defines the corsvcr cassette format: a YAML file holding
-// recorded HTTP exchanges, preflights and actual CORS requests alike, with
-// every header kept byte for byte and in order.
-//
-// A cassette is reviewed in pull requests like code, so its encoding is
-// canonical: the same traffic always encodes to the same bytes (no
-// timestamps, no map iteration order), and Encode(Decode(b)) == b for every
-// file Encode wrote.
-//
-// The package depends only on the standard library and a YAML library; it is
-// the leaf that recorder, replay and the CLI meet through.
 package cassettes
 
 import (
