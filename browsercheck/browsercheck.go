@@ -1,21 +1,41 @@
 // Package browsercheck runs CORS checks in real headless Chrome and reports
 // Chrome's own verdict, read from the DevTools protocol.
+//
+// A check is one fetch() or XMLHttpRequest made by a tiny page script at a
+// page origin. The page is served by a proxy (see Intercept) at any origin,
+// so Chrome believes it runs on, say, http://localhost:8080. JavaScript only
+// learns "TypeError: Failed to fetch"; the reason (the CorsError and its
+// failedParameter) comes from the DevTools protocol events of the request:
+// Network.loadingFailed, Audits.issueAdded and Log.entryAdded, correlated by
+// request id.
 package browsercheck
 
 import (
 	"context"
-	"net/http"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/chromedp/cdproto/audits"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
 )
 
 // PagePrefix is the reserved path under which check pages are served at any
 // origin. Proxies serve requests under it with Intercept.
 const PagePrefix = "/__corsvcr__/"
 
-// Intercept returns the handler that serves check pages for requests whose
-// path starts with PagePrefix, and nil for every other request. Give it to
-// recorder.Config.Intercept and replay.Config.Intercept.
-func Intercept(r *http.Request) http.Handler { panic("unimplemented") }
+// pagePath is the path of the check page below the page origin.
+const pagePath = PagePrefix + "page"
 
 // Check is one request made by a page script at a page origin.
 type Check struct {
@@ -40,6 +60,10 @@ type Request struct {
 type Header struct{ Name, Value string }
 
 // Verdict is Chrome's verdict on a check.
+//
+// Allowed means the script got a response (fetch resolved, or XHR fired
+// load) and Chrome reported no CORS error; a no-cors fetch that resolves with
+// an opaque response is Allowed with Opaque set.
 type Verdict struct {
 	Allowed         bool     `json:"allowed"`
 	CorsError       string   `json:"cors_error,omitempty"`       // Network.CorsError, verbatim
@@ -52,22 +76,6 @@ type Verdict struct {
 	ORB             bool     `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
 	JSError         string   `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
 }
-
-// Expect lists asserted verdict fields; nil fields are not asserted.
-type Expect struct {
-	Allowed         *bool
-	CorsError       *string
-	FailedParameter *string
-	Preflight       *bool
-	Status          *int
-	ReadableHeaders []string // nil: not asserted; compared as a case-insensitive set
-}
-
-// Mismatch is one expectation that a verdict broke.
-type Mismatch struct{ Field, Want, Got string }
-
-// Mismatches returns every asserted field whose value differs in v.
-func (e Expect) Mismatches(v Verdict) []Mismatch { panic("unimplemented") }
 
 // Config configures a Browser. The zero value finds Chrome itself, uses no
 // proxy and a 15 s check timeout.
@@ -82,23 +90,265 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// Browser is one running headless Chrome that runs checks one at a time.
-type Browser struct{}
+// DefaultTimeout is the check timeout of a Config whose Timeout is 0.
+const DefaultTimeout = 15 * time.Second
+
+// startTimeout bounds the start of Chrome in New.
+const startTimeout = 30 * time.Second
+
+// Browser is one running headless Chrome that runs checks one at a time in
+// one reused tab. Check may be called from several goroutines; the calls are
+// serialised. Close stops Chrome and removes every temporary file.
+type Browser struct {
+	execPath string
+	version  string
+	timeout  time.Duration
+	tempDir  string // holds profile/ (user-data-dir) and tmp/ (Chrome's TMPDIR)
+	profile  string
+	output   *tailBuffer
+
+	allocCancel context.CancelFunc
+	tabCtx      context.Context
+	tabCancel   context.CancelFunc
+
+	checkMu sync.Mutex // one check at a time: one tab
+
+	evMu sync.Mutex
+	col  *collector // events of the running check; nil between checks
+
+	closeOnce sync.Once
+	closeErr  error
+}
 
 // New starts Chrome. It fails with a message saying how to install a
-// browser when none is found.
-func New(ctx context.Context, cfg Config) (*Browser, error) { panic("unimplemented") }
+// browser when none is found. ctx bounds the start only; the browser lives
+// until Close.
+func New(ctx context.Context, cfg Config) (*Browser, error) {
+	execPath := cfg.ExecPath
+	if execPath == "" {
+		p, err := FindChrome()
+		if err != nil {
+			return nil, err
+		}
+		execPath = p
+	}
+	if cfg.Proxy != "" {
+		u, err := url.Parse(cfg.Proxy)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			return nil, fmt.Errorf("browsercheck: proxy %q: want scheme://host:port, e.g. http://127.0.0.1:41234", cfg.Proxy)
+		}
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
+	}
+	b := &Browser{execPath: execPath, timeout: cfg.Timeout, output: &tailBuffer{max: 8 << 10}}
+	if b.timeout == 0 {
+		b.timeout = DefaultTimeout
+	}
 
-// Version returns the browser product, e.g. "Chromium 156.0.8078.79".
-func (b *Browser) Version() string { panic("unimplemented") }
+	dir, err := os.MkdirTemp("", "corsvcr-chrome-")
+	if err != nil {
+		return nil, fmt.Errorf("browsercheck: %w", err)
+	}
+	b.tempDir = dir
+	b.profile = filepath.Join(dir, "profile")
+	chromeTmp := filepath.Join(dir, "tmp")
+	for _, d := range []string{b.profile, chromeTmp} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("browsercheck: %w", err)
+		}
+	}
 
-// Check runs c in an isolated state (no preflight cache or cookies from
-// earlier checks) and returns Chrome's verdict. A blocked request is a
-// verdict; the error is only for harness failures.
-func (b *Browser) Check(ctx context.Context, c Check) (Verdict, error) { panic("unimplemented") }
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(b.profile),
+		// Chromium leaves org.chromium.Chromium.* in $TMPDIR: keep it ours.
+		chromedp.Env("TMPDIR="+chromeTmp),
+		chromedp.CombinedOutput(b.output),
+	)
+	if cfg.Proxy != "" {
+		opts = append(opts,
+			chromedp.ProxyServer(cfg.Proxy),
+			// Without it Chrome sends localhost and 127.0.0.0/8 directly.
+			chromedp.Flag("proxy-bypass-list", "<-loopback>"),
+		)
+	}
+	// The browser must outlive ctx, which bounds the start only.
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
+	b.allocCancel = allocCancel
+	tabCtx, tabCancel := chromedp.NewContext(allocCtx)
+	// chromedp's cancel func blocks when called a second time on a browser
+	// whose start was cancelled: call it once only.
+	b.tabCtx, b.tabCancel = tabCtx, sync.OnceFunc(tabCancel)
 
-// Close stops Chrome and removes its temporary directories.
-func (b *Browser) Close() error { panic("unimplemented") }
+	if err := b.start(ctx); err != nil {
+		closeErr := b.Close()
+		return nil, errors.Join(fmt.Errorf("browsercheck: start %s: %w%s", execPath, err, b.output.suffix()), closeErr)
+	}
+	return b, nil
+}
 
-// FindChrome returns the browser binary Config.ExecPath "" would use.
-func FindChrome() (string, error) { panic("unimplemented") }
+// start launches Chrome, attaches the listener and enables the domains that
+// are off by default.
+func (b *Browser) start(ctx context.Context) error {
+	// The first use of tabCtx starts Chrome and binds it to tabCtx, so it
+	// must not carry a deadline; a cancelled ctx kills it through tabCancel.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, b.tabCancel)
+	defer stop()
+	if err := chromedp.Listen(b.tabCtx, b.onEvent); err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(b.tabCtx, startTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(sctx, audits.Enable, cdp.Empty{}); err != nil {
+		return fmt.Errorf("Audits.enable: %w", err)
+	}
+	if _, err := chromedp.Call(sctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		return fmt.Errorf("Log.enable: %w", err)
+	}
+	v, err := chromedp.CallBrowser(sctx, cdpbrowser.GetVersion, cdp.Empty{})
+	if err != nil {
+		return fmt.Errorf("Browser.getVersion: %w", err)
+	}
+	b.version = productName(b.execPath, v.Product)
+	return ctx.Err()
+}
+
+// productName renders Browser.getVersion's product ("HeadlessChrome/156.0.1",
+// "Chrome/156.0.1") as a readable name and version, naming Chromium when the
+// binary is a Chromium build: "Chromium Headless Shell 156.0.8078.79".
+func productName(execPath, product string) string {
+	name, ver, ok := strings.Cut(product, "/")
+	if !ok {
+		return product
+	}
+	base := strings.ToLower(filepath.Base(execPath))
+	brand := "Chrome"
+	if strings.Contains(base, "chromium") {
+		brand = "Chromium"
+	}
+	switch {
+	case name == "HeadlessChrome" && strings.Contains(base, "headless-shell"):
+		name = brand + " Headless Shell"
+	case name == "HeadlessChrome":
+		name = brand + " (headless)"
+	case name == "Chrome":
+		name = brand
+	}
+	return name + " " + ver
+}
+
+// Version returns the browser product, e.g. "Chromium Headless Shell
+// 156.0.8078.79" for Debian's chromium-headless-shell, "Chromium
+// 156.0.8078.79" style for others.
+func (b *Browser) Version() string { return b.version }
+
+// ExecPath returns the browser binary that runs.
+func (b *Browser) ExecPath() string { return b.execPath }
+
+// Close stops Chrome and removes its temporary directories. It kills every
+// process that still uses the browser's profile and waits for them. It is
+// safe to call more than once and while a check runs (the check then fails).
+func (b *Browser) Close() error {
+	b.closeOnce.Do(func() {
+		// Debian's /usr/bin/chromium* are shell scripts: chromedp kills the
+		// shell, and the real browser and its children must be found by
+		// their profile and their parent chain.
+		tree := chromeTree(b.profile)
+		if b.tabCancel != nil {
+			b.tabCancel() // the first tab owns the browser: this kills Chrome
+		}
+		if b.allocCancel != nil {
+			b.allocCancel() // waits for the browser process
+		}
+		var errs []error
+		if err := killTree(tree); err != nil {
+			errs = append(errs, err)
+		}
+		if b.profile != "" {
+			if err := killLeftovers(b.profile); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if b.tempDir != "" {
+			if err := removeAll(b.tempDir); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			b.closeErr = fmt.Errorf("browsercheck: close: %w", err)
+		}
+	})
+	return b.closeErr
+}
+
+// FindChrome returns the browser binary Config.ExecPath "" would use:
+// $CORSVCR_CHROME if set, else the first of chromium-headless-shell,
+// chromium, google-chrome on PATH.
+func FindChrome() (string, error) {
+	if p := os.Getenv("CORSVCR_CHROME"); p != "" {
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("browsercheck: CORSVCR_CHROME=%q: %w", p, err)
+		}
+		return found, nil
+	}
+	for _, name := range []string{"chromium-headless-shell", "chromium", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("browsercheck: no Chrome or Chromium found (set CORSVCR_CHROME or install one: sudo apt-get install chromium-headless-shell)")
+}
+
+// removeAll removes dir, retrying briefly: a dying Chrome child can still
+// create files in it.
+func removeAll(dir string) error {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return err
+}
+
+// tailBuffer keeps the last max bytes written to it: Chrome's output for
+// error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = slices.Delete(t.b, 0, over)
+	}
+	return len(p), nil
+}
+
+// suffix returns "; chrome output: …" or "".
+func (t *tailBuffer) suffix() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := strings.TrimSpace(string(t.b))
+	if s == "" {
+		return ""
+	}
+	return "; chrome output:\n" + s
+}

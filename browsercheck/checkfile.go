@@ -1,6 +1,43 @@
 package browsercheck
 
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
 // File is a parsed check file (version 1).
+//
+//	version: 1
+//	page: http://localhost:8080          # default page origin
+//	checks:
+//	  - name: vue-posts-json
+//	    page: http://localhost:8080      # optional per-check override
+//	    request:
+//	      url: http://localhost:8000/api/v1/stats
+//	      method: POST                   # default GET
+//	      headers: {Content-Type: application/json}
+//	      body: '{"category":"CI_JOB","value":10}'
+//	      credentials: include           # omit | same-origin (default) | include
+//	      mode: cors                     # cors (default) | no-cors | same-origin
+//	      api: fetch                     # fetch (default) | xhr
+//	    expect:                          # every field optional
+//	      allowed: true
+//	      cors_error: ""
+//	      failed_parameter: ""
+//	      preflight: true
+//	      status: 200
+//	      readable_headers: [X-Total-Count]
+//
+// ParseChecks fills in the defaults, so every Check of a File has its Page,
+// Method, Credentials, Mode and API set. Headers keep the file's order.
 type File struct {
 	Version int
 	Page    string // default page origin
@@ -8,12 +45,446 @@ type File struct {
 }
 
 // ParseChecks parses a check file; name is used in error messages. Every
-// problem is reported at once, each naming the file, the check and the field.
-func ParseChecks(name string, data []byte) (*File, error) { panic("unimplemented") }
+// problem is reported at once (errors.Join), each naming the file, the check
+// (index from 1 and name), the field and its line:
+//
+//	browsercheck: checks "checks.yaml": check 2 "vue-posts-json" (line 14): request.credentials: "includ" is not one of omit, same-origin, include
+//
+// Unknown keys are errors, so a typo is never silently ignored.
+func ParseChecks(name string, data []byte) (*File, error) {
+	p := &parser{file: name}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("browsercheck: checks %q: %w", name, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, fmt.Errorf("browsercheck: checks %q: empty file", name)
+	}
+	f := p.file1(doc.Content[0])
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return f, nil
+}
 
 // LoadChecks reads and parses the check file at path.
-func LoadChecks(path string) (*File, error) { panic("unimplemented") }
+func LoadChecks(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("browsercheck: %w", err)
+	}
+	return ParseChecks(path, data)
+}
 
 // Hosts returns the sorted, distinct authorities ("localhost:8000") of the
-// checks' request URLs: the hosts a recorder should record.
-func (f *File) Hosts() []string { panic("unimplemented") }
+// checks' request URLs: the hosts a recorder should record. Default ports
+// are written out ("example.com:443").
+func (f *File) Hosts() []string {
+	var out []string
+	for _, c := range f.Checks {
+		if a := authority(c.Request.URL); a != "" {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// authority returns host:port of an http(s) URL, the port defaulted; "" if
+// raw is not such a URL.
+func authority(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		default:
+			return ""
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// parser collects every problem of one file.
+type parser struct {
+	file string
+	errs []error
+}
+
+// where names a place in the file: "" for the top level, or a check.
+type where struct {
+	index int // from 1; 0 for the top level
+	name  string
+}
+
+func (p *parser) errorf(w where, n *yaml.Node, field, format string, args ...any) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "browsercheck: checks %q: ", p.file)
+	if w.index > 0 {
+		fmt.Fprintf(&b, "check %d", w.index)
+		if w.name != "" {
+			fmt.Fprintf(&b, " %q", w.name)
+		}
+		if n != nil {
+			fmt.Fprintf(&b, " (line %d)", n.Line)
+		}
+		b.WriteString(": ")
+	} else if n != nil {
+		fmt.Fprintf(&b, "(line %d): ", n.Line)
+	}
+	if field != "" {
+		b.WriteString(field + ": ")
+	}
+	fmt.Fprintf(&b, format, args...)
+	p.errs = append(p.errs, errors.New(b.String()))
+}
+
+// fields returns the key/value pairs of a mapping, reporting unknown and
+// duplicate keys. prefix names the mapping in messages ("request.").
+func (p *parser) fields(w where, n *yaml.Node, prefix string, known ...string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(w, n, strings.TrimSuffix(prefix, "."), "want a mapping, got %s", kind(n))
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch {
+		case !slices.Contains(known, k.Value):
+			p.errorf(w, k, prefix+k.Value, "unknown key (want one of %s)", strings.Join(known, ", "))
+		case out[k.Value] != nil:
+			p.errorf(w, k, prefix+k.Value, "duplicate key")
+		default:
+			out[k.Value] = v
+		}
+	}
+	return out
+}
+
+func kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "null"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// str returns a scalar's text.
+func (p *parser) str(w where, n *yaml.Node, field string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.errorf(w, n, field, "want a string, got %s", kind(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (p *parser) boolean(w where, n *yaml.Node, field string) *bool {
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+		p.errorf(w, n, field, "want true or false, got %s", kind(n))
+		return nil
+	}
+	return &b
+}
+
+func (p *parser) integer(w where, n *yaml.Node, field string) (int, bool) {
+	var i int
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&i) != nil {
+		p.errorf(w, n, field, "want an integer, got %s", kind(n))
+		return 0, false
+	}
+	return i, true
+}
+
+func (p *parser) oneOf(w where, n *yaml.Node, field string, allowed ...string) string {
+	s, ok := p.str(w, n, field)
+	if !ok {
+		return ""
+	}
+	if !slices.Contains(allowed, s) {
+		p.errorf(w, n, field, "%q is not one of %s", s, strings.Join(allowed, ", "))
+		return ""
+	}
+	return s
+}
+
+// origin checks that s is scheme://host[:port] with scheme http or https.
+func originProblem(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err.Error()
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "want an http or https origin, scheme://host[:port]"
+	case u.Host == "" || u.Opaque != "":
+		return "want an origin scheme://host[:port]"
+	case u.User != nil:
+		return "an origin has no user info"
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "want an origin scheme://host[:port], without path, query or fragment"
+	}
+	return ""
+}
+
+func (p *parser) file1(root *yaml.Node) *File {
+	top := where{}
+	f := &File{}
+	m := p.fields(top, root, "", "version", "page", "checks")
+	if root.Kind != yaml.MappingNode {
+		return f
+	}
+	if v := m["version"]; v == nil {
+		p.errorf(top, nil, "version", "missing (want 1)")
+	} else if i, ok := p.integer(top, v, "version"); ok {
+		if i != 1 {
+			p.errorf(top, v, "version", "got %d, want 1", i)
+		}
+		f.Version = i
+	}
+	if v := m["page"]; v != nil {
+		if s, ok := p.str(top, v, "page"); ok {
+			if prob := originProblem(s); prob != "" {
+				p.errorf(top, v, "page", "%q: %s", s, prob)
+			} else {
+				f.Page = s
+			}
+		}
+	}
+	cs := m["checks"]
+	switch {
+	case cs == nil:
+		p.errorf(top, nil, "checks", "missing")
+		return f
+	case cs.Kind != yaml.SequenceNode:
+		p.errorf(top, cs, "checks", "want a list, got %s", kind(cs))
+		return f
+	case len(cs.Content) == 0:
+		p.errorf(top, cs, "checks", "empty list")
+	}
+	names := map[string]int{} // name → line of first use
+	for i, n := range cs.Content {
+		c := p.check(i+1, n, f.Page, root.Content != nil && m["page"] != nil)
+		if c.Name != "" {
+			if line, dup := names[c.Name]; dup {
+				p.errorf(where{i + 1, c.Name}, n, "name", "duplicate name (first used at line %d)", line)
+			} else {
+				names[c.Name] = n.Line
+			}
+		}
+		f.Checks = append(f.Checks, c)
+	}
+	return f
+}
+
+func (p *parser) check(index int, n *yaml.Node, defPage string, hasDefPage bool) Check {
+	w := where{index: index}
+	var c Check
+	// Find the name first, so every message of the check can carry it.
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "name" && n.Content[i+1].Kind == yaml.ScalarNode {
+				w.name = n.Content[i+1].Value
+			}
+		}
+	}
+	m := p.fields(w, n, "", "name", "page", "request", "expect")
+	if n.Kind != yaml.MappingNode {
+		return c
+	}
+	if v := m["name"]; v == nil {
+		p.errorf(w, n, "name", "missing")
+	} else if s, ok := p.str(w, v, "name"); ok {
+		if strings.TrimSpace(s) == "" {
+			p.errorf(w, v, "name", "empty")
+		}
+		c.Name = s
+	}
+	c.Page = defPage
+	if v := m["page"]; v != nil {
+		if s, ok := p.str(w, v, "page"); ok {
+			if prob := originProblem(s); prob != "" {
+				p.errorf(w, v, "page", "%q: %s", s, prob)
+			} else {
+				c.Page = s
+			}
+		}
+	} else if !hasDefPage {
+		p.errorf(w, n, "page", "missing, and the file has no top-level page")
+	}
+	if v := m["request"]; v == nil {
+		p.errorf(w, n, "request", "missing")
+	} else {
+		c.Request = p.request(w, v)
+	}
+	if v := m["expect"]; v != nil {
+		c.Expect = p.expect(w, v)
+	}
+	return c
+}
+
+func (p *parser) request(w where, n *yaml.Node) Request {
+	r := Request{Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch"}
+	m := p.fields(w, n, "request.", "url", "method", "headers", "body", "credentials", "mode", "api")
+	if n.Kind != yaml.MappingNode {
+		return r
+	}
+	if v := m["url"]; v == nil {
+		p.errorf(w, n, "request.url", "missing")
+	} else if s, ok := p.str(w, v, "request.url"); ok {
+		u, err := url.Parse(s)
+		switch {
+		case err != nil:
+			p.errorf(w, v, "request.url", "%v", err)
+		case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			p.errorf(w, v, "request.url", "%q: want an absolute http or https URL", s)
+		default:
+			r.URL = s
+		}
+	}
+	if v := m["method"]; v != nil {
+		if s, ok := p.str(w, v, "request.method"); ok {
+			if !isToken(s) {
+				p.errorf(w, v, "request.method", "%q is not a valid HTTP method", s)
+			} else {
+				r.Method = s
+			}
+		}
+	}
+	if v := m["headers"]; v != nil {
+		if v.Kind != yaml.MappingNode {
+			p.errorf(w, v, "request.headers", "want a mapping of header names to values, got %s", kind(v))
+		} else {
+			seen := map[string]bool{}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, hv := v.Content[i], v.Content[i+1]
+				field := "request.headers." + k.Value
+				if !isToken(k.Value) {
+					p.errorf(w, k, field, "%q is not a valid header name", k.Value)
+					continue
+				}
+				if seen[strings.ToLower(k.Value)] {
+					p.errorf(w, k, field, "duplicate header")
+					continue
+				}
+				seen[strings.ToLower(k.Value)] = true
+				if s, ok := p.str(w, hv, field); ok {
+					if strings.ContainsAny(s, "\r\n\x00") {
+						p.errorf(w, hv, field, "value has a line break or NUL")
+						continue
+					}
+					r.Headers = append(r.Headers, Header{Name: k.Value, Value: s})
+				}
+			}
+		}
+	}
+	if v := m["body"]; v != nil {
+		if s, ok := p.str(w, v, "request.body"); ok {
+			r.Body = s
+			if s != "" && (strings.EqualFold(r.Method, "GET") || strings.EqualFold(r.Method, "HEAD")) {
+				p.errorf(w, v, "request.body", "a %s request cannot have a body", strings.ToUpper(r.Method))
+			}
+		}
+	}
+	if v := m["credentials"]; v != nil {
+		if s := p.oneOf(w, v, "request.credentials", "omit", "same-origin", "include"); s != "" {
+			r.Credentials = s
+		}
+	}
+	if v := m["mode"]; v != nil {
+		if s := p.oneOf(w, v, "request.mode", "cors", "no-cors", "same-origin"); s != "" {
+			r.Mode = s
+		}
+	}
+	if v := m["api"]; v != nil {
+		if s := p.oneOf(w, v, "request.api", "fetch", "xhr"); s != "" {
+			r.API = s
+		}
+	}
+	if r.API == "xhr" {
+		// XMLHttpRequest always uses mode cors, and withCredentials can only
+		// choose same-origin or include.
+		if r.Mode != "cors" {
+			p.errorf(w, m["mode"], "request.mode", "%q is not possible with api xhr (XMLHttpRequest always uses cors)", r.Mode)
+		}
+		if r.Credentials == "omit" {
+			p.errorf(w, m["credentials"], "request.credentials", `"omit" is not possible with api xhr (withCredentials gives same-origin or include)`)
+		}
+	}
+	return r
+}
+
+func (p *parser) expect(w where, n *yaml.Node) Expect {
+	var e Expect
+	m := p.fields(w, n, "expect.", "allowed", "cors_error", "failed_parameter", "preflight", "status", "readable_headers")
+	if n.Kind != yaml.MappingNode {
+		return e
+	}
+	if v := m["allowed"]; v != nil {
+		e.Allowed = p.boolean(w, v, "expect.allowed")
+	}
+	if v := m["cors_error"]; v != nil {
+		if s, ok := p.str(w, v, "expect.cors_error"); ok {
+			e.CorsError = &s
+		}
+	}
+	if v := m["failed_parameter"]; v != nil {
+		if s, ok := p.str(w, v, "expect.failed_parameter"); ok {
+			e.FailedParameter = &s
+		}
+	}
+	if v := m["preflight"]; v != nil {
+		e.Preflight = p.boolean(w, v, "expect.preflight")
+	}
+	if v := m["status"]; v != nil {
+		if i, ok := p.integer(w, v, "expect.status"); ok {
+			if i != 0 && (i < 100 || i > 599) {
+				p.errorf(w, v, "expect.status", "%d is not an HTTP status (or 0 for blocked/opaque)", i)
+			} else {
+				e.Status = &i
+			}
+		}
+	}
+	if v := m["readable_headers"]; v != nil {
+		if v.Kind != yaml.SequenceNode {
+			p.errorf(w, v, "expect.readable_headers", "want a list of header names, got %s", kind(v))
+		} else {
+			e.ReadableHeaders = []string{}
+			for _, h := range v.Content {
+				if s, ok := p.str(w, h, "expect.readable_headers"); ok {
+					if !isToken(s) {
+						p.errorf(w, h, "expect.readable_headers", "%q is not a valid header name", s)
+						continue
+					}
+					e.ReadableHeaders = append(e.ReadableHeaders, s)
+				}
+			}
+		}
+	}
+	return e
+}
+
+// isToken reports whether s is an RFC 9110 token (method or header name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > 0x7e || r <= 0x20 || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}

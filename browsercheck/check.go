@@ -1,0 +1,462 @@
+package browsercheck
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/audits"
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// consoleWait bounds how long a blocked check waits for Chrome's console
+// message once every network event it needs has arrived. The message is
+// informative: a check without it still has its verdict.
+const consoleWait = 2 * time.Second
+
+// Check runs c in an isolated state (no preflight cache or cookies from
+// earlier checks) and returns Chrome's verdict. A blocked request is a
+// verdict; the error is only for harness failures: Chrome died, the page did
+// not load, or an expected DevTools event did not arrive within the timeout.
+//
+// Before each check it clears the browser cache (which holds the preflight
+// cache) and the cookies, and navigates the tab to c.Page+PagePrefix+"page".
+func (b *Browser) Check(ctx context.Context, c Check) (Verdict, error) {
+	b.checkMu.Lock()
+	defer b.checkMu.Unlock()
+	v, err := b.check(ctx, c)
+	if err != nil {
+		name := c.Name
+		if name == "" {
+			name = c.Request.URL
+		}
+		return Verdict{}, fmt.Errorf("browsercheck: check %q: %w", name, err)
+	}
+	return v, nil
+}
+
+// spec is what the page script receives.
+type spec struct {
+	URL         string      `json:"url"`
+	Method      string      `json:"method"`
+	Headers     [][2]string `json:"headers"`
+	Body        string      `json:"body"`
+	HasBody     bool        `json:"hasBody"`
+	Credentials string      `json:"credentials"`
+	Mode        string      `json:"mode"`
+	API         string      `json:"api"`
+}
+
+// jsResult is what the page script saw.
+type jsResult struct {
+	Href    string   `json:"href"`
+	OK      bool     `json:"ok"`
+	Status  int      `json:"status"`
+	Type    string   `json:"type"`
+	Error   string   `json:"error"`
+	Headers []string `json:"headers"`
+}
+
+func (b *Browser) check(ctx context.Context, c Check) (Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return Verdict{}, err
+	}
+	page := strings.TrimSuffix(c.Page, "/")
+	if page == "" {
+		return Verdict{}, errors.New("no page origin")
+	}
+	s := spec{
+		URL:         c.Request.URL,
+		Method:      c.Request.Method,
+		Headers:     [][2]string{},
+		Body:        c.Request.Body,
+		HasBody:     c.Request.Body != "",
+		Credentials: c.Request.Credentials,
+		Mode:        c.Request.Mode,
+		API:         c.Request.API,
+	}
+	if s.Method == "" {
+		s.Method = http.MethodGet
+	}
+	if s.Credentials == "" {
+		s.Credentials = "same-origin"
+	}
+	if s.Mode == "" {
+		s.Mode = "cors"
+	}
+	if s.API == "" {
+		s.API = "fetch"
+	}
+	for _, h := range c.Request.Headers {
+		s.Headers = append(s.Headers, [2]string{h.Name, h.Value})
+	}
+	arg, err := json.Marshal(s)
+	if err != nil {
+		return Verdict{}, err
+	}
+
+	// The tab context carries chromedp's state; the check's own deadline
+	// and the caller's cancellation are layered on top.
+	cctx, cancel := context.WithTimeout(b.tabCtx, b.timeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	fail := func(what string, err error) (Verdict, error) {
+		if cerr := ctx.Err(); cerr != nil {
+			return Verdict{}, fmt.Errorf("%s: %w", what, cerr)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return Verdict{}, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
+		}
+		return Verdict{}, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
+	}
+
+	if _, err := chromedp.Call(cctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+		return fail("Network.clearBrowserCache", err)
+	}
+	if _, err := chromedp.Call(cctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		return fail("Network.clearBrowserCookies", err)
+	}
+	pageURL := page + pagePath
+	resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(pageURL))
+	if err != nil {
+		return fail("load page "+pageURL, err)
+	}
+	if resp == nil || resp.Status != http.StatusOK {
+		st := int64(0)
+		if resp != nil {
+			st = resp.Status
+		}
+		return Verdict{}, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
+	}
+
+	col := newCollector()
+	b.evMu.Lock()
+	b.col = col
+	b.evMu.Unlock()
+	defer func() {
+		b.evMu.Lock()
+		b.col = nil
+		b.evMu.Unlock()
+	}()
+
+	js, err := chromedp.Run(cctx, chromedp.Evaluate[jsResult]("window.__corsvcr("+string(arg)+")", chromedp.EvalAwaitPromise))
+	if err != nil {
+		var ee *chromedp.ExceptionError
+		if errors.As(err, &ee) {
+			return Verdict{}, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
+		}
+		return fail("run request in page", err)
+	}
+	return col.settle(cctx, ctx, b.timeout, s, js)
+}
+
+// reqState is what the Network events told about one request id.
+type reqState struct {
+	id          network.RequestID
+	url, method string            // of the first requestWillBeSent (before redirects)
+	preflightOf network.RequestID // set for a CORS preflight
+	status      int64             // of the last responseReceived
+	finished    bool              // loadingFinished
+	failed      *network.EventLoadingFailed
+}
+
+func (r *reqState) terminal() bool { return r.finished || r.failed != nil }
+
+func (r *reqState) describe() string {
+	kind := "request"
+	if r.preflightOf != "" {
+		kind = "preflight"
+	}
+	return fmt.Sprintf("%s %s %s (request id %s)", kind, r.method, r.url, r.id)
+}
+
+// collector gathers the DevTools events of one check. The listener adds to
+// it on chromedp's reader goroutine; the check reads it under mu and sleeps
+// on wake between events.
+type collector struct {
+	mu     sync.Mutex
+	wake   chan struct{}
+	reqs   map[network.RequestID]*reqState
+	order  []network.RequestID
+	issues []*audits.InspectorIssue
+	logs   []*cdplog.Entry
+}
+
+func newCollector() *collector {
+	return &collector{wake: make(chan struct{}, 1), reqs: map[network.RequestID]*reqState{}}
+}
+
+// onEvent is the chromedp listener. It runs on the goroutine that reads the
+// browser's messages, so it only records and never blocks.
+func (b *Browser) onEvent(ev any) {
+	b.evMu.Lock()
+	col := b.col
+	b.evMu.Unlock()
+	if col != nil {
+		if debugEvent != nil {
+			debugEvent(ev)
+		}
+		col.add(ev)
+	}
+}
+
+// debugEvent, when set by a test, sees every event of a check.
+var debugEvent func(ev any)
+
+func (c *collector) req(id network.RequestID) *reqState {
+	r := c.reqs[id]
+	if r == nil {
+		r = &reqState{id: id}
+		c.reqs[id] = r
+		c.order = append(c.order, id)
+	}
+	return r
+}
+
+func (c *collector) add(ev any) {
+	c.mu.Lock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		r := c.req(ev.RequestID)
+		if r.url == "" && ev.Request != nil {
+			r.url, r.method = ev.Request.URL, ev.Request.Method
+		}
+		if ev.Initiator != nil && ev.Initiator.Type == network.InitiatorTypePreflight {
+			r.preflightOf = ev.Initiator.RequestID
+		}
+	case *network.EventResponseReceived:
+		if ev.Response != nil {
+			c.req(ev.RequestID).status = ev.Response.Status
+		}
+	case *network.EventLoadingFinished:
+		c.req(ev.RequestID).finished = true
+	case *network.EventLoadingFailed:
+		c.req(ev.RequestID).failed = ev
+	case *audits.EventIssueAdded:
+		if ev.Issue != nil {
+			c.issues = append(c.issues, ev.Issue)
+		}
+	case *cdplog.EventEntryAdded:
+		if ev.Entry != nil {
+			c.logs = append(c.logs, ev.Entry)
+		}
+	default:
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// state is the verdict the events support so far, and what is still missing.
+type state struct {
+	v           Verdict
+	missing     string // a required event that has not arrived; "" when complete
+	wantConsole bool   // blocked, and the console message has not arrived
+}
+
+// settle waits, event by event, until the verdict is complete: the actual
+// request (matched by URL and method, never by arrival order) and each of its
+// preflights (matched by initiator.requestId) have their terminal event; a
+// renderer-side block has its Audits issue; a CORS block has its console
+// message (bounded by consoleWait). A missing required event is an error
+// when cctx ends.
+func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s spec, js jsResult) (Verdict, error) {
+	var consoleTimer <-chan time.Time
+	for {
+		c.mu.Lock()
+		st := c.state(s, js)
+		c.mu.Unlock()
+		if st.missing == "" && !st.wantConsole {
+			return st.v, nil
+		}
+		if st.missing == "" && consoleTimer == nil {
+			t := time.NewTimer(consoleWait)
+			defer t.Stop()
+			consoleTimer = t.C
+		}
+		select {
+		case <-c.wake:
+		case <-consoleTimer:
+			return st.v, nil
+		case <-cctx.Done():
+			if err := ctx.Err(); err != nil {
+				return Verdict{}, err
+			}
+			if st.missing == "" { // only the console message is late
+				return st.v, nil
+			}
+			return Verdict{}, fmt.Errorf("no %s within %v", st.missing, timeout)
+		}
+	}
+}
+
+// jsNetworkError reports whether the script's error is the generic network
+// error by which fetch and XHR report a blocked or failed request, as opposed
+// to an exception thrown before any request (bad header, no-cors PUT, …).
+func jsNetworkError(s spec, js jsResult) bool {
+	if s.API == "xhr" {
+		return js.Error == "XMLHttpRequest: error event"
+	}
+	return js.Error == "TypeError: Failed to fetch"
+}
+
+// state computes the verdict from the events so far. c.mu is held.
+func (c *collector) state(s spec, js jsResult) state {
+	st := state{v: Verdict{JSError: js.Error, ReadableHeaders: []string{}}}
+	v := &st.v
+	if js.Href == "" { // the URL did not parse: no request
+		return st
+	}
+
+	var actual *reqState
+	var preflights []*reqState
+	for _, id := range c.order {
+		r := c.reqs[id]
+		if actual == nil && r.preflightOf == "" && r.url == js.Href && strings.EqualFold(r.method, s.Method) {
+			actual = r
+		}
+	}
+	if actual != nil {
+		for _, id := range c.order {
+			if r := c.reqs[id]; r.preflightOf == actual.id {
+				preflights = append(preflights, r)
+			}
+		}
+	}
+	v.Preflight = len(preflights) > 0
+
+	// The CORS error: the actual request's loadingFailed, else a CorsIssue
+	// for it (renderer-side errors such as DisallowedByMode have only that).
+	var cors *network.CorsErrorStatus
+	if actual != nil && actual.failed != nil && actual.failed.CorsErrorStatus != nil {
+		cors = actual.failed.CorsErrorStatus
+	}
+	if cors == nil {
+		cors = c.corsIssue(actual, js.Href)
+	}
+	if cors != nil {
+		v.CorsError = string(cors.CorsError) // verbatim, also for values newer than cdproto
+		v.FailedParameter = cors.FailedParameter
+	}
+	v.ORB = c.orb(actual, js.Href)
+
+	v.Allowed = js.OK && v.CorsError == ""
+	if v.Allowed {
+		v.Status = js.Status
+		v.ReadableHeaders = normHeaders(js.Headers)
+		v.Opaque = js.Type == "opaque"
+	}
+
+	switch {
+	case actual == nil && js.OK:
+		st.missing = fmt.Sprintf("Network.requestWillBeSent for %s %s", s.Method, js.Href)
+	case actual == nil && cors == nil && jsNetworkError(s, js):
+		st.missing = fmt.Sprintf("Network.requestWillBeSent or Audits CorsIssue for %s %s", s.Method, js.Href)
+	case actual != nil:
+		for _, r := range append([]*reqState{actual}, preflights...) {
+			if !r.terminal() {
+				st.missing = "Network.loadingFinished or Network.loadingFailed for " + r.describe()
+				break
+			}
+		}
+		if st.missing == "" && cors != nil && preflightError(string(cors.CorsError)) && len(preflights) == 0 {
+			st.missing = "Network.requestWillBeSent for the preflight of " + actual.describe()
+		}
+	}
+	if cors != nil {
+		v.Console = c.console(js.Href)
+		st.wantConsole = v.Console == ""
+	}
+	return st
+}
+
+// preflightError reports whether a CorsError can only come from a preflight.
+func preflightError(e string) bool {
+	return strings.HasPrefix(e, "Preflight") || strings.HasSuffix(e, "PreflightResponse")
+}
+
+// corsIssue returns the CORS error of a non-warning CorsIssue for the
+// request (by id) or, when the issue names no request id, for the URL.
+func (c *collector) corsIssue(actual *reqState, href string) *network.CorsErrorStatus {
+	for _, is := range c.issues {
+		if is.Details == nil || is.Details.CorsIssueDetails == nil {
+			continue
+		}
+		d := is.Details.CorsIssueDetails
+		if d.IsWarning || d.CorsErrorStatus == nil || d.Request == nil {
+			continue
+		}
+		if (actual != nil && d.Request.RequestID == actual.id) ||
+			(d.Request.RequestID == "" || actual == nil) && d.Request.URL == href {
+			return d.CorsErrorStatus
+		}
+	}
+	return nil
+}
+
+// orb reports whether Chrome blocked the response by Opaque Response
+// Blocking: a ResponseWasBlockedByORB issue for the request or URL.
+func (c *collector) orb(actual *reqState, href string) bool {
+	for _, is := range c.issues {
+		if is.Details == nil || is.Details.GenericIssueDetails == nil {
+			continue
+		}
+		d := is.Details.GenericIssueDetails
+		if d.ErrorType != audits.GenericIssueErrorTypeResponseWasBlockedByORB || d.Request == nil {
+			continue
+		}
+		if (actual != nil && d.Request.RequestID == actual.id) || d.Request.URL == href {
+			return true
+		}
+	}
+	return false
+}
+
+// console returns Chrome's CORS console message naming href, or the only
+// CORS message of the check when none names it (after a redirect the message
+// can name another URL).
+func (c *collector) console(href string) string {
+	var cors []string
+	for _, e := range c.logs {
+		// Chrome also logs "Failed to load resource: net::ERR_FAILED" with
+		// source network and category cors: not the message we want.
+		if e.Source != cdplog.EntrySourceJavascript {
+			continue
+		}
+		if e.Category != cdplog.EntryCategoryCors && !strings.Contains(e.Text, "CORS policy") && !strings.HasPrefix(e.Text, "Fetch API cannot load") {
+			continue
+		}
+		if strings.Contains(e.Text, "'"+href+"'") || strings.Contains(e.Text, " "+href+".") || strings.Contains(e.Text, " "+href+" ") {
+			return e.Text
+		}
+		cors = append(cors, e.Text)
+	}
+	if len(cors) == 1 {
+		return cors[0]
+	}
+	return ""
+}
+
+// normHeaders lower-cases, de-duplicates and sorts header names; never nil.
+func normHeaders(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, strings.ToLower(n))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

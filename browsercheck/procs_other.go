@@ -1,0 +1,14 @@
+//go:build !linux
+
+package browsercheck
+
+// killLeftovers is a no-op outside Linux: chromedp kills the browser
+// process, and its children follow it.
+func killLeftovers(dir string) error { return nil }
+
+// processesUsing is not implemented outside Linux.
+func processesUsing(dir string) []int { return nil }
+
+func chromeTree(dir string) map[int]string { return nil }
+
+func killTree(tree map[int]string) error { return nil }
