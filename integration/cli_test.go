@@ -29,7 +29,7 @@ checks:
     expect:
       allowed: true
       status: 200
-      readable_headers: [content-type, x-page-count]
+      readable_headers: [content-length, content-type, x-page-count]
   - name: add-to-cart
     request:
       url: http://localhost:9100/cart

@@ -112,6 +112,7 @@ func TestDemoLiveEqualsReplay(t *testing.T) {
 	assert.Equal(t, 7, kinds[cassettes.KindActual], "actual requests recorded")
 
 	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(demoCassette), 0o755))
 		require.NoError(t, cassettes.Save(demoCassette, decoded))
 		writeVerdicts(t, demoVerdicts, live)
 	}

@@ -57,8 +57,8 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println("allowed:", v.Allowed)
-	fmt.Println("cors error:", v.CorsError, v.FailedParameter)
+	fmt.Println("cors error:", v.CorsError)
 	// Output:
 	// allowed: false
-	// cors error: WildcardOriginNotAllowed *
+	// cors error: WildcardOriginNotAllowed
 }

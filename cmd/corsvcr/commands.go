@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -36,7 +38,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := cassettes.Save(c.cassette, cas); err != nil {
+	if err := saveCassette(c.cassette, cas); err != nil {
 		return err
 	}
 	log.Info("cassette written", "path", c.cassette, "interactions", len(cas.Interactions))
@@ -141,7 +143,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if added := rec.Interactions(); len(added) > 0 {
 			cas.Interactions = append(cas.Interactions, added...)
-			if err := cassettes.Save(c.cassette, cas); err != nil {
+			if err := saveCassette(c.cassette, cas); err != nil {
 				return err
 			}
 			log.Info("appended recorded misses", "path", c.cassette, "interactions", len(added))
@@ -226,4 +228,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: exitMiss, err: fmt.Errorf("%d replay misses", misses)}
 	}
 	return nil
+}
+
+// saveCassette writes cas to path atomically, creating its directory.
+func saveCassette(path string, cas *cassettes.Cassette) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("save cassette: %w", err)
+	}
+	return cassettes.Save(path, cas)
 }

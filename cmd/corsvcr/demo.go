@@ -75,7 +75,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		api.Close()
 		return err
 	}
-	if err := cassettes.Save(casPath, cas); err != nil {
+	if err := saveCassette(casPath, cas); err != nil {
 		api.Close()
 		return err
 	}
