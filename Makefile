@@ -9,7 +9,7 @@ BIN   := bin/corsvcr
 # Root runs apt-get directly; anyone else goes through sudo.
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test vet fmt-check unit bench fuzz browser go-check clean
+.PHONY: all build demo test vet fmt-check bench fuzz browser stacks record-stacks docs go-check clean
 
 all: build
 
@@ -41,10 +41,25 @@ fmt-check: go-check
 vet: go-check
 	$(GO) vet ./...
 
+# stacks installs the real third-party CORS servers the stack tests record
+# from (nginx, Apache + PHP, Flask, Django, FastAPI, Express, Vite, Go).
+stacks: go-check
+	integration/stacks/install.sh
+
 # Every package runs under the race detector; the browser tests share one
 # Chrome per package.
-test: fmt-check vet browser
+test: fmt-check vet browser stacks
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# record-stacks re-records the stacks' golden cassettes and verdicts and
+# regenerates docs/stacks.md; the demo's golden cassette comes along.
+record-stacks: go-check browser stacks
+	$(GO) test -count=1 ./integration -run '^(TestStacks|TestDemoLiveEqualsReplay)$$' -update
+	$(GO) test -count=1 ./integration -run '^TestStacksDoc$$' -update
+
+# docs regenerates docs/stacks.md from the golden verdicts.
+docs: go-check
+	$(GO) test -count=1 ./integration -run '^TestStacksDoc$$' -update
 
 bench: go-check browser
 	$(GO) test -run='^$$' -bench=. -benchmem ./replay/ ./recorder/ ./browsercheck/

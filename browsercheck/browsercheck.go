@@ -71,7 +71,7 @@ type Verdict struct {
 	Console         string   `json:"console,omitempty"`          // Chrome's console message for the block
 	Preflight       bool     `json:"preflight"`                  // a preflight went on the network
 	Status          int      `json:"status"`                     // final status JS saw (0 when blocked or opaque)
-	ReadableHeaders []string `json:"readable_headers"`           // lower-case response header names JS could read, sorted
+	ReadableHeaders []string `json:"readable_headers"`           // lower-case response header names JS could read, sorted; connection-level ones (Connection, Keep-Alive, …) left out
 	Opaque          bool     `json:"opaque,omitempty"`           // no-cors opaque response
 	ORB             bool     `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
 	JSError         string   `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"

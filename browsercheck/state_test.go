@@ -35,6 +35,8 @@ func TestStateOrderInsensitive(t *testing.T) {
 		for _, ev := range order {
 			c.add(ev)
 		}
+		c.add(&network.EventResponseReceived{RequestID: "1", Response: &network.Response{Status: 200}})
+		c.add(&network.EventRequestWillBeSentExtraInfo{RequestID: "1"})
 		c.add(&network.EventLoadingFinished{RequestID: "1"})
 		st := c.state(s, js)
 		assert.True(t, st.v.Preflight)
@@ -45,4 +47,28 @@ func TestStateOrderInsensitive(t *testing.T) {
 		assert.True(t, st.v.Allowed)
 		assert.Equal(t, 200, st.v.Status)
 	}
+}
+
+// Measured in Chrome 156 under load: the preflight's requestWillBeSent can
+// arrive after the actual request's loadingFinished. The verdict must wait
+// for the actual request's requestWillBeSentExtraInfo, which comes from the
+// same network-service observer as the preflight's events and after them.
+func TestStateWaitsForLatePreflight(t *testing.T) {
+	js := jsResult{Href: "http://a.test/x", OK: true, Status: 200}
+	s := spec{Method: "POST", API: "fetch"}
+	c := newCollector()
+	c.add(&network.EventRequestWillBeSent{RequestID: "1", Request: &network.Request{URL: "http://a.test/x", Method: "POST"}})
+	c.add(&network.EventResponseReceived{RequestID: "1", Response: &network.Response{Status: 200}})
+	c.add(&network.EventLoadingFinished{RequestID: "1"})
+	st := c.state(s, js)
+	assert.Equal(t, "Network.requestWillBeSentExtraInfo for request POST http://a.test/x (request id 1)", st.missing,
+		"without the barrier the verdict would say no preflight")
+	c.add(&network.EventRequestWillBeSent{RequestID: "p", Request: &network.Request{URL: "http://a.test/x", Method: "OPTIONS"},
+		Initiator: &network.Initiator{Type: network.InitiatorTypePreflight, RequestID: "1"}})
+	c.add(&network.EventLoadingFinished{RequestID: "p"})
+	c.add(&network.EventRequestWillBeSentExtraInfo{RequestID: "1"})
+	st = c.state(s, js)
+	assert.Empty(t, st.missing)
+	assert.True(t, st.v.Preflight)
+	assert.True(t, st.v.Allowed)
 }

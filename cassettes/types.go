@@ -5,6 +5,12 @@ import (
 	"strings"
 )
 
+// RecordedDate is the value the recorder stores for every response Date
+// header. A Date is the time of serving, not part of what a server decides,
+// so a fixed value keeps re-recordings of unchanged servers free of diffs;
+// replay serves the time of serving in its place.
+const RecordedDate = "Sat, 01 Jan 2000 00:00:00 GMT"
+
 // FormatVersion is the cassette format version this package reads and writes.
 // Load refuses a cassette with a higher version with a *VersionError.
 const FormatVersion = 1

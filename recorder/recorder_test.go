@@ -717,3 +717,21 @@ func waitGoroutines(want int, deadline time.Time) int {
 		<-tick.C
 	}
 }
+
+// Every response Date is stored as cassettes.RecordedDate, so recording an
+// unchanged server again gives the same cassette; the client still gets the
+// server's own Date.
+func TestDateRecordedAsFixedValue(t *testing.T) {
+	t.Parallel()
+	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", "Tue, 03 Mar 2026 10:11:12 GMT")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	})
+	rec := startRecorder(t, Config{Upstreams: map[string]string{"localhost:8000": authority(srv)}})
+	res, _ := do(t, proxyClient(t, rec), "GET", "http://localhost:8000/d", nil, "Origin", "http://localhost:8080")
+	assert.Equal(t, "Tue, 03 Mar 2026 10:11:12 GMT", res.Header.Get("Date"), "client")
+	require.NoError(t, rec.Close())
+	got := rec.Interactions()
+	require.Len(t, got, 1)
+	assert.Equal(t, []string{cassettes.RecordedDate}, got[0].Response.Headers.Values("Date"))
+}

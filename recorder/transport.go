@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -101,6 +102,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		raw = uc.captured()
 	}
 	h, fromWire := responseHeaders(raw, res)
+	fixDate(h)
 	if !fromWire {
 		r.log.Debug("recorder: response header order not read from the wire; recording sorted", "url", a.url)
 	}
@@ -244,3 +246,13 @@ func (w *memWriter) Write(p []byte) (int, error) {
 
 // Flush is a no-op: the response is sent when the handler returns.
 func (w *memWriter) Flush() {}
+
+// fixDate sets every Date line to cassettes.RecordedDate, so that recording
+// unchanged servers again gives the same cassette.
+func fixDate(h cassettes.Headers) {
+	for i := range h {
+		if strings.EqualFold(h[i].Name, "Date") {
+			h[i].Value = cassettes.RecordedDate
+		}
+	}
+}

@@ -55,8 +55,10 @@
 //
 // Status, header names with their case, duplicate header lines and their
 // relative order, every Access-Control-* and Vary value, and the raw body
-// bytes (a gzip body stays gzip) are served as recorded. No Date and no
-// sniffed Content-Type are added; Content-Length is taken from the recording
+// bytes (a gzip body stays gzip) are served as recorded, except that a
+// recorded Date header carries the time of serving, as a live server's
+// does (the recorder stores a fixed Date so re-recording gives no diff).
+// No Date and no sniffed Content-Type are added; Content-Length is taken from the recording
 // or, when absent, from the body. Known limits of serving through net/http,
 // none of which affect a CORS verdict:
 //

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 )
@@ -71,6 +72,7 @@ type prepared struct {
 	// a later writer cannot reach the shared array.
 	header        http.Header
 	contentLength []string // set when not recorded and a body is allowed; not for HEAD
+	dateKey       string   // the recorded Date header's name; served with the time of serving
 	bodyAllowed   bool
 	body          []byte
 }
@@ -179,6 +181,8 @@ func prepare(in *cassettes.Interaction) (prepared, error) {
 			continue // the body is served with a length
 		case asciiEqualFold(name, "Content-Length"):
 			name = "Content-Length" // net/http frames the body by this exact key
+		case asciiEqualFold(name, "Date"):
+			p.dateKey = name
 		}
 		p.header[name] = append(p.header[name], f.Value)
 	}
@@ -266,6 +270,11 @@ func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
 	h := w.Header()
 	for name, vs := range p.header {
 		h[name] = vs
+	}
+	if p.dateKey != "" {
+		// Date is the time of serving, as a live server sends it: a
+		// recorded date would make cached responses look stale.
+		h[p.dateKey] = []string{time.Now().UTC().Format(http.TimeFormat)}
 	}
 	head := req.Method == http.MethodHead
 	if p.contentLength != nil && !head {

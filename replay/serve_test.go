@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -342,4 +344,21 @@ func TestConcurrent(t *testing.T) {
 	}
 	total := goroutines * perG
 	assert.Equal(t, map[int]int{0: 1, 1: 1, 2: total/2 - 2, 3: 1, 4: 1, 5: total/2 - 2}, count)
+}
+
+// A recorded Date is served as the time of serving, in the recorded case.
+func TestRecordedDateServedAsNow(t *testing.T) {
+	t.Parallel()
+	cas := &cassettes.Cassette{Interactions: []cassettes.Interaction{
+		ia("GET", api+"/a", nil, 200, "{}", "date: "+cassettes.RecordedDate),
+	}}
+	r, err := New(Config{Cassette: cas})
+	require.NoError(t, err)
+	before := time.Now().Add(-time.Second)
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest("GET", api+"/a", nil))
+	got, err := http.ParseTime(rec.Header()["date"][0])
+	require.NoError(t, err)
+	assert.False(t, got.Before(before.Truncate(time.Second)), "served Date %v is not the time of serving", got)
+	assert.Len(t, rec.Header()["date"], 1)
 }

@@ -132,19 +132,24 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func writeDemo(w io.Writer, rows []demoRow) {
-	width, lw := len("CHECK"), len("LIVE")
+	width := len("CHECK")
 	for _, r := range rows {
 		width = max(width, len(r.Name))
-		lw = max(lw, len(summary(r.Live.Verdict)))
 	}
-	fmt.Fprintf(w, "%-*s  %-*s  %-6s  %s\n", width, "CHECK", lw, "LIVE", "SAME", "REPLAY")
+	fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, "CHECK", "LIVE vs REPLAY", "EXPECT", "CHROME'S VERDICT (live)")
 	indent := strings.Repeat(" ", width+2)
 	for _, r := range rows {
-		same := "yes"
+		same, expect := "same", "ok"
 		if !r.Same {
-			same = "NO"
+			same = "DIFFERENT"
 		}
-		fmt.Fprintf(w, "%-*s  %-*s  %-6s  %s\n", width, r.Name, lw, summary(r.Live.Verdict), same, summary(r.Replay.Verdict))
+		if len(r.Mismatches) > 0 || len(r.Live.Mismatches) > 0 {
+			expect = "FAIL"
+		}
+		fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, r.Name, same, expect, summary(r.Live.Verdict))
+		if !r.Same {
+			fmt.Fprintf(w, "%s  replay verdict: %s\n", indent, summary(r.Replay.Verdict))
+		}
 		for _, m := range r.Mismatches {
 			fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
 		}
@@ -157,7 +162,7 @@ func writeDemo(w io.Writer, rows []demoRow) {
 			}
 		}
 		if v := r.Replay.Verdict; v != nil && v.Console != "" {
-			fmt.Fprintf(w, "%s  chrome: %s\n", indent, v.Console)
+			fmt.Fprintf(w, "%s  console: %s\n", indent, v.Console)
 		}
 	}
 }
