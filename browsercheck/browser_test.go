@@ -13,11 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
+	"github.com/corsvcr/corsvcr/checks"
 )
 
-var preflighted = browsercheck.Check{
+var preflighted = checks.Check{
 	Name: "preflighted", Page: pageOrigin,
-	Request: browsercheck.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`},
+	Request: checks.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`},
 }
 
 // The response allows caching the preflight for 600 s; clearing the browser
@@ -57,8 +58,8 @@ func TestCheckCancelIsHarnessError(t *testing.T) {
 	b := needChrome(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err := b.Check(ctx, browsercheck.Check{Name: "slow", Page: pageOrigin,
-		Request: browsercheck.Request{URL: apiOrigin + "/slow"}})
+	_, err := b.Check(ctx, checks.Check{Name: "slow", Page: pageOrigin,
+		Request: checks.Request{URL: apiOrigin + "/slow"}})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 	assert.Contains(t, err.Error(), `browsercheck: check "slow"`)
@@ -86,8 +87,8 @@ func TestOwnBrowserErrorsAndClose(t *testing.T) {
 	require.NotEmpty(t, procs)
 
 	// Without the proxy the page origin is the bare upstream: 404.
-	_, err = b.Check(context.Background(), browsercheck.Check{Name: "nopage", Page: upstream.URL,
-		Request: browsercheck.Request{URL: upstream.URL + "/simple"}})
+	_, err = b.Check(context.Background(), checks.Check{Name: "nopage", Page: upstream.URL,
+		Request: checks.Request{URL: upstream.URL + "/simple"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `browsercheck: check "nopage": load page `+upstream.URL+"/__corsvcr__/page: status 404")
 
@@ -101,8 +102,8 @@ func TestOwnBrowserErrorsAndClose(t *testing.T) {
 		slowHandler(w, r)
 	}))
 	defer pages.Close()
-	_, err = b.Check(context.Background(), browsercheck.Check{Name: "slow", Page: pages.URL,
-		Request: browsercheck.Request{URL: pages.URL + "/slow"}})
+	_, err = b.Check(context.Background(), checks.Check{Name: "slow", Page: pages.URL,
+		Request: checks.Request{URL: pages.URL + "/slow"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "timeout after 300ms")
 
@@ -139,13 +140,13 @@ func TestFindChrome(t *testing.T) {
 	assert.EqualError(t, err, "browsercheck: no Chrome or Chromium found (set CORSVCR_CHROME or install one: sudo apt-get install chromium-headless-shell)")
 }
 
-func checkFor(path string) browsercheck.Check {
-	return browsercheck.Check{Name: path, Page: pageOrigin, Request: browsercheck.Request{URL: apiOrigin + path}}
+func checkFor(path string) checks.Check {
+	return checks.Check{Name: path, Page: pageOrigin, Request: checks.Request{URL: apiOrigin + path}}
 }
 
 func BenchmarkCheck(b *testing.B) {
 	br := needChrome(b)
-	for _, c := range []browsercheck.Check{checkFor("/simple"), preflighted, checkFor("/none")} {
+	for _, c := range []checks.Check{checkFor("/simple"), preflighted, checkFor("/none")} {
 		b.Run(c.Name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := br.Check(context.Background(), c); err != nil {

@@ -16,6 +16,8 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 // consoleWait bounds how long a blocked check waits for Chrome's console
@@ -30,7 +32,7 @@ const consoleWait = 2 * time.Second
 //
 // Before each check it clears the browser cache (which holds the preflight
 // cache) and the cookies, and navigates the tab to c.Page+PagePrefix+"page".
-func (b *Browser) Check(ctx context.Context, c Check) (Verdict, error) {
+func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdict, error) {
 	b.checkMu.Lock()
 	defer b.checkMu.Unlock()
 	v, err := b.check(ctx, c)
@@ -39,7 +41,7 @@ func (b *Browser) Check(ctx context.Context, c Check) (Verdict, error) {
 		if name == "" {
 			name = c.Request.URL
 		}
-		return Verdict{}, fmt.Errorf("browsercheck: check %q: %w", name, err)
+		return checks.Verdict{}, fmt.Errorf("browsercheck: check %q: %w", name, err)
 	}
 	return v, nil
 }
@@ -66,13 +68,13 @@ type jsResult struct {
 	Headers []string `json:"headers"`
 }
 
-func (b *Browser) check(ctx context.Context, c Check) (Verdict, error) {
+func (b *Browser) check(ctx context.Context, c checks.Check) (checks.Verdict, error) {
 	if err := ctx.Err(); err != nil {
-		return Verdict{}, err
+		return checks.Verdict{}, err
 	}
 	page := strings.TrimSuffix(c.Page, "/")
 	if page == "" {
-		return Verdict{}, errors.New("no page origin")
+		return checks.Verdict{}, errors.New("no page origin")
 	}
 	s := spec{
 		URL:         c.Request.URL,
@@ -101,7 +103,7 @@ func (b *Browser) check(ctx context.Context, c Check) (Verdict, error) {
 	}
 	arg, err := json.Marshal(s)
 	if err != nil {
-		return Verdict{}, err
+		return checks.Verdict{}, err
 	}
 
 	// The tab context carries chromedp's state; the check's own deadline
@@ -110,14 +112,14 @@ func (b *Browser) check(ctx context.Context, c Check) (Verdict, error) {
 	defer cancel()
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
-	fail := func(what string, err error) (Verdict, error) {
+	fail := func(what string, err error) (checks.Verdict, error) {
 		if cerr := ctx.Err(); cerr != nil {
-			return Verdict{}, fmt.Errorf("%s: %w", what, cerr)
+			return checks.Verdict{}, fmt.Errorf("%s: %w", what, cerr)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return Verdict{}, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
+			return checks.Verdict{}, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
 		}
-		return Verdict{}, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
+		return checks.Verdict{}, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
 	}
 
 	if _, err := chromedp.Call(cctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
@@ -136,7 +138,7 @@ func (b *Browser) check(ctx context.Context, c Check) (Verdict, error) {
 		if resp != nil {
 			st = resp.Status
 		}
-		return Verdict{}, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
+		return checks.Verdict{}, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
 	}
 
 	col := newCollector()
@@ -153,7 +155,7 @@ func (b *Browser) check(ctx context.Context, c Check) (Verdict, error) {
 	if err != nil {
 		var ee *chromedp.ExceptionError
 		if errors.As(err, &ee) {
-			return Verdict{}, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
+			return checks.Verdict{}, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
 		}
 		return fail("run request in page", err)
 	}
@@ -266,7 +268,7 @@ func (c *collector) add(ev any) {
 
 // state is the verdict the events support so far, and what is still missing.
 type state struct {
-	v           Verdict
+	v           checks.Verdict
 	missing     string // a required event that has not arrived; "" when complete
 	wantConsole bool   // blocked, and the console message has not arrived
 }
@@ -277,7 +279,7 @@ type state struct {
 // renderer-side block has its Audits issue; a CORS block has its console
 // message (bounded by consoleWait). A missing required event is an error
 // when cctx ends.
-func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s spec, js jsResult) (Verdict, error) {
+func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s spec, js jsResult) (checks.Verdict, error) {
 	var consoleTimer <-chan time.Time
 	for {
 		c.mu.Lock()
@@ -297,12 +299,12 @@ func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s s
 			return st.v, nil
 		case <-cctx.Done():
 			if err := ctx.Err(); err != nil {
-				return Verdict{}, err
+				return checks.Verdict{}, err
 			}
 			if st.missing == "" { // only the console message is late
 				return st.v, nil
 			}
-			return Verdict{}, fmt.Errorf("no %s within %v", st.missing, timeout)
+			return checks.Verdict{}, fmt.Errorf("no %s within %v", st.missing, timeout)
 		}
 	}
 }
@@ -319,7 +321,7 @@ func jsNetworkError(s spec, js jsResult) bool {
 
 // state computes the verdict from the events so far. c.mu is held.
 func (c *collector) state(s spec, js jsResult) state {
-	st := state{v: Verdict{JSError: js.Error, ReadableHeaders: []string{}}}
+	st := state{v: checks.Verdict{JSError: js.Error, ReadableHeaders: []string{}}}
 	v := &st.v
 	if js.Href == "" { // the URL did not parse: no request
 		return st

@@ -9,19 +9,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 func ptr[T any](v T) *T { return &v }
 
-var jsonHeaders = []browsercheck.Header{{Name: "Content-Type", Value: "application/json"}}
+var jsonHeaders = []checks.Header{{Name: "Content-Type", Value: "application/json"}}
 
 // checkCases are the CORS configurations of apiHandler, each with the verdict
 // Chrome gives.
 var checkCases = []struct {
 	name    string
-	req     browsercheck.Request
-	want    browsercheck.Expect
+	req     checks.Request
+	want    checks.Expect
 	console string // substring of the console message; "" asserts none
 	opaque  bool
 	orb     bool
@@ -29,19 +29,19 @@ var checkCases = []struct {
 }{
 	{
 		name: "allowed simple GET",
-		req:  browsercheck.Request{URL: apiOrigin + "/simple"},
-		want: browsercheck.Expect{Allowed: ptr(true), CorsError: ptr(""), Preflight: ptr(false), Status: ptr(200),
+		req:  checks.Request{URL: apiOrigin + "/simple"},
+		want: checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Preflight: ptr(false), Status: ptr(200),
 			ReadableHeaders: []string{"content-length", "content-type"}},
 	},
 	{
 		name: "allowed JSON POST with preflight",
-		req:  browsercheck.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`},
-		want: browsercheck.Expect{Allowed: ptr(true), CorsError: ptr(""), Preflight: ptr(true), Status: ptr(200)},
+		req:  checks.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`},
+		want: checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Preflight: ptr(true), Status: ptr(200)},
 	},
 	{
 		name: "wildcard with credentials",
-		req:  browsercheck.Request{URL: apiOrigin + "/wildcard", Credentials: "include"},
-		want: browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("WildcardOriginNotAllowed"),
+		req:  checks.Request{URL: apiOrigin + "/wildcard", Credentials: "include"},
+		want: checks.Expect{Allowed: ptr(false), CorsError: ptr("WildcardOriginNotAllowed"),
 			// Chrome 156 sends failedParameter "" here, in loadingFailed and
 			// in the CorsIssue alike (not "*").
 			FailedParameter: ptr(""),
@@ -51,57 +51,57 @@ var checkCases = []struct {
 	},
 	{
 		name:    "no ACAO",
-		req:     browsercheck.Request{URL: apiOrigin + "/none"},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("MissingAllowOriginHeader"), FailedParameter: ptr(""), Status: ptr(0)},
+		req:     checks.Request{URL: apiOrigin + "/none"},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr("MissingAllowOriginHeader"), FailedParameter: ptr(""), Status: ptr(0)},
 		console: "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
 		jsError: "TypeError: Failed to fetch",
 	},
 	{
 		name:    "PUT not in Allow-Methods",
-		req:     browsercheck.Request{URL: apiOrigin + "/methods", Method: "PUT", Body: "x"},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("MethodDisallowedByPreflightResponse"), FailedParameter: ptr("PUT"), Preflight: ptr(true)},
+		req:     checks.Request{URL: apiOrigin + "/methods", Method: "PUT", Body: "x"},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr("MethodDisallowedByPreflightResponse"), FailedParameter: ptr("PUT"), Preflight: ptr(true)},
 		console: "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.",
 	},
 	{
 		name: "custom header not allowed",
-		req: browsercheck.Request{URL: apiOrigin + "/headers", Method: "POST", Body: "{}",
-			Headers: []browsercheck.Header{{Name: "Content-Type", Value: "application/json"}, {Name: "X-Custom", Value: "1"}}},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("HeaderDisallowedByPreflightResponse"), FailedParameter: ptr("x-custom"), Preflight: ptr(true)},
+		req: checks.Request{URL: apiOrigin + "/headers", Method: "POST", Body: "{}",
+			Headers: []checks.Header{{Name: "Content-Type", Value: "application/json"}, {Name: "X-Custom", Value: "1"}}},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr("HeaderDisallowedByPreflightResponse"), FailedParameter: ptr("x-custom"), Preflight: ptr(true)},
 		console: "Request header field x-custom is not allowed by Access-Control-Allow-Headers in preflight response.",
 	},
 	{
 		name:    "ACAO mismatch",
-		req:     browsercheck.Request{URL: apiOrigin + "/mismatch"},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("AllowOriginMismatch"), FailedParameter: ptr("http://evil.example")},
+		req:     checks.Request{URL: apiOrigin + "/mismatch"},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr("AllowOriginMismatch"), FailedParameter: ptr("http://evil.example")},
 		console: "The 'Access-Control-Allow-Origin' header has a value 'http://evil.example' that is not equal to the supplied origin.",
 	},
 	{
 		name:    "credentials without ACAC",
-		req:     browsercheck.Request{URL: apiOrigin + "/nocreds", Credentials: "include"},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("InvalidAllowCredentials"), FailedParameter: ptr("")},
+		req:     checks.Request{URL: apiOrigin + "/nocreds", Credentials: "include"},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr("InvalidAllowCredentials"), FailedParameter: ptr("")},
 		console: "The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true' when the request's credentials mode is 'include'.",
 	},
 	{
 		name: "credentials with ACAC",
-		req:  browsercheck.Request{URL: apiOrigin + "/creds", Credentials: "include"},
-		want: browsercheck.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(200)},
+		req:  checks.Request{URL: apiOrigin + "/creds", Credentials: "include"},
+		want: checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(200)},
 	},
 	{
 		name: "expose headers",
-		req:  browsercheck.Request{URL: apiOrigin + "/expose"},
-		want: browsercheck.Expect{Allowed: ptr(true), Status: ptr(200),
+		req:  checks.Request{URL: apiOrigin + "/expose"},
+		want: checks.Expect{Allowed: ptr(true), Status: ptr(200),
 			ReadableHeaders: []string{"Content-Length", "Content-Type", "X-Total-Count"}},
 	},
 	{
 		name: "xhr allowed",
-		req:  browsercheck.Request{URL: apiOrigin + "/expose", API: "xhr"},
-		want: browsercheck.Expect{Allowed: ptr(true), Status: ptr(200), Preflight: ptr(false),
+		req:  checks.Request{URL: apiOrigin + "/expose", API: "xhr"},
+		want: checks.Expect{Allowed: ptr(true), Status: ptr(200), Preflight: ptr(false),
 			ReadableHeaders: []string{"content-length", "content-type", "x-total-count"}},
 	},
 	{
 		name: "xhr blocked",
-		req:  browsercheck.Request{URL: apiOrigin + "/wildcard", API: "xhr", Credentials: "include"},
-		want: browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("WildcardOriginNotAllowed"),
+		req:  checks.Request{URL: apiOrigin + "/wildcard", API: "xhr", Credentials: "include"},
+		want: checks.Expect{Allowed: ptr(false), CorsError: ptr("WildcardOriginNotAllowed"),
 			// Chrome 156 sends failedParameter "" here, in loadingFailed and
 			// in the CorsIssue alike (not "*").
 			FailedParameter: ptr(""), Status: ptr(0)},
@@ -110,27 +110,27 @@ var checkCases = []struct {
 	},
 	{
 		name:   "no-cors opaque",
-		req:    browsercheck.Request{URL: apiOrigin + "/none", Mode: "no-cors"},
-		want:   browsercheck.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(0), Preflight: ptr(false), ReadableHeaders: []string{}},
+		req:    checks.Request{URL: apiOrigin + "/none", Mode: "no-cors"},
+		want:   checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(0), Preflight: ptr(false), ReadableHeaders: []string{}},
 		opaque: true,
 	},
 	{
 		name:   "no-cors JSON is ORB",
-		req:    browsercheck.Request{URL: apiOrigin + "/none-json", Mode: "no-cors"},
-		want:   browsercheck.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(0)},
+		req:    checks.Request{URL: apiOrigin + "/none-json", Mode: "no-cors"},
+		want:   checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(0)},
 		opaque: true,
 		orb:    true,
 	},
 	{
 		name:    "no-cors PUT",
-		req:     browsercheck.Request{URL: apiOrigin + "/none", Mode: "no-cors", Method: "PUT"},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr(""), Preflight: ptr(false), Status: ptr(0)},
+		req:     checks.Request{URL: apiOrigin + "/none", Mode: "no-cors", Method: "PUT"},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr(""), Preflight: ptr(false), Status: ptr(0)},
 		jsError: "TypeError: Failed to execute 'fetch' on 'Window': 'PUT' is unsupported in no-cors mode.",
 	},
 	{
 		name:    "same-origin mode to another origin",
-		req:     browsercheck.Request{URL: apiOrigin + "/simple", Mode: "same-origin"},
-		want:    browsercheck.Expect{Allowed: ptr(false), CorsError: ptr("DisallowedByMode"), Preflight: ptr(false)},
+		req:     checks.Request{URL: apiOrigin + "/simple", Mode: "same-origin"},
+		want:    checks.Expect{Allowed: ptr(false), CorsError: ptr("DisallowedByMode"), Preflight: ptr(false)},
 		console: "Fetch API cannot load http://localhost:8000/simple.",
 	},
 }
@@ -140,7 +140,7 @@ func TestCheck(t *testing.T) {
 	for _, tc := range checkCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			c := browsercheck.Check{Name: tc.name, Page: pageOrigin, Request: tc.req}
+			c := checks.Check{Name: tc.name, Page: pageOrigin, Request: tc.req}
 			v, err := b.Check(ctx, c)
 			require.NoError(t, err)
 			t.Logf("verdict: %+v", v)

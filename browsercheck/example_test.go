@@ -9,6 +9,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/browsercheck/browserchecktest"
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 // An API that allows any origin, without credentials, checked from a page at
@@ -32,10 +33,10 @@ func Example() {
 	defer b.Close()
 
 	for _, creds := range []string{"same-origin", "include"} {
-		v, err := b.Check(context.Background(), browsercheck.Check{
+		v, err := b.Check(context.Background(), checks.Check{
 			Name: "posts " + creds,
 			Page: "http://localhost:8080",
-			Request: browsercheck.Request{
+			Request: checks.Request{
 				URL:         "http://localhost:8000/api/posts",
 				Credentials: creds,
 			},

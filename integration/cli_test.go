@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 // shopChecks is a check file as a user writes it, for a server that is not
@@ -112,11 +112,11 @@ func corsvcr(t *testing.T, args ...string) cliRun {
 type cliReport struct {
 	Cassette string `json:"cassette"`
 	Checks   []struct {
-		Name       string                `json:"name"`
-		Verdict    *browsercheck.Verdict `json:"verdict"`
-		Mismatches []map[string]string   `json:"mismatches"`
-		Misses     []string              `json:"replay_misses"`
-		Error      string                `json:"error"`
+		Name       string              `json:"name"`
+		Verdict    *checks.Verdict     `json:"verdict"`
+		Mismatches []map[string]string `json:"mismatches"`
+		Misses     []string            `json:"replay_misses"`
+		Error      string              `json:"error"`
 	} `json:"checks"`
 }
 

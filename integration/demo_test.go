@@ -11,6 +11,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/sampleapi"
 	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/replay"
@@ -21,16 +22,16 @@ const (
 	demoVerdicts = "testdata/demo/verdicts.json"
 )
 
-func demoChecks(t *testing.T) *browsercheck.File {
+func demoChecks(t *testing.T) *checks.File {
 	t.Helper()
-	f, err := browsercheck.ParseChecks("sampleapi/checks.yaml", sampleapi.Checks)
+	f, err := checks.Parse("sampleapi/checks.yaml", sampleapi.Checks)
 	require.NoError(t, err)
 	return f
 }
 
 // recordDemo runs the demo checks live against the sample API through the
 // recording proxy and returns Chrome's verdicts and the cassette.
-func recordDemo(t *testing.T, file *browsercheck.File) (map[string]browsercheck.Verdict, *cassettes.Cassette) {
+func recordDemo(t *testing.T, file *checks.File) (map[string]checks.Verdict, *cassettes.Cassette) {
 	t.Helper()
 	ctx := testContext(t)
 	ups, stopAPI := startSampleAPI(t)
@@ -40,7 +41,7 @@ func recordDemo(t *testing.T, file *browsercheck.File) (map[string]browsercheck.
 	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: rec.URL()})
 	require.NoError(t, err)
 	defer b.Close()
-	verdicts := map[string]browsercheck.Verdict{}
+	verdicts := map[string]checks.Verdict{}
 	for _, c := range file.Checks {
 		v, err := b.Check(ctx, c)
 		require.NoError(t, err, "check %q", c.Name)
@@ -59,7 +60,7 @@ func recordDemo(t *testing.T, file *browsercheck.File) (map[string]browsercheck.
 
 // replayDemo runs the demo checks against a strict replay of cas and fails
 // the test on any replay miss.
-func replayDemo(t *testing.T, file *browsercheck.File, cas *cassettes.Cassette) map[string]browsercheck.Verdict {
+func replayDemo(t *testing.T, file *checks.File, cas *cassettes.Cassette) map[string]checks.Verdict {
 	t.Helper()
 	ctx := testContext(t)
 	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept}, "")
@@ -68,7 +69,7 @@ func replayDemo(t *testing.T, file *browsercheck.File, cas *cassettes.Cassette) 
 	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
 	require.NoError(t, err)
 	defer b.Close()
-	verdicts := map[string]browsercheck.Verdict{}
+	verdicts := map[string]checks.Verdict{}
 	for _, c := range file.Checks {
 		v, err := b.Check(ctx, c)
 		require.NoError(t, err, "check %q", c.Name)
@@ -147,7 +148,7 @@ func TestGoldenDemoCassette(t *testing.T) {
 	}
 }
 
-func writeVerdicts(t *testing.T, path string, v map[string]browsercheck.Verdict) {
+func writeVerdicts(t *testing.T, path string, v map[string]checks.Verdict) {
 	t.Helper()
 	data, err := json.MarshalIndent(v, "", "  ")
 	require.NoError(t, err)
@@ -155,11 +156,11 @@ func writeVerdicts(t *testing.T, path string, v map[string]browsercheck.Verdict)
 	require.NoError(t, os.WriteFile(path, append(data, '\n'), 0o644))
 }
 
-func readVerdicts(t *testing.T, path string) map[string]browsercheck.Verdict {
+func readVerdicts(t *testing.T, path string) map[string]checks.Verdict {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err, "run 'go test ./integration -run TestDemoLiveEqualsReplay -update' to create it")
-	var v map[string]browsercheck.Verdict
+	var v map[string]checks.Verdict
 	require.NoError(t, json.Unmarshal(data, &v))
 	return v
 }

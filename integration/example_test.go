@@ -10,6 +10,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/replay"
 )
 
@@ -26,7 +27,7 @@ func TestGoAPI(t *testing.T) {
 	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
 	require.NoError(t, err)
 	defer b.Close()
-	v, err := b.Check(ctx, browsercheck.Check{Page: "http://localhost:8080", Request: browsercheck.Request{URL: "http://localhost:8001/messages", Credentials: "include"}})
+	v, err := b.Check(ctx, checks.Check{Page: "http://localhost:8080", Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: "include"}})
 	require.NoError(t, err)
 	assert.Equal(t, "WildcardOriginNotAllowed", v.CorsError)
 }
@@ -49,9 +50,9 @@ func Example() {
 	}
 	defer b.Close()
 
-	v, err := b.Check(ctx, browsercheck.Check{
+	v, err := b.Check(ctx, checks.Check{
 		Page:    "http://localhost:8080",
-		Request: browsercheck.Request{URL: "http://localhost:8001/messages", Credentials: "include"},
+		Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: "include"},
 	})
 	if err != nil {
 		panic(err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/stacks/gocors/api"
 	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/replay"
@@ -144,7 +145,7 @@ func TestStacks(t *testing.T) {
 }
 
 func testStack(t *testing.T, st *stack) {
-	file, err := browsercheck.LoadChecks(st.path("checks.yaml"))
+	file, err := checks.Load(st.path("checks.yaml"))
 	require.NoError(t, err)
 
 	live, cas := recordStack(t, st, file)
@@ -162,7 +163,7 @@ func testStack(t *testing.T, st *stack) {
 	}
 
 	replayed := replayStack(t, file, decoded)
-	var golden, goldenReplayed map[string]browsercheck.Verdict
+	var golden, goldenReplayed map[string]checks.Verdict
 	if !*update {
 		golden = readVerdicts(t, stackVerdictsPath(st.name))
 		gcas, err := cassettes.Load(stackCassettePath(st.name))
@@ -184,18 +185,18 @@ func testStack(t *testing.T, st *stack) {
 // recordStack runs the stack's checks live through the recording proxy, a
 // server (group) at a time, and returns Chrome's verdicts and the cassette.
 // Every server is stopped when it returns.
-func recordStack(t *testing.T, st *stack, file *browsercheck.File) (map[string]browsercheck.Verdict, *cassettes.Cassette) {
+func recordStack(t *testing.T, st *stack, file *checks.File) (map[string]checks.Verdict, *cassettes.Cassette) {
 	t.Helper()
 	groups := st.groups
 	if groups == nil {
 		groups = []string{""}
 	}
-	verdicts := map[string]browsercheck.Verdict{}
+	verdicts := map[string]checks.Verdict{}
 	var interactions []cassettes.Interaction
 	var browser string
 	ran := 0
 	for _, g := range groups {
-		var checks []browsercheck.Check
+		var checks []checks.Check
 		for _, c := range file.Checks {
 			if g == "" || strings.Contains(c.Request.URL, apiHost+g) {
 				checks = append(checks, c)
@@ -217,7 +218,7 @@ func recordStack(t *testing.T, st *stack, file *browsercheck.File) (map[string]b
 
 // recordGroup starts the server for group, records checks through it into
 // verdicts, stops it and returns the interactions and the browser version.
-func recordGroup(t *testing.T, st *stack, file *browsercheck.File, group string, checks []browsercheck.Check, verdicts map[string]browsercheck.Verdict) ([]cassettes.Interaction, string) {
+func recordGroup(t *testing.T, st *stack, file *checks.File, group string, checks []checks.Check, verdicts map[string]checks.Verdict) ([]cassettes.Interaction, string) {
 	t.Helper()
 	ctx := testContext(t)
 	run := t.TempDir()
@@ -255,7 +256,7 @@ func recordGroup(t *testing.T, st *stack, file *browsercheck.File, group string,
 
 // replayStack runs every check against a strict offline replay of cas and
 // fails the test on any replay miss.
-func replayStack(t *testing.T, file *browsercheck.File, cas *cassettes.Cassette) map[string]browsercheck.Verdict {
+func replayStack(t *testing.T, file *checks.File, cas *cassettes.Cassette) map[string]checks.Verdict {
 	t.Helper()
 	ctx := testContext(t)
 	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept}, "")
@@ -264,7 +265,7 @@ func replayStack(t *testing.T, file *browsercheck.File, cas *cassettes.Cassette)
 	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
 	require.NoError(t, err)
 	defer b.Close()
-	verdicts := map[string]browsercheck.Verdict{}
+	verdicts := map[string]checks.Verdict{}
 	for _, c := range file.Checks {
 		v, err := b.Check(ctx, c)
 		require.NoError(t, err, "check %q", c.Name)
@@ -596,9 +597,9 @@ func TestStacksDoc(t *testing.T) {
 // stackDoc is what the doc shows of one stack.
 type stackDoc struct {
 	st       *stack
-	file     *browsercheck.File
+	file     *checks.File
 	notes    map[string]string // check name → the comment above it in checks.yaml
-	verdicts map[string]browsercheck.Verdict
+	verdicts map[string]checks.Verdict
 	cas      *cassettes.Cassette
 }
 
@@ -606,7 +607,7 @@ func renderStacksDoc(t *testing.T) []byte {
 	t.Helper()
 	var docs []stackDoc
 	for _, st := range stacks {
-		file, err := browsercheck.LoadChecks(st.path("checks.yaml"))
+		file, err := checks.Load(st.path("checks.yaml"))
 		require.NoError(t, err)
 		cas, err := cassettes.Load(stackCassettePath(st.name))
 		require.NoError(t, err, "run 'make record-stacks' to create it")
@@ -679,7 +680,7 @@ func renderStacksDoc(t *testing.T) []byte {
 	return []byte(b.String())
 }
 
-func shortVerdict(v browsercheck.Verdict) string {
+func shortVerdict(v checks.Verdict) string {
 	if v.Allowed {
 		return "✅"
 	}
@@ -694,7 +695,7 @@ type exchange struct{ preflight, actual *cassettes.Interaction }
 
 // exchangesByCheck pairs each check with its recorded preflight and actual
 // request: the first unused interactions of each kind for the check's URL.
-func exchangesByCheck(file *browsercheck.File, cas *cassettes.Cassette) map[string]exchange {
+func exchangesByCheck(file *checks.File, cas *cassettes.Cassette) map[string]exchange {
 	used := make([]bool, len(cas.Interactions))
 	take := func(url string, kind cassettes.Kind) *cassettes.Interaction {
 		for i := range cas.Interactions {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/replay"
 )
@@ -29,7 +30,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.checks == "" || c.cassette == "" {
 		return usageErrorf("record: --checks and --cassette are required")
 	}
-	file, err := browsercheck.LoadChecks(c.checks)
+	file, err := checks.Load(c.checks)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // recordLive runs the checks through a recording proxy against the live
 // servers and returns their results and the recorded cassette.
-func recordLive(ctx context.Context, file *browsercheck.File, c common, log *slog.Logger) ([]result, *cassettes.Cassette, error) {
+func recordLive(ctx context.Context, file *checks.File, c common, log *slog.Logger) ([]result, *cassettes.Cassette, error) {
 	rec, err := recorder.Start(recorder.Config{
 		Hosts:     file.Hosts(),
 		Upstreams: c.upstreams,
@@ -100,7 +101,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.cassette == "" && (*mode != "replay" || *strict) {
 		return usageErrorf("check: --mode and --strict need --cassette")
 	}
-	file, err := browsercheck.LoadChecks(c.checks)
+	file, err := checks.Load(c.checks)
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // replayChecks runs the checks in a browser whose proxy is a replay server.
-func replayChecks(ctx context.Context, file *browsercheck.File, cfg replay.Config, c common) ([]result, error) {
+func replayChecks(ctx context.Context, file *checks.File, cfg replay.Config, c common) ([]result, error) {
 	srv, err := replay.NewServer(cfg, "")
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/sampleapi"
 	"github.com/corsvcr/corsvcr/replay"
 )
@@ -49,7 +50,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.WriteFile(checksPath, sampleapi.Checks, 0o644); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	file, err := browsercheck.ParseChecks(checksPath, sampleapi.Checks)
+	file, err := checks.Parse(checksPath, sampleapi.Checks)
 	if err != nil {
 		return err
 	}

@@ -8,16 +8,17 @@ import (
 	"strings"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/replay"
 )
 
 // result is the outcome of one check.
 type result struct {
-	Name       string                `json:"name"`
-	Verdict    *browsercheck.Verdict `json:"verdict,omitempty"`
-	Mismatches []mismatch            `json:"mismatches,omitempty"`
-	Misses     []string              `json:"replay_misses,omitempty"`
-	Error      string                `json:"error,omitempty"`
+	Name       string          `json:"name"`
+	Verdict    *checks.Verdict `json:"verdict,omitempty"`
+	Mismatches []mismatch      `json:"mismatches,omitempty"`
+	Misses     []string        `json:"replay_misses,omitempty"`
+	Error      string          `json:"error,omitempty"`
 }
 
 type mismatch struct {
@@ -28,7 +29,7 @@ type mismatch struct {
 
 // runChecks runs every check in b, one after another. When rp is non-nil,
 // replay misses journaled while a check ran are attached to its result.
-func runChecks(ctx context.Context, b *browsercheck.Browser, checks []browsercheck.Check, rp *replay.Replayer) []result {
+func runChecks(ctx context.Context, b *browsercheck.Browser, checks []checks.Check, rp *replay.Replayer) []result {
 	results := make([]result, 0, len(checks))
 	for _, c := range checks {
 		seen := 0
@@ -85,7 +86,7 @@ func outcome(results []result) error {
 }
 
 // summary is a one-line rendering of a verdict.
-func summary(v *browsercheck.Verdict) string {
+func summary(v *checks.Verdict) string {
 	if v == nil {
 		return "-"
 	}

@@ -1,4 +1,4 @@
-package browsercheck_test
+package checks_test
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 const exampleFile = `version: 1
@@ -42,32 +42,32 @@ checks:
 `
 
 func TestParseChecksExample(t *testing.T) {
-	f, err := browsercheck.ParseChecks("checks.yaml", []byte(exampleFile))
+	f, err := checks.Parse("checks.yaml", []byte(exampleFile))
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.Version)
 	assert.Equal(t, "http://localhost:8080", f.Page)
 	require.Len(t, f.Checks, 2)
-	assert.Equal(t, browsercheck.Check{
+	assert.Equal(t, checks.Check{
 		Name: "vue-posts-json",
 		Page: "http://localhost:8080",
-		Request: browsercheck.Request{
+		Request: checks.Request{
 			URL: "http://localhost:8000/api/v1/stats", Method: "POST",
-			Headers:     []browsercheck.Header{{Name: "Content-Type", Value: "application/json"}},
+			Headers:     []checks.Header{{Name: "Content-Type", Value: "application/json"}},
 			Body:        `{"category":"CI_JOB","value":10}`,
 			Credentials: "include", Mode: "cors", API: "fetch",
 		},
-		Expect: browsercheck.Expect{
+		Expect: checks.Expect{
 			Allowed: ptr(true), CorsError: ptr(""), FailedParameter: ptr(""), Preflight: ptr(true),
 			Status: ptr(200), ReadableHeaders: []string{"X-Total-Count"},
 		},
 	}, f.Checks[0])
-	assert.Equal(t, browsercheck.Check{
+	assert.Equal(t, checks.Check{
 		Name: "defaults",
 		Page: "http://localhost:8080",
-		Request: browsercheck.Request{
+		Request: checks.Request{
 			URL: "https://api.example.com/items", Method: "GET",
 			// The file's order, not sorted.
-			Headers:     []browsercheck.Header{{Name: "X-B", Value: "2"}, {Name: "X-A", Value: "1"}, {Name: "Accept", Value: "application/json"}},
+			Headers:     []checks.Header{{Name: "X-B", Value: "2"}, {Name: "X-A", Value: "1"}, {Name: "Accept", Value: "application/json"}},
 			Credentials: "same-origin", Mode: "cors", API: "fetch",
 		},
 	}, f.Checks[1])
@@ -83,92 +83,92 @@ func TestParseChecksErrors(t *testing.T) {
 		{
 			name: "credentials typo",
 			file: head + "  - name: a\n    request: {url: http://localhost:8000/}\n  - name: vue-posts-json\n    request:\n      url: http://localhost:8000/x\n      credentials: includ\n",
-			want: []string{`browsercheck: checks "checks.yaml": check 2 "vue-posts-json" (line 9): request.credentials: "includ" is not one of omit, same-origin, include`},
+			want: []string{`checks: "checks.yaml": check 2 "vue-posts-json" (line 9): request.credentials: "includ" is not one of omit, same-origin, include`},
 		},
 		{
 			name: "version",
 			file: "version: 2\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: http://localhost:8000/}\n",
-			want: []string{`browsercheck: checks "checks.yaml": (line 1): version: got 2, want 1`},
+			want: []string{`checks: "checks.yaml": (line 1): version: got 2, want 1`},
 		},
 		{
 			name: "missing version",
 			file: "checks:\n  - name: a\n    page: http://localhost:8080\n    request: {url: http://localhost:8000/}\n",
-			want: []string{`browsercheck: checks "checks.yaml": version: missing (want 1)`},
+			want: []string{`checks: "checks.yaml": version: missing (want 1)`},
 		},
 		{
 			name: "unknown keys",
 			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: http://localhost:8000/, methd: PUT}\n    expect: {alowed: true}\nextra: 1\n",
 			want: []string{
-				`browsercheck: checks "checks.yaml": (line 7): extra: unknown key (want one of version, page, checks)`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api)`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, status, readable_headers)`,
+				`checks: "checks.yaml": (line 7): extra: unknown key (want one of version, page, checks)`,
+				`checks: "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api)`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, status, readable_headers)`,
 			},
 		},
 		{
 			name: "page with path",
 			file: "version: 1\npage: http://localhost:8080/app\nchecks:\n  - name: a\n    page: localhost:8080\n    request: {url: http://localhost:8000/}\n",
 			want: []string{
-				`browsercheck: checks "checks.yaml": (line 2): page: "http://localhost:8080/app": want an origin scheme://host[:port], without path, query or fragment`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 5): page: "localhost:8080": want an http or https origin, scheme://host[:port]`,
+				`checks: "checks.yaml": (line 2): page: "http://localhost:8080/app": want an origin scheme://host[:port], without path, query or fragment`,
+				`checks: "checks.yaml": check 1 "a" (line 5): page: "localhost:8080": want an http or https origin, scheme://host[:port]`,
 			},
 		},
 		{
 			name: "no page anywhere",
 			file: "version: 1\nchecks:\n  - name: a\n    request: {url: http://localhost:8000/}\n",
-			want: []string{`browsercheck: checks "checks.yaml": check 1 "a" (line 3): page: missing, and the file has no top-level page`},
+			want: []string{`checks: "checks.yaml": check 1 "a" (line 3): page: missing, and the file has no top-level page`},
 		},
 		{
 			name: "names",
 			file: head + "  - name: a\n    request: {url: http://localhost:8000/}\n  - name: a\n    request: {url: http://localhost:8000/}\n  - name: ''\n    request: {url: http://localhost:8000/}\n  - request: {url: http://localhost:8000/}\n",
 			want: []string{
-				`browsercheck: checks "checks.yaml": check 2 "a" (line 6): name: duplicate name (first used at line 4)`,
-				`browsercheck: checks "checks.yaml": check 3 (line 8): name: empty`,
-				`browsercheck: checks "checks.yaml": check 4 (line 10): name: missing`,
+				`checks: "checks.yaml": check 2 "a" (line 6): name: duplicate name (first used at line 4)`,
+				`checks: "checks.yaml": check 3 (line 8): name: empty`,
+				`checks: "checks.yaml": check 4 (line 10): name: missing`,
 			},
 		},
 		{
 			name: "url",
 			file: head + "  - name: a\n    request: {url: /api}\n  - name: b\n    request: {url: 'ftp://x/'}\n  - name: c\n    request: {}\n",
 			want: []string{
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 5): request.url: "/api": want an absolute http or https URL`,
-				`browsercheck: checks "checks.yaml": check 2 "b" (line 7): request.url: "ftp://x/": want an absolute http or https URL`,
-				`browsercheck: checks "checks.yaml": check 3 "c" (line 9): request.url: missing`,
+				`checks: "checks.yaml": check 1 "a" (line 5): request.url: "/api": want an absolute http or https URL`,
+				`checks: "checks.yaml": check 2 "b" (line 7): request.url: "ftp://x/": want an absolute http or https URL`,
+				`checks: "checks.yaml": check 3 "c" (line 9): request.url: missing`,
 			},
 		},
 		{
 			name: "xhr no-cors, bad types",
 			file: head + "  - name: a\n    request: {url: http://localhost:8000/, api: xhr, mode: no-cors, body: x}\n    expect: {allowed: yes, status: '200', preflight: 1, readable_headers: X-A}\n",
 			want: []string{
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 5): request.body: a GET request cannot have a body`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 5): request.mode: "no-cors" is not possible with api xhr (XMLHttpRequest always uses cors)`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 6): expect.allowed: want true or false, got "yes"`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 6): expect.preflight: want true or false, got "1"`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 6): expect.status: want an integer, got "200"`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 6): expect.readable_headers: want a list of header names, got "X-A"`,
+				`checks: "checks.yaml": check 1 "a" (line 5): request.body: a GET request cannot have a body`,
+				`checks: "checks.yaml": check 1 "a" (line 5): request.mode: "no-cors" is not possible with api xhr (XMLHttpRequest always uses cors)`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.allowed: want true or false, got "yes"`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.preflight: want true or false, got "1"`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.status: want an integer, got "200"`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.readable_headers: want a list of header names, got "X-A"`,
 			},
 		},
 		{
 			name: "headers",
 			file: head + "  - name: a\n    request:\n      url: http://localhost:8000/\n      headers: {Bad Name: x, X-A: 1, x-a: 2}\n",
 			want: []string{
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 7): request.headers.Bad Name: "Bad Name" is not a valid header name`,
-				`browsercheck: checks "checks.yaml": check 1 "a" (line 7): request.headers.x-a: duplicate header`,
+				`checks: "checks.yaml": check 1 "a" (line 7): request.headers.Bad Name: "Bad Name" is not a valid header name`,
+				`checks: "checks.yaml": check 1 "a" (line 7): request.headers.x-a: duplicate header`,
 			},
 		},
 		{
 			name: "no checks",
 			file: "version: 1\npage: http://localhost:8080\nchecks: []\n",
-			want: []string{`browsercheck: checks "checks.yaml": (line 3): checks: empty list`},
+			want: []string{`checks: "checks.yaml": (line 3): checks: empty list`},
 		},
 		{
 			name: "not yaml",
 			file: "version: [1\n",
-			want: []string{`browsercheck: checks "checks.yaml": yaml: line 1: did not find expected ',' or ']'`},
+			want: []string{`checks: "checks.yaml": yaml: line 1: did not find expected ',' or ']'`},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := browsercheck.ParseChecks("checks.yaml", []byte(tc.file))
+			f, err := checks.Parse("checks.yaml", []byte(tc.file))
 			require.Error(t, err)
 			assert.Nil(t, f)
 			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
@@ -179,24 +179,24 @@ func TestParseChecksErrors(t *testing.T) {
 func TestLoadChecks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "checks.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(exampleFile), 0o600))
-	f, err := browsercheck.LoadChecks(path)
+	f, err := checks.Load(path)
 	require.NoError(t, err)
 	assert.Len(t, f.Checks, 2)
 
-	_, err = browsercheck.LoadChecks(filepath.Join(t.TempDir(), "missing.yaml"))
-	assert.ErrorContains(t, err, "browsercheck: open ")
+	_, err = checks.Load(filepath.Join(t.TempDir(), "missing.yaml"))
+	assert.ErrorContains(t, err, "checks: open ")
 }
 
 func TestMismatches(t *testing.T) {
-	v := browsercheck.Verdict{Allowed: false, CorsError: "WildcardOriginNotAllowed", Status: 0,
+	v := checks.Verdict{Allowed: false, CorsError: "WildcardOriginNotAllowed", Status: 0,
 		ReadableHeaders: []string{"content-type", "x-total-count"}}
-	assert.Empty(t, browsercheck.Expect{}.Mismatches(v), "nothing asserted")
-	assert.Empty(t, browsercheck.Expect{ReadableHeaders: []string{"X-Total-Count", "Content-Type"}}.Mismatches(v))
-	got := browsercheck.Expect{
+	assert.Empty(t, checks.Expect{}.Mismatches(v), "nothing asserted")
+	assert.Empty(t, checks.Expect{ReadableHeaders: []string{"X-Total-Count", "Content-Type"}}.Mismatches(v))
+	got := checks.Expect{
 		Allowed: ptr(true), CorsError: ptr(""), FailedParameter: ptr(""), Preflight: ptr(false), Status: ptr(200),
 		ReadableHeaders: []string{"X-Total-Count"},
 	}.Mismatches(v)
-	assert.Equal(t, []browsercheck.Mismatch{
+	assert.Equal(t, []checks.Mismatch{
 		{Field: "allowed", Want: "true", Got: "false"},
 		{Field: "cors_error", Want: `""`, Got: `"WildcardOriginNotAllowed"`},
 		{Field: "status", Want: "200", Got: "0"},
@@ -204,3 +204,5 @@ func TestMismatches(t *testing.T) {
 	}, got)
 	assert.Equal(t, `cors_error: want "", got "WildcardOriginNotAllowed"`, got[1].String())
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package browsercheck
+package checks
 
 import (
 	"fmt"
@@ -54,7 +54,12 @@ func (e Expect) Mismatches(v Verdict) []Mismatch {
 	return out
 }
 
-// headerSet lower-cases, sorts and de-duplicates names.
+// headerSet lower-cases, sorts and de-duplicates names; never nil.
 func headerSet(names []string) []string {
-	return normHeaders(names)
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, strings.ToLower(n))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

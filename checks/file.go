@@ -1,4 +1,4 @@
-package browsercheck
+package checks
 
 import (
 	"errors"
@@ -36,7 +36,7 @@ import (
 //	      status: 200
 //	      readable_headers: [X-Total-Count]
 //
-// ParseChecks fills in the defaults, so every Check of a File has its Page,
+// Parse fills in the defaults, so every Check of a File has its Page,
 // Method, Credentials, Mode and API set. Headers keep the file's order.
 type File struct {
 	Version int
@@ -44,21 +44,21 @@ type File struct {
 	Checks  []Check
 }
 
-// ParseChecks parses a check file; name is used in error messages. Every
+// Parse parses a check file; name is used in error messages. Every
 // problem is reported at once (errors.Join), each naming the file, the check
 // (index from 1 and name), the field and its line:
 //
-//	browsercheck: checks "checks.yaml": check 2 "vue-posts-json" (line 14): request.credentials: "includ" is not one of omit, same-origin, include
+//	checks: "checks.yaml": check 2 "vue-posts-json" (line 14): request.credentials: "includ" is not one of omit, same-origin, include
 //
 // Unknown keys are errors, so a typo is never silently ignored.
-func ParseChecks(name string, data []byte) (*File, error) {
+func Parse(name string, data []byte) (*File, error) {
 	p := &parser{file: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("browsercheck: checks %q: %w", name, err)
+		return nil, fmt.Errorf("checks: %q: %w", name, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, fmt.Errorf("browsercheck: checks %q: empty file", name)
+		return nil, fmt.Errorf("checks: %q: empty file", name)
 	}
 	f := p.file1(doc.Content[0])
 	if len(p.errs) > 0 {
@@ -67,13 +67,13 @@ func ParseChecks(name string, data []byte) (*File, error) {
 	return f, nil
 }
 
-// LoadChecks reads and parses the check file at path.
-func LoadChecks(path string) (*File, error) {
+// Load reads and parses the check file at path.
+func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("browsercheck: %w", err)
+		return nil, fmt.Errorf("checks: %w", err)
 	}
-	return ParseChecks(path, data)
+	return Parse(path, data)
 }
 
 // Hosts returns the sorted, distinct authorities ("localhost:8000") of the
@@ -125,7 +125,7 @@ type where struct {
 
 func (p *parser) errorf(w where, n *yaml.Node, field, format string, args ...any) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "browsercheck: checks %q: ", p.file)
+	fmt.Fprintf(&b, "checks: %q: ", p.file)
 	if w.index > 0 {
 		fmt.Fprintf(&b, "check %d", w.index)
 		if w.name != "" {
