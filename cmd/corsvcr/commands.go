@@ -53,7 +53,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // servers and returns their results and the recorded cassette.
 func recordLive(ctx context.Context, file *checks.File, c common, log *slog.Logger) ([]result, *cassettes.Cassette, error) {
 	rec, err := recorder.Start(recorder.Config{
-		Hosts:     file.Hosts(),
+		Hosts:     c.recordHosts(file),
 		Upstreams: c.upstreams,
 		Intercept: browsercheck.Intercept,
 		Logger:    log,
@@ -124,7 +124,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var rec *recorder.Recorder
 	if *mode == "record-missing" {
 		rec, err = recorder.Start(recorder.Config{
-			Hosts:     file.Hosts(),
+			Hosts:     c.recordHosts(file),
 			Upstreams: c.upstreams,
 			Logger:    log,
 		})

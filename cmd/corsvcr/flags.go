@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 // common holds the flags shared by the commands that run checks.
@@ -19,6 +21,7 @@ type common struct {
 	chrome    string
 	timeout   time.Duration
 	upstreams upstreamFlag
+	hosts     hostsFlag
 }
 
 func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
@@ -30,6 +33,7 @@ func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
 	if withUpstream {
 		c.upstreams = upstreamFlag{}
 		fs.Var(&c.upstreams, "upstream", "HOST:PORT=ADDR: dial ADDR for requests the checks send to HOST:PORT (repeatable)")
+		fs.Var(&c.hosts, "record-host", "HOST:PORT whose exchanges are recorded (repeatable; default: the hosts the checks' request URLs name)")
 	}
 }
 
@@ -72,4 +76,26 @@ func (u upstreamFlag) Set(s string) error {
 	}
 	u[strings.ToLower(from)] = to
 	return nil
+}
+
+// hostsFlag is an explicit allow-list of authorities to record.
+type hostsFlag []string
+
+func (h *hostsFlag) String() string { return strings.Join(*h, ",") }
+
+func (h *hostsFlag) Set(s string) error {
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return fmt.Errorf("%q needs a port, e.g. localhost:8000", s)
+	}
+	*h = append(*h, strings.ToLower(s))
+	return nil
+}
+
+// recordHosts returns the authorities to record: the explicit allow-list
+// when given, else the hosts the checks name.
+func (c *common) recordHosts(file *checks.File) []string {
+	if len(c.hosts) > 0 {
+		return c.hosts
+	}
+	return file.Hosts()
 }
