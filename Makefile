@@ -9,7 +9,7 @@ BIN   := bin/corsvcr
 # Root runs apt-get directly; anyone else goes through sudo.
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test vet fmt-check bench fuzz browser stacks record-stacks docs go-check clean
+.PHONY: all build demo test vet fmt-check bench fuzz browser stacks har record-stacks docs go-check clean
 
 all: build
 
@@ -46,9 +46,14 @@ vet: go-check
 stacks: go-check
 	integration/stacks/install.sh
 
+# har installs playwright-core, the third-party HAR writer the import tests
+# record with (it drives the same Debian Chromium).
+har:
+	integration/har/install.sh
+
 # Every package runs under the race detector; the browser tests share one
 # Chrome per package.
-test: fmt-check vet browser stacks
+test: fmt-check vet browser stacks har
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 # record-stacks re-records the stacks' golden cassettes and verdicts and
@@ -66,7 +71,11 @@ bench: go-check browser
 
 fuzz: go-check
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeRoundTrip -fuzztime=30s ./cassettes/
+	$(GO) test -run='^$$' -fuzz=FuzzEncodeRoundTrip -fuzztime=30s ./cassettes/
+	$(GO) test -run='^$$' -fuzz=FuzzRequestStream -fuzztime=30s ./recorder/
 	$(GO) test -run='^$$' -fuzz=FuzzMatcher -fuzztime=30s ./replay/
+	$(GO) test -run='^$$' -fuzz=FuzzImportHAR -fuzztime=30s ./cassettes/
+	$(GO) test -run='^$$' -fuzz=FuzzPredict -fuzztime=30s ./predict/
 
 clean:
 	rm -rf bin build corsvcr-demo

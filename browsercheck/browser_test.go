@@ -18,7 +18,7 @@ import (
 
 var preflighted = checks.Check{
 	Name: "preflighted", Page: pageOrigin,
-	Request: checks.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`},
+	Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`}}},
 }
 
 // The response allows caching the preflight for 600 s; clearing the browser
@@ -59,7 +59,7 @@ func TestCheckCancelIsHarnessError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := b.Check(ctx, checks.Check{Name: "slow", Page: pageOrigin,
-		Request: checks.Request{URL: apiOrigin + "/slow"}})
+		Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/slow"}}}})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 	assert.Contains(t, err.Error(), `browsercheck: check "slow"`)
@@ -88,7 +88,7 @@ func TestOwnBrowserErrorsAndClose(t *testing.T) {
 
 	// Without the proxy the page origin is the bare upstream: 404.
 	_, err = b.Check(context.Background(), checks.Check{Name: "nopage", Page: upstream.URL,
-		Request: checks.Request{URL: upstream.URL + "/simple"}})
+		Steps: []checks.Step{{Request: checks.Request{URL: upstream.URL + "/simple"}}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `browsercheck: check "nopage": load page `+upstream.URL+"/__corsvcr__/page: status 404")
 
@@ -103,7 +103,7 @@ func TestOwnBrowserErrorsAndClose(t *testing.T) {
 	}))
 	defer pages.Close()
 	_, err = b.Check(context.Background(), checks.Check{Name: "slow", Page: pages.URL,
-		Request: checks.Request{URL: pages.URL + "/slow"}})
+		Steps: []checks.Step{{Request: checks.Request{URL: pages.URL + "/slow"}}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "timeout after 300ms")
 
@@ -141,7 +141,7 @@ func TestFindChrome(t *testing.T) {
 }
 
 func checkFor(path string) checks.Check {
-	return checks.Check{Name: path, Page: pageOrigin, Request: checks.Request{URL: apiOrigin + path}}
+	return checks.Check{Name: path, Page: pageOrigin, Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + path}}}}
 }
 
 func BenchmarkCheck(b *testing.B) {

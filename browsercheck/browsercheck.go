@@ -12,6 +12,8 @@ package browsercheck
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -48,6 +50,12 @@ type Config struct {
 	Proxy string
 	// Timeout bounds one check; 0 means 15 s.
 	Timeout time.Duration
+	// SPKIPins are base64 SHA-256 hashes of SubjectPublicKeyInfos (e.g.
+	// ca.CA.SPKIPin) that Chrome trusts: a certificate chain containing one
+	// of these keys is accepted, so the HTTPS proxies' certificates are
+	// trusted (--ignore-certificate-errors-spki-list). Nothing else is:
+	// certificate errors are never ignored wholesale.
+	SPKIPins []string
 }
 
 // DefaultTimeout is the check timeout of a Config whose Timeout is 0.
@@ -101,6 +109,11 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
 	}
+	for _, p := range cfg.SPKIPins {
+		if b, err := base64.StdEncoding.DecodeString(p); err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("browsercheck: SPKI pin %q: want the base64 SHA-256 of a SubjectPublicKeyInfo (44 characters)", p)
+		}
+	}
 	b := &Browser{execPath: execPath, timeout: cfg.Timeout, output: &tailBuffer{max: 8 << 10}}
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
@@ -139,6 +152,10 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 			// Without it Chrome sends localhost and 127.0.0.0/8 directly.
 			chromedp.Flag("proxy-bypass-list", "<-loopback>"),
 		)
+	}
+	if len(cfg.SPKIPins) > 0 {
+		// Honoured because chromedp always passes --user-data-dir.
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(cfg.SPKIPins, ",")))
 	}
 	// The browser must outlive ctx, which bounds the start only.
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,24 +26,39 @@ import (
 // informative: a check without it still has its verdict.
 const consoleWait = 2 * time.Second
 
-// Check runs c in an isolated state (no preflight cache or cookies from
-// earlier checks) and returns Chrome's verdict. A blocked request is a
-// verdict; the error is only for harness failures: Chrome died, the page did
-// not load, or an expected DevTools event did not arrive within the timeout.
+// Check runs the steps of c, in order, in one isolated state and returns
+// Chrome's verdict. Checks are isolated from each other: no preflight cache,
+// HTTP cache or cookies carry over from earlier checks. The steps of a check
+// share their state: a cookie set by a step is sent by the next ones, and a
+// preflight cached by a step spares a later identical request its preflight.
+// For a check of more than one step the verdict holds every step's verdict
+// in Steps and repeats the last step's (see checks.Verdict).
 //
-// Before each check it clears the browser cache (which holds the preflight
-// cache) and the cookies, and navigates the tab to c.Page+PagePrefix+"page".
+// A blocked request is a verdict; the error is only for harness failures:
+// Chrome died, the page did not load, or an expected DevTools event did not
+// arrive within the timeout (which bounds each step).
+//
+// Before the first step it clears the browser cache (which holds the
+// preflight cache) and the cookies, and navigates the tab to
+// c.Page+PagePrefix+"page"; between steps it waits Step.Wait, and nothing
+// else. It never disables the cache (Network.setCacheDisabled would also
+// disable the preflight cache that steps share).
 func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdict, error) {
 	b.checkMu.Lock()
 	defer b.checkMu.Unlock()
-	v, err := b.check(ctx, c)
+	vs, err := b.check(ctx, c)
 	if err != nil {
 		name := c.Name
-		if name == "" {
-			name = c.Request.URL
+		if name == "" && len(c.Steps) > 0 {
+			name = c.Steps[0].Request.URL
 		}
 		return checks.Verdict{}, fmt.Errorf("browsercheck: check %q: %w", name, err)
 	}
+	if len(vs) == 1 {
+		return vs[0], nil
+	}
+	v := vs[len(vs)-1]
+	v.Steps = vs
 	return v, nil
 }
 
@@ -56,6 +72,7 @@ type spec struct {
 	Credentials string      `json:"credentials"`
 	Mode        string      `json:"mode"`
 	API         string      `json:"api"`
+	Cache       string      `json:"cache"`
 }
 
 // jsResult is what the page script saw.
@@ -68,23 +85,18 @@ type jsResult struct {
 	Headers []string `json:"headers"`
 }
 
-func (b *Browser) check(ctx context.Context, c checks.Check) (checks.Verdict, error) {
-	if err := ctx.Err(); err != nil {
-		return checks.Verdict{}, err
-	}
-	page := strings.TrimSuffix(c.Page, "/")
-	if page == "" {
-		return checks.Verdict{}, errors.New("no page origin")
-	}
+// specOf fills in the defaults of r.
+func specOf(r checks.Request) spec {
 	s := spec{
-		URL:         c.Request.URL,
-		Method:      c.Request.Method,
+		URL:         r.URL,
+		Method:      r.Method,
 		Headers:     [][2]string{},
-		Body:        c.Request.Body,
-		HasBody:     c.Request.Body != "",
-		Credentials: c.Request.Credentials,
-		Mode:        c.Request.Mode,
-		API:         c.Request.API,
+		Body:        r.Body,
+		HasBody:     r.Body != "",
+		Credentials: r.Credentials,
+		Mode:        r.Mode,
+		API:         r.API,
+		Cache:       r.Cache,
 	}
 	if s.Method == "" {
 		s.Method = http.MethodGet
@@ -98,50 +110,119 @@ func (b *Browser) check(ctx context.Context, c checks.Check) (checks.Verdict, er
 	if s.API == "" {
 		s.API = "fetch"
 	}
-	for _, h := range c.Request.Headers {
+	if s.Cache == "" {
+		s.Cache = "default"
+	}
+	for _, h := range r.Headers {
 		s.Headers = append(s.Headers, [2]string{h.Name, h.Value})
 	}
-	arg, err := json.Marshal(s)
-	if err != nil {
-		return checks.Verdict{}, err
+	return s
+}
+
+// check returns the verdict of each step of c.
+func (b *Browser) check(ctx context.Context, c checks.Check) ([]checks.Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	page := strings.TrimSuffix(c.Page, "/")
+	if page == "" {
+		return nil, errors.New("no page origin")
+	}
+	if len(c.Steps) == 0 {
+		return nil, errors.New("no steps")
+	}
+	specs := make([]spec, len(c.Steps))
+	for i, st := range c.Steps {
+		if st.Wait < 0 {
+			return nil, fmt.Errorf("step %d: negative wait %v", i+1, st.Wait)
+		}
+		specs[i] = specOf(st.Request)
+	}
+	stepErr := func(i int, err error) error {
+		if len(c.Steps) == 1 {
+			return err
+		}
+		return fmt.Errorf("step %d: %w", i+1, err)
 	}
 
-	// The tab context carries chromedp's state; the check's own deadline
+	// Request ids of earlier steps: their late events are not the next
+	// step's.
+	earlier := map[network.RequestID]bool{}
+	out := make([]checks.Verdict, 0, len(c.Steps))
+	for i, st := range c.Steps {
+		if i > 0 && st.Wait > 0 {
+			// The scenario under test (e.g. a preflight cache entry
+			// expiring), not synchronisation.
+			t := time.NewTimer(st.Wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, stepErr(i, fmt.Errorf("wait %v: %w", st.Wait, ctx.Err()))
+			}
+		}
+		v, ids, err := b.step(ctx, page, i == 0, specs[i], earlier)
+		if err != nil {
+			return nil, stepErr(i, err)
+		}
+		// A collector reads its map while late events arrive: never modify
+		// one that was handed out.
+		earlier = maps.Clone(earlier)
+		for _, id := range ids {
+			earlier[id] = true
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// step runs one request in the tab, after resetting the browser state and
+// loading the page when first is set. It returns the verdict and the request
+// ids the step saw.
+func (b *Browser) step(ctx context.Context, page string, first bool, s spec, earlier map[network.RequestID]bool) (checks.Verdict, []network.RequestID, error) {
+	arg, err := json.Marshal(s)
+	if err != nil {
+		return checks.Verdict{}, nil, err
+	}
+
+	// The tab context carries chromedp's state; the step's own deadline
 	// and the caller's cancellation are layered on top.
 	cctx, cancel := context.WithTimeout(b.tabCtx, b.timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
-	fail := func(what string, err error) (checks.Verdict, error) {
+	fail := func(what string, err error) (checks.Verdict, []network.RequestID, error) {
 		if cerr := ctx.Err(); cerr != nil {
-			return checks.Verdict{}, fmt.Errorf("%s: %w", what, cerr)
+			return checks.Verdict{}, nil, fmt.Errorf("%s: %w", what, cerr)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return checks.Verdict{}, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
+			return checks.Verdict{}, nil, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
 		}
-		return checks.Verdict{}, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
+		return checks.Verdict{}, nil, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
 	}
 
-	if _, err := chromedp.Call(cctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
-		return fail("Network.clearBrowserCache", err)
-	}
-	if _, err := chromedp.Call(cctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
-		return fail("Network.clearBrowserCookies", err)
-	}
 	pageURL := page + pagePath
-	resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(pageURL))
-	if err != nil {
-		return fail("load page "+pageURL, err)
-	}
-	if resp == nil || resp.Status != http.StatusOK {
-		st := int64(0)
-		if resp != nil {
-			st = resp.Status
+	if first {
+		if _, err := chromedp.Call(cctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+			return fail("Network.clearBrowserCache", err)
 		}
-		return checks.Verdict{}, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
+		if _, err := chromedp.Call(cctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+			return fail("Network.clearBrowserCookies", err)
+		}
+		resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(pageURL))
+		if err != nil {
+			return fail("load page "+pageURL, err)
+		}
+		if resp == nil || resp.Status != http.StatusOK {
+			st := int64(0)
+			if resp != nil {
+				st = resp.Status
+			}
+			return checks.Verdict{}, nil, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
+		}
 	}
 
-	col := newCollector()
+	col := newCollector(earlier)
 	b.evMu.Lock()
 	b.col = col
 	b.evMu.Unlock()
@@ -155,11 +236,15 @@ func (b *Browser) check(ctx context.Context, c checks.Check) (checks.Verdict, er
 	if err != nil {
 		var ee *chromedp.ExceptionError
 		if errors.As(err, &ee) {
-			return checks.Verdict{}, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
+			return checks.Verdict{}, nil, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
 		}
 		return fail("run request in page", err)
 	}
-	return col.settle(cctx, ctx, b.timeout, s, js)
+	v, err := col.settle(cctx, ctx, b.timeout, s, js)
+	if err != nil {
+		return checks.Verdict{}, nil, err
+	}
+	return v, col.ids(), nil
 }
 
 // reqState is what the Network events told about one request id.
@@ -187,16 +272,52 @@ func (r *reqState) describe() string {
 // it on chromedp's reader goroutine; the check reads it under mu and sleeps
 // on wake between events.
 type collector struct {
-	mu     sync.Mutex
-	wake   chan struct{}
-	reqs   map[network.RequestID]*reqState
-	order  []network.RequestID
-	issues []*audits.InspectorIssue
-	logs   []*cdplog.Entry
+	mu      sync.Mutex
+	wake    chan struct{}
+	earlier map[network.RequestID]bool // requests of earlier steps: ignored; read-only
+	reqs    map[network.RequestID]*reqState
+	order   []network.RequestID
+	issues  []*audits.InspectorIssue
+	logs    []*cdplog.Entry
 }
 
-func newCollector() *collector {
-	return &collector{wake: make(chan struct{}, 1), reqs: map[network.RequestID]*reqState{}}
+// newCollector returns a collector that ignores the events of the requests
+// in earlier (nil for none), which it never modifies.
+func newCollector(earlier map[network.RequestID]bool) *collector {
+	return &collector{wake: make(chan struct{}, 1), earlier: earlier, reqs: map[network.RequestID]*reqState{}}
+}
+
+// ids returns the request ids the collector saw.
+func (c *collector) ids() []network.RequestID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.order)
+}
+
+// requestOf returns the request id an event is about, or "".
+func requestOf(ev any) network.RequestID {
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		return ev.RequestID
+	case *network.EventResponseReceived:
+		return ev.RequestID
+	case *network.EventRequestWillBeSentExtraInfo:
+		return ev.RequestID
+	case *network.EventLoadingFinished:
+		return ev.RequestID
+	case *network.EventLoadingFailed:
+		return ev.RequestID
+	case *audits.EventIssueAdded:
+		if is := ev.Issue; is != nil && is.Details != nil {
+			if d := is.Details.CorsIssueDetails; d != nil && d.Request != nil {
+				return d.Request.RequestID
+			}
+			if d := is.Details.GenericIssueDetails; d != nil && d.Request != nil {
+				return d.Request.RequestID
+			}
+		}
+	}
+	return ""
 }
 
 // onEvent is the chromedp listener. It runs on the goroutine that reads the
@@ -227,6 +348,9 @@ func (c *collector) req(id network.RequestID) *reqState {
 }
 
 func (c *collector) add(ev any) {
+	if id := requestOf(ev); id != "" && c.earlier[id] {
+		return
+	}
 	c.mu.Lock()
 	switch ev := ev.(type) {
 	case *network.EventRequestWillBeSent:
@@ -342,7 +466,8 @@ func (c *collector) state(s spec, js jsResult) state {
 			}
 		}
 	}
-	v.Preflight = len(preflights) > 0
+	v.Preflights = len(preflights)
+	v.Preflight = v.Preflights > 0
 
 	// The CORS error: the actual request's loadingFailed, else a CorsIssue
 	// for it (renderer-side errors such as DisallowedByMode have only that).

@@ -140,7 +140,7 @@ func TestCheck(t *testing.T) {
 	for _, tc := range checkCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			c := checks.Check{Name: tc.name, Page: pageOrigin, Request: tc.req}
+			c := checks.Check{Name: tc.name, Page: pageOrigin, Steps: []checks.Step{{Request: tc.req}}}
 			v, err := b.Check(ctx, c)
 			require.NoError(t, err)
 			t.Logf("verdict: %+v", v)

@@ -36,10 +36,10 @@ func Example() {
 		v, err := b.Check(context.Background(), checks.Check{
 			Name: "posts " + creds,
 			Page: "http://localhost:8080",
-			Request: checks.Request{
+			Steps: []checks.Step{{Request: checks.Request{
 				URL:         "http://localhost:8000/api/posts",
 				Credentials: creds,
-			},
+			}}},
 		})
 		if err != nil {
 			log.Fatal(err)

@@ -10,7 +10,7 @@ import (
 // A CorsError that this cdproto does not know (from a newer Chrome) is kept
 // verbatim.
 func TestStateKeepsUnknownCorsError(t *testing.T) {
-	c := newCollector()
+	c := newCollector(nil)
 	c.add(&network.EventRequestWillBeSent{RequestID: "1", Request: &network.Request{URL: "http://a.test/x", Method: "GET"}})
 	c.add(&network.EventLoadingFailed{RequestID: "1", ErrorText: "net::ERR_FAILED",
 		CorsErrorStatus: &network.CorsErrorStatus{CorsError: "SomethingNewInChrome200", FailedParameter: "p"}})
@@ -31,7 +31,7 @@ func TestStateOrderInsensitive(t *testing.T) {
 	js := jsResult{Href: "http://a.test/x", OK: true, Status: 200}
 	s := spec{Method: "POST", API: "fetch"}
 	for _, order := range [][]any{{pre, act}, {act, pre}} {
-		c := newCollector()
+		c := newCollector(nil)
 		for _, ev := range order {
 			c.add(ev)
 		}
@@ -56,7 +56,7 @@ func TestStateOrderInsensitive(t *testing.T) {
 func TestStateWaitsForLatePreflight(t *testing.T) {
 	js := jsResult{Href: "http://a.test/x", OK: true, Status: 200}
 	s := spec{Method: "POST", API: "fetch"}
-	c := newCollector()
+	c := newCollector(nil)
 	c.add(&network.EventRequestWillBeSent{RequestID: "1", Request: &network.Request{URL: "http://a.test/x", Method: "POST"}})
 	c.add(&network.EventResponseReceived{RequestID: "1", Response: &network.Response{Status: 200}})
 	c.add(&network.EventLoadingFinished{RequestID: "1"})

@@ -121,9 +121,10 @@ func (d *decoder) cassette(root *yaml.Node) (*Cassette, *VersionError) {
 		return c, nil
 	}
 	if n := f["meta"]; n != nil && !isNull(n) {
-		if m := d.mapping(-1, "meta", n, "corsvcr", "browser"); m != nil {
+		if m := d.mapping(-1, "meta", n, "corsvcr", "browser", "origin_map"); m != nil {
 			c.Meta.Corsvcr = d.str(-1, "meta.corsvcr", m["corsvcr"])
 			c.Meta.Browser = d.str(-1, "meta.browser", m["browser"])
+			c.Meta.OriginMap = d.originMap(m["origin_map"])
 		}
 	}
 	if n := f["interactions"]; n != nil && !isNull(n) && d.want(-1, "interactions", n, yaml.SequenceNode) {
@@ -132,6 +133,25 @@ func (d *decoder) cassette(root *yaml.Node) (*Cassette, *VersionError) {
 		}
 	}
 	return c, nil
+}
+
+// originMap decodes meta.origin_map: a list of {from, to} mappings.
+func (d *decoder) originMap(n *yaml.Node) []OriginMapping {
+	const path = "meta.origin_map"
+	if n == nil || isNull(n) || !d.want(-1, path, n, yaml.SequenceNode) {
+		return nil
+	}
+	var ms []OriginMapping
+	for j, item := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, j)
+		var m OriginMapping
+		if f := d.mapping(-1, p, item, "from", "to"); f != nil {
+			m.From = d.str(-1, p+".from", f["from"])
+			m.To = d.str(-1, p+".to", f["to"])
+		}
+		ms = append(ms, m)
+	}
+	return ms
 }
 
 func (d *decoder) interaction(i int, n *yaml.Node) Interaction {

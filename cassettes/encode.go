@@ -21,12 +21,22 @@ func Encode(c *Cassette) ([]byte, error) {
 	}
 	root := mappingNode(false)
 	add(root, "version", intNode(FormatVersion))
-	if meta := mappingNode(false); c.Meta != (Meta{}) {
+	if meta := mappingNode(false); !c.Meta.isZero() {
 		if c.Meta.Corsvcr != "" {
 			add(meta, "corsvcr", strNode(c.Meta.Corsvcr, false))
 		}
 		if c.Meta.Browser != "" {
 			add(meta, "browser", strNode(c.Meta.Browser, false))
+		}
+		if len(c.Meta.OriginMap) > 0 {
+			seq := &yaml.Node{Kind: yaml.SequenceNode}
+			for _, m := range c.Meta.OriginMap {
+				f := mappingNode(true)
+				add(f, "from", strNode(m.From, true))
+				add(f, "to", strNode(m.To, true))
+				seq.Content = append(seq.Content, f)
+			}
+			add(meta, "origin_map", seq)
 		}
 		add(root, "meta", meta)
 	}

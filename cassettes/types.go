@@ -33,6 +33,23 @@ type Meta struct {
 	// Browser is the browser name and version used when recording, e.g.
 	// "Chromium 156.0.8078.79"; empty when unknown.
 	Browser string
+	// OriginMap lists the declared origin mappings replay applies to this
+	// cassette, in order: the recorded (production) origin From stands for
+	// the origin To the browser uses now. Nil when none was declared.
+	OriginMap []OriginMapping
+}
+
+// OriginMapping maps a recorded origin to the origin a browser uses when
+// replaying, e.g. From "https://app.prod.example", To
+// "http://localhost:5173". Both are scheme://host[:port] origins.
+type OriginMapping struct {
+	From string
+	To   string
+}
+
+// isZero reports whether m has no field set.
+func (m *Meta) isZero() bool {
+	return m.Corsvcr == "" && m.Browser == "" && len(m.OriginMap) == 0
 }
 
 // Kind says what part an interaction plays in CORS.

@@ -127,6 +127,7 @@ func check(c *Cassette, file string, pos *positions) []*FieldError {
 			k.add(-1, "version", "version", fmt.Sprintf("%d is newer than this corsvcr supports (%d)", c.Version, FormatVersion))
 		}
 	}
+	k.originMap(c.Meta.OriginMap)
 	for i := range c.Interactions {
 		if !k.pos.skip(i, "") {
 			k.interaction(i, &c.Interactions[i])
@@ -258,6 +259,57 @@ func (k *checker) status(i, s int) {
 	case s < 100 || s > 999:
 		k.add(i, path, path, fmt.Sprintf("%d is not a valid HTTP status", s))
 	}
+}
+
+// originMap checks that every mapping joins two distinct origins and that
+// no recorded origin is mapped twice.
+func (k *checker) originMap(ms []OriginMapping) {
+	seen := map[string]int{}
+	for j, m := range ms {
+		p := fmt.Sprintf("meta.origin_map[%d]", j)
+		for _, f := range []struct{ name, v string }{{"from", m.From}, {"to", m.To}} {
+			if k.pos.skip(-1, p+"."+f.name) {
+				continue
+			}
+			if prob := OriginProblem(f.v); prob != "" {
+				k.add(-1, p+"."+f.name, p+"."+f.name, prob)
+			}
+		}
+		switch first, dup := seen[m.From]; {
+		case m.From == "":
+		case dup:
+			k.add(-1, p+".from", p+".from", fmt.Sprintf("%q is already mapped by meta.origin_map[%d]", m.From, first))
+		case m.From == m.To:
+			k.add(-1, p+".to", p+".to", fmt.Sprintf("%q maps an origin to itself", m.To))
+		default:
+			seen[m.From] = j
+		}
+	}
+}
+
+// OriginProblem returns why s is not a serialised http or https origin
+// (scheme://host[:port], lower-case scheme and host, no default port, no
+// path), or "" when it is one.
+func OriginProblem(s string) string {
+	if s == "" {
+		return "missing"
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not an origin: %v", s, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("%q is not an http or https origin (scheme://host[:port])", s)
+	case u.Host == "" || u.Opaque != "" || u.User != nil:
+		return fmt.Sprintf("%q is not an origin (scheme://host[:port])", s)
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return fmt.Sprintf("%q is not an origin: it has a path, query or fragment", s)
+	case s != strings.ToLower(s):
+		return fmt.Sprintf("%q is not an origin as browsers send it: scheme and host are lower-case", s)
+	case u.Scheme == "http" && u.Port() == "80", u.Scheme == "https" && u.Port() == "443", strings.HasSuffix(u.Host, ":"):
+		return fmt.Sprintf("%q is not an origin as browsers send it: leave out the default port", s)
+	}
+	return ""
 }
 
 // isToken reports whether s is an RFC 9110 token, the syntax of methods and

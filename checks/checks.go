@@ -1,16 +1,42 @@
 // Package checks is corsvcr's vocabulary for checks and verdicts: a check is
-// one request a page script makes at a page origin; a verdict is what Chrome
-// decided about it. It also reads check files. browsercheck runs checks in
-// Chrome; the types here carry no browser dependency.
+// a short sequence of requests (steps) a page script makes at a page origin,
+// in one browser state; a verdict is what Chrome decided about a request. It
+// also reads check files. browsercheck runs checks in Chrome; the types here
+// carry no browser dependency.
 package checks
 
-// Check is one request made by a page script at a page origin.
+import "time"
+
+// Check is one or more requests made, in order, by a page script at a page
+// origin. The steps of a check share one browser state: cookies set by a
+// step are sent by the next ones, and a preflight cached by a step can spare
+// a later step its preflight. Checks are isolated from each other.
+//
+// Most checks have exactly one step:
+//
+//	checks.Check{Page: "http://localhost:8080", Steps: []checks.Step{{
+//		Request: checks.Request{URL: "http://localhost:8000/api"},
+//	}}}
 type Check struct {
-	Name    string
-	Page    string // page origin, e.g. "http://localhost:8080"
+	Name  string
+	Page  string // page origin, e.g. "http://localhost:8080"
+	Steps []Step // at least one
+}
+
+// Step is one request of a check and what is expected of its verdict.
+type Step struct {
+	// Wait is wall time to let pass before the request; 0 means none.
+	// It exists to test time-dependent browser state, such as a preflight
+	// cache entry expiring, and is never needed for synchronisation. The
+	// check file bounds it by MaxWait and allows it after the first step
+	// only.
+	Wait    time.Duration
 	Request Request
 	Expect  Expect
 }
+
+// MaxWait bounds Step.Wait in check files.
+const MaxWait = 10 * time.Second
 
 // Request is what the page script asks for.
 type Request struct {
@@ -21,6 +47,11 @@ type Request struct {
 	Credentials string // "omit" | "same-origin" (default) | "include"
 	Mode        string // "cors" (default) | "no-cors" | "same-origin"
 	API         string // "fetch" (default) | "xhr"
+	// Cache is the fetch cache mode: "default" (also "") | "no-store" |
+	// "reload" | "no-cache" | "force-cache" | "only-if-cached". It governs
+	// the HTTP cache; what it does to Chrome's preflight cache is Chrome's
+	// business (measured, not assumed). XHR has no cache mode.
+	Cache string
 }
 
 // Header is one request header set by the script.
@@ -31,15 +62,30 @@ type Header struct{ Name, Value string }
 // Allowed means the script got a response (fetch resolved, or XHR fired
 // load) and Chrome reported no CORS error; a no-cors fetch that resolves with
 // an opaque response is Allowed with Opaque set.
+//
+// For a check of more than one step, Steps holds the verdict of every step
+// in order, and the other fields repeat the last step's. A verdict of a
+// one-step check has no Steps.
 type Verdict struct {
-	Allowed         bool     `json:"allowed"`
-	CorsError       string   `json:"cors_error,omitempty"`       // Network.CorsError, verbatim
-	FailedParameter string   `json:"failed_parameter,omitempty"` // corsErrorStatus.failedParameter
-	Console         string   `json:"console,omitempty"`          // Chrome's console message for the block
-	Preflight       bool     `json:"preflight"`                  // a preflight went on the network
-	Status          int      `json:"status"`                     // final status JS saw (0 when blocked or opaque)
-	ReadableHeaders []string `json:"readable_headers"`           // lower-case response header names JS could read, sorted; connection-level ones (Connection, Keep-Alive, …) left out
-	Opaque          bool     `json:"opaque,omitempty"`           // no-cors opaque response
-	ORB             bool     `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
-	JSError         string   `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
+	Allowed         bool      `json:"allowed"`
+	CorsError       string    `json:"cors_error,omitempty"`       // Network.CorsError, verbatim
+	FailedParameter string    `json:"failed_parameter,omitempty"` // corsErrorStatus.failedParameter
+	Console         string    `json:"console,omitempty"`          // Chrome's console message for the block
+	Preflight       bool      `json:"preflight"`                  // a preflight went on the network: Preflights > 0
+	Preflights      int       `json:"preflights,omitempty"`       // preflights that went on the network; a preflight-cache hit sends none
+	Status          int       `json:"status"`                     // final status JS saw (0 when blocked or opaque)
+	ReadableHeaders []string  `json:"readable_headers"`           // lower-case response header names JS could read, sorted; connection-level ones (Connection, Keep-Alive, …) left out
+	Opaque          bool      `json:"opaque,omitempty"`           // no-cors opaque response
+	ORB             bool      `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
+	JSError         string    `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
+	Steps           []Verdict `json:"steps,omitempty"`            // per step, for a check of more than one step
+}
+
+// StepVerdicts returns the verdict of each step: v.Steps, or v itself for a
+// one-step check.
+func (v Verdict) StepVerdicts() []Verdict {
+	if len(v.Steps) > 0 {
+		return v.Steps
+	}
+	return []Verdict{v}
 }

@@ -13,17 +13,47 @@ type Expect struct {
 	CorsError       *string
 	FailedParameter *string
 	Preflight       *bool
+	Preflights      *int // preflights that went on the network for this step
 	Status          *int
 	ReadableHeaders []string // nil: not asserted; compared as a case-insensitive set
 }
 
 // Mismatch is one expectation that a verdict broke. Field is the check-file
 // name of the field (e.g. "cors_error"); Want and Got are rendered values.
-type Mismatch struct{ Field, Want, Got string }
+// Step is the step (from 1) of a check of more than one step, else 0.
+type Mismatch struct {
+	Step             int
+	Field, Want, Got string
+}
 
-// String renders the mismatch as `cors_error: want "X", got "Y"`.
+// String renders the mismatch as `cors_error: want "X", got "Y"`, prefixed
+// with "step 2: " when it names a step.
 func (m Mismatch) String() string {
-	return fmt.Sprintf("%s: want %s, got %s", m.Field, m.Want, m.Got)
+	s := fmt.Sprintf("%s: want %s, got %s", m.Field, m.Want, m.Got)
+	if m.Step > 0 {
+		s = fmt.Sprintf("step %d: %s", m.Step, s)
+	}
+	return s
+}
+
+// Mismatches returns every expectation of c's steps that v breaks, step by
+// step; for a check of more than one step each names its step. A verdict
+// with another number of steps than c is one mismatch of field "steps".
+func (c Check) Mismatches(v Verdict) []Mismatch {
+	vs := v.StepVerdicts()
+	if len(vs) != len(c.Steps) {
+		return []Mismatch{{Field: "steps", Want: strconv.Itoa(len(c.Steps)), Got: strconv.Itoa(len(vs))}}
+	}
+	var out []Mismatch
+	for i, s := range c.Steps {
+		for _, m := range s.Expect.Mismatches(vs[i]) {
+			if len(c.Steps) > 1 {
+				m.Step = i + 1
+			}
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Mismatches returns every asserted field whose value differs in v, in the
@@ -31,24 +61,27 @@ func (m Mismatch) String() string {
 func (e Expect) Mismatches(v Verdict) []Mismatch {
 	var out []Mismatch
 	if e.Allowed != nil && *e.Allowed != v.Allowed {
-		out = append(out, Mismatch{"allowed", strconv.FormatBool(*e.Allowed), strconv.FormatBool(v.Allowed)})
+		out = append(out, mismatch("allowed", strconv.FormatBool(*e.Allowed), strconv.FormatBool(v.Allowed)))
 	}
 	if e.CorsError != nil && *e.CorsError != v.CorsError {
-		out = append(out, Mismatch{"cors_error", strconv.Quote(*e.CorsError), strconv.Quote(v.CorsError)})
+		out = append(out, mismatch("cors_error", strconv.Quote(*e.CorsError), strconv.Quote(v.CorsError)))
 	}
 	if e.FailedParameter != nil && *e.FailedParameter != v.FailedParameter {
-		out = append(out, Mismatch{"failed_parameter", strconv.Quote(*e.FailedParameter), strconv.Quote(v.FailedParameter)})
+		out = append(out, mismatch("failed_parameter", strconv.Quote(*e.FailedParameter), strconv.Quote(v.FailedParameter)))
 	}
 	if e.Preflight != nil && *e.Preflight != v.Preflight {
-		out = append(out, Mismatch{"preflight", strconv.FormatBool(*e.Preflight), strconv.FormatBool(v.Preflight)})
+		out = append(out, mismatch("preflight", strconv.FormatBool(*e.Preflight), strconv.FormatBool(v.Preflight)))
+	}
+	if e.Preflights != nil && *e.Preflights != v.Preflights {
+		out = append(out, mismatch("preflights", strconv.Itoa(*e.Preflights), strconv.Itoa(v.Preflights)))
 	}
 	if e.Status != nil && *e.Status != v.Status {
-		out = append(out, Mismatch{"status", strconv.Itoa(*e.Status), strconv.Itoa(v.Status)})
+		out = append(out, mismatch("status", strconv.Itoa(*e.Status), strconv.Itoa(v.Status)))
 	}
 	if e.ReadableHeaders != nil {
 		want, got := headerSet(e.ReadableHeaders), headerSet(v.ReadableHeaders)
 		if !slices.Equal(want, got) {
-			out = append(out, Mismatch{"readable_headers", "[" + strings.Join(want, " ") + "]", "[" + strings.Join(got, " ") + "]"})
+			out = append(out, mismatch("readable_headers", "["+strings.Join(want, " ")+"]", "["+strings.Join(got, " ")+"]"))
 		}
 	}
 	return out
@@ -62,4 +95,8 @@ func headerSet(names []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func mismatch(field, want, got string) Mismatch {
+	return Mismatch{Field: field, Want: want, Got: got}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -28,16 +29,27 @@ import (
 //	      credentials: include           # omit | same-origin (default) | include
 //	      mode: cors                     # cors (default) | no-cors | same-origin
 //	      api: fetch                     # fetch (default) | xhr
+//	      cache: default                 # fetch cache mode (fetch only)
 //	    expect:                          # every field optional
 //	      allowed: true
 //	      cors_error: ""
 //	      failed_parameter: ""
 //	      preflight: true
+//	      preflights: 1
 //	      status: 200
 //	      readable_headers: [X-Total-Count]
+//	  - name: login-then-read            # several requests in one browser state
+//	    steps:                           # instead of request and expect
+//	      - request: {url: http://localhost:8000/login, method: POST, credentials: include}
+//	      - request: {url: http://localhost:8000/me, credentials: include}
+//	        expect: {allowed: true}
+//	      - wait: 1.5s                   # wall time before this step (not the first), at most 10s
+//	        request: {url: http://localhost:8000/me, credentials: include}
 //
-// Parse fills in the defaults, so every Check of a File has its Page,
-// Method, Credentials, Mode and API set. Headers keep the file's order.
+// Parse fills in the defaults, so every Request of a File has its Method,
+// Credentials, Mode, API and Cache set, and every Check its Page. A check
+// written with request and expect has one step. Headers keep the file's
+// order.
 type File struct {
 	Version int
 	Page    string // default page origin
@@ -49,6 +61,7 @@ type File struct {
 // (index from 1 and name), the field and its line:
 //
 //	checks: "checks.yaml": check 2 "vue-posts-json" (line 14): request.credentials: "includ" is not one of omit, same-origin, include
+//	checks: "checks.yaml": check 3 "login" (line 21): step 2: request.url: missing
 //
 // Unknown keys are errors, so a typo is never silently ignored.
 func Parse(name string, data []byte) (*File, error) {
@@ -82,8 +95,10 @@ func Load(path string) (*File, error) {
 func (f *File) Hosts() []string {
 	var out []string
 	for _, c := range f.Checks {
-		if a := authority(c.Request.URL); a != "" {
-			out = append(out, a)
+		for _, s := range c.Steps {
+			if a := authority(s.Request.URL); a != "" {
+				out = append(out, a)
+			}
 		}
 	}
 	slices.Sort(out)
@@ -117,10 +132,12 @@ type parser struct {
 	errs []error
 }
 
-// where names a place in the file: "" for the top level, or a check.
+// where names a place in the file: "" for the top level, or a check and
+// maybe one of its steps.
 type where struct {
 	index int // from 1; 0 for the top level
 	name  string
+	step  int // from 1, in a check written with steps; 0 otherwise
 }
 
 func (p *parser) errorf(w where, n *yaml.Node, field, format string, args ...any) {
@@ -135,6 +152,9 @@ func (p *parser) errorf(w where, n *yaml.Node, field, format string, args ...any
 			fmt.Fprintf(&b, " (line %d)", n.Line)
 		}
 		b.WriteString(": ")
+		if w.step > 0 {
+			fmt.Fprintf(&b, "step %d: ", w.step)
+		}
 	} else if n != nil {
 		fmt.Fprintf(&b, "(line %d): ", n.Line)
 	}
@@ -279,7 +299,7 @@ func (p *parser) file1(root *yaml.Node) *File {
 		c := p.check(i+1, n, f.Page, root.Content != nil && m["page"] != nil)
 		if c.Name != "" {
 			if line, dup := names[c.Name]; dup {
-				p.errorf(where{i + 1, c.Name}, n, "name", "duplicate name (first used at line %d)", line)
+				p.errorf(where{index: i + 1, name: c.Name}, n, "name", "duplicate name (first used at line %d)", line)
 			} else {
 				names[c.Name] = n.Line
 			}
@@ -300,7 +320,7 @@ func (p *parser) check(index int, n *yaml.Node, defPage string, hasDefPage bool)
 			}
 		}
 	}
-	m := p.fields(w, n, "", "name", "page", "request", "expect")
+	m := p.fields(w, n, "", "name", "page", "request", "expect", "steps")
 	if n.Kind != yaml.MappingNode {
 		return c
 	}
@@ -324,20 +344,88 @@ func (p *parser) check(index int, n *yaml.Node, defPage string, hasDefPage bool)
 	} else if !hasDefPage {
 		p.errorf(w, n, "page", "missing, and the file has no top-level page")
 	}
+	if steps := m["steps"]; steps != nil {
+		for _, k := range []string{"request", "expect"} {
+			if v := m[k]; v != nil {
+				p.errorf(w, v, k, "not allowed with steps (put it in a step)")
+			}
+		}
+		c.Steps = p.steps(w, steps)
+		return c
+	}
+	var s Step
 	if v := m["request"]; v == nil {
-		p.errorf(w, n, "request", "missing")
+		p.errorf(w, n, "request", "missing (want request, or steps)")
 	} else {
-		c.Request = p.request(w, v)
+		s.Request = p.request(w, v)
 	}
 	if v := m["expect"]; v != nil {
-		c.Expect = p.expect(w, v)
+		s.Expect = p.expect(w, v)
 	}
+	c.Steps = []Step{s}
 	return c
 }
 
+// steps parses a check's steps: a non-empty list of {wait, request, expect}.
+func (p *parser) steps(w where, n *yaml.Node) []Step {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(w, n, "steps", "want a list, got %s", kind(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		p.errorf(w, n, "steps", "empty list")
+		return nil
+	}
+	out := make([]Step, 0, len(n.Content))
+	for i, sn := range n.Content {
+		sw := w
+		sw.step = i + 1
+		var s Step
+		m := p.fields(sw, sn, "", "wait", "request", "expect")
+		if sn.Kind != yaml.MappingNode {
+			out = append(out, s)
+			continue
+		}
+		if v := m["wait"]; v != nil {
+			s.Wait = p.wait(sw, v)
+		}
+		if v := m["request"]; v == nil {
+			p.errorf(sw, sn, "request", "missing")
+		} else {
+			s.Request = p.request(sw, v)
+		}
+		if v := m["expect"]; v != nil {
+			s.Expect = p.expect(sw, v)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// wait parses a step's wait: a Go duration ("1.5s", "1200ms") in
+// (0, MaxWait], on a step after the first.
+func (p *parser) wait(w where, n *yaml.Node) time.Duration {
+	s, ok := p.str(w, n, "wait")
+	if !ok {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		p.errorf(w, n, "wait", "%q is not a duration such as 1.5s or 1200ms", s)
+	case d <= 0 || d > MaxWait:
+		p.errorf(w, n, "wait", "%q is out of range (0s, %v]", s, MaxWait)
+	case w.step == 1:
+		p.errorf(w, n, "wait", "not allowed on the first step (a check starts from a fresh state: nothing to wait for)")
+	default:
+		return d
+	}
+	return 0
+}
+
 func (p *parser) request(w where, n *yaml.Node) Request {
-	r := Request{Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch"}
-	m := p.fields(w, n, "request.", "url", "method", "headers", "body", "credentials", "mode", "api")
+	r := Request{Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default"}
+	m := p.fields(w, n, "request.", "url", "method", "headers", "body", "credentials", "mode", "api", "cache")
 	if n.Kind != yaml.MappingNode {
 		return r
 	}
@@ -413,7 +501,19 @@ func (p *parser) request(w where, n *yaml.Node) Request {
 			r.API = s
 		}
 	}
+	if v := m["cache"]; v != nil {
+		if s := p.oneOf(w, v, "request.cache", "default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"); s != "" {
+			r.Cache = s
+		}
+	}
+	if r.Cache == "only-if-cached" && r.Mode != "same-origin" {
+		// fetch() throws before any request: a check-file mistake, not a verdict.
+		p.errorf(w, m["cache"], "request.cache", `"only-if-cached" needs mode same-origin (fetch throws otherwise)`)
+	}
 	if r.API == "xhr" {
+		if r.Cache != "default" {
+			p.errorf(w, m["cache"], "request.cache", "%q is not possible with api xhr (XMLHttpRequest has no cache mode)", r.Cache)
+		}
 		// XMLHttpRequest always uses mode cors, and withCredentials can only
 		// choose same-origin or include.
 		if r.Mode != "cors" {
@@ -428,7 +528,7 @@ func (p *parser) request(w where, n *yaml.Node) Request {
 
 func (p *parser) expect(w where, n *yaml.Node) Expect {
 	var e Expect
-	m := p.fields(w, n, "expect.", "allowed", "cors_error", "failed_parameter", "preflight", "status", "readable_headers")
+	m := p.fields(w, n, "expect.", "allowed", "cors_error", "failed_parameter", "preflight", "preflights", "status", "readable_headers")
 	if n.Kind != yaml.MappingNode {
 		return e
 	}
@@ -447,6 +547,18 @@ func (p *parser) expect(w where, n *yaml.Node) Expect {
 	}
 	if v := m["preflight"]; v != nil {
 		e.Preflight = p.boolean(w, v, "expect.preflight")
+	}
+	if v := m["preflights"]; v != nil {
+		if i, ok := p.integer(w, v, "expect.preflights"); ok {
+			switch {
+			case i < 0:
+				p.errorf(w, v, "expect.preflights", "%d is negative", i)
+			case e.Preflight != nil && *e.Preflight != (i > 0):
+				p.errorf(w, v, "expect.preflights", "%d contradicts expect.preflight %v", i, *e.Preflight)
+			default:
+				e.Preflights = &i
+			}
+		}
 	}
 	if v := m["status"]; v != nil {
 		if i, ok := p.integer(w, v, "expect.status"); ok {

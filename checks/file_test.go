@@ -50,26 +50,30 @@ func TestParseChecksExample(t *testing.T) {
 	assert.Equal(t, checks.Check{
 		Name: "vue-posts-json",
 		Page: "http://localhost:8080",
-		Request: checks.Request{
-			URL: "http://localhost:8000/api/v1/stats", Method: "POST",
-			Headers:     []checks.Header{{Name: "Content-Type", Value: "application/json"}},
-			Body:        `{"category":"CI_JOB","value":10}`,
-			Credentials: "include", Mode: "cors", API: "fetch",
-		},
-		Expect: checks.Expect{
-			Allowed: ptr(true), CorsError: ptr(""), FailedParameter: ptr(""), Preflight: ptr(true),
-			Status: ptr(200), ReadableHeaders: []string{"X-Total-Count"},
-		},
+		Steps: []checks.Step{{
+			Request: checks.Request{
+				URL: "http://localhost:8000/api/v1/stats", Method: "POST",
+				Headers:     []checks.Header{{Name: "Content-Type", Value: "application/json"}},
+				Body:        `{"category":"CI_JOB","value":10}`,
+				Credentials: "include", Mode: "cors", API: "fetch", Cache: "default",
+			},
+			Expect: checks.Expect{
+				Allowed: ptr(true), CorsError: ptr(""), FailedParameter: ptr(""), Preflight: ptr(true),
+				Status: ptr(200), ReadableHeaders: []string{"X-Total-Count"},
+			},
+		}},
 	}, f.Checks[0])
 	assert.Equal(t, checks.Check{
 		Name: "defaults",
 		Page: "http://localhost:8080",
-		Request: checks.Request{
-			URL: "https://api.example.com/items", Method: "GET",
-			// The file's order, not sorted.
-			Headers:     []checks.Header{{Name: "X-B", Value: "2"}, {Name: "X-A", Value: "1"}, {Name: "Accept", Value: "application/json"}},
-			Credentials: "same-origin", Mode: "cors", API: "fetch",
-		},
+		Steps: []checks.Step{{
+			Request: checks.Request{
+				URL: "https://api.example.com/items", Method: "GET",
+				// The file's order, not sorted.
+				Headers:     []checks.Header{{Name: "X-B", Value: "2"}, {Name: "X-A", Value: "1"}, {Name: "Accept", Value: "application/json"}},
+				Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default",
+			},
+		}},
 	}, f.Checks[1])
 	assert.Equal(t, []string{"api.example.com:443", "localhost:8000"}, f.Hosts())
 }
@@ -100,8 +104,8 @@ func TestParseChecksErrors(t *testing.T) {
 			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: http://localhost:8000/, methd: PUT}\n    expect: {alowed: true}\nextra: 1\n",
 			want: []string{
 				`checks: "checks.yaml": (line 7): extra: unknown key (want one of version, page, checks)`,
-				`checks: "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api)`,
-				`checks: "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, status, readable_headers)`,
+				`checks: "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api, cache)`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, preflights, status, readable_headers)`,
 			},
 		},
 		{

@@ -98,7 +98,7 @@ func TestDemoLiveEqualsReplay(t *testing.T) {
 	replayed := replayDemo(t, file, decoded)
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
-			assert.Empty(t, c.Expect.Mismatches(live[c.Name]), "live verdict vs expectation")
+			assert.Empty(t, c.Mismatches(live[c.Name]), "live verdict vs expectation")
 			assert.Equal(t, live[c.Name], replayed[c.Name], "replay verdict vs live verdict")
 		})
 	}

@@ -172,7 +172,7 @@ func testStack(t *testing.T, st *stack) {
 	}
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
-			assert.Empty(t, c.Expect.Mismatches(live[c.Name]), "live verdict vs %s expectation; live: %+v", st.path("checks.yaml"), live[c.Name])
+			assert.Empty(t, c.Mismatches(live[c.Name]), "live verdict vs %s expectation; live: %+v", st.path("checks.yaml"), live[c.Name])
 			assert.Equal(t, live[c.Name], replayed[c.Name], "replay verdict vs live verdict")
 			if golden != nil {
 				assert.Equal(t, golden[c.Name], live[c.Name], "golden verdict (%s) vs live verdict", stackVerdictsPath(st.name))
@@ -198,7 +198,7 @@ func recordStack(t *testing.T, st *stack, file *checks.File) (map[string]checks.
 	for _, g := range groups {
 		var checks []checks.Check
 		for _, c := range file.Checks {
-			if g == "" || strings.Contains(c.Request.URL, apiHost+g) {
+			if g == "" || strings.Contains(c.Steps[0].Request.URL, apiHost+g) {
 				checks = append(checks, c)
 			}
 		}
@@ -658,12 +658,12 @@ func renderStacksDoc(t *testing.T) []byte {
 		b.WriteString("| check | request | Chrome | preflight response | actual response |\n|---|---|---|---|---|\n")
 		ex := exchangesByCheck(d.file, d.cas)
 		for _, c := range d.file.Checks {
-			method := c.Request.Method
+			method := c.Steps[0].Request.Method
 			if method == "" {
 				method = "GET"
 			}
-			req := fmt.Sprintf("`%s %s`", method, strings.TrimPrefix(strings.TrimPrefix(c.Request.URL, "http://"), apiHost))
-			if c.Request.Credentials == "include" {
+			req := fmt.Sprintf("`%s %s`", method, strings.TrimPrefix(strings.TrimPrefix(c.Steps[0].Request.URL, "http://"), apiHost))
+			if c.Steps[0].Request.Credentials == "include" {
 				req += " with credentials"
 			}
 			verdict := shortVerdict(d.verdicts[c.Name])
@@ -709,8 +709,8 @@ func exchangesByCheck(file *checks.File, cas *cassettes.Cassette) map[string]exc
 	}
 	out := map[string]exchange{}
 	for _, c := range file.Checks {
-		v := exchange{preflight: take(c.Request.URL, cassettes.KindPreflight)}
-		v.actual = take(c.Request.URL, cassettes.KindActual)
+		v := exchange{preflight: take(c.Steps[0].Request.URL, cassettes.KindPreflight)}
+		v.actual = take(c.Steps[0].Request.URL, cassettes.KindActual)
 		out[c.Name] = v
 	}
 	return out

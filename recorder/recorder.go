@@ -40,13 +40,26 @@
 //
 // # HTTPS
 //
-// CONNECT is refused (502) for now: recording HTTPS needs MITM, which is not
-// enabled, and a blind tunnel would let traffic to a recorded host bypass the
-// recording unnoticed.
+// With Config.CA set, the recorder terminates the TLS of every CONNECT
+// tunnel with a leaf certificate for the tunnel's host signed by that
+// authority (the client must trust it; Chrome does with
+// --ignore-certificate-errors-spki-list=<CA.SPKIPin>) and records the
+// requests inside like plain-HTTP ones, with https URLs. Toward the client
+// only HTTP/1.1 is offered (ALPN), because martian would carry an HTTP/2
+// connection past the recording. Upstream, the recorder opens its own TLS
+// connection to the origin (or to its Config.Upstreams address) and
+// verifies the origin's certificate for the host the client named, against
+// Config.UpstreamRootCAs or the system roots; it never skips verification.
+// Request headers inside TLS are recorded in the fallback order (Host, then
+// sorted); response headers keep their wire order.
+//
+// Without Config.CA, CONNECT is refused (502): a blind tunnel would let
+// traffic to a recorded host bypass the recording unnoticed.
 package recorder
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +71,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/google/martian/v3"
 	"github.com/google/martian/v3/header"
@@ -80,8 +94,18 @@ type Config struct {
 	// Upstreams maps an authority as the browser names it
 	// ("localhost:8000") to the address to dial instead ("127.0.0.1:41234").
 	// Unmapped authorities are dialed as named. The recorded URL and Host
-	// stay the browser's. A key without a port maps both default ports.
+	// stay the browser's. A key without a port maps both default ports
+	// (host:80 for http URLs, host:443 for https ones). An https origin's
+	// address must speak TLS with a certificate valid for the name the
+	// browser used.
 	Upstreams map[string]string
+	// CA, when non-nil, enables HTTPS recording: CONNECT tunnels are
+	// terminated with certificates signed by CA (see the package
+	// documentation). nil refuses CONNECT.
+	CA *ca.CA
+	// UpstreamRootCAs verifies the certificates of https origins; nil means
+	// the system roots.
+	UpstreamRootCAs *x509.CertPool
 	// Intercept, when non-nil and returning a non-nil handler for a request,
 	// serves that request locally: it is neither forwarded nor recorded.
 	// The handler runs in memory and its response is sent when it returns.
@@ -101,6 +125,8 @@ type Recorder struct {
 	ln        *listener
 	url       string
 	served    chan struct{} // closed when martian's Serve returns
+
+	upstreamRoots *x509.CertPool // Config.UpstreamRootCAs
 
 	seq     atomic.Uint64
 	pending sync.WaitGroup // recorded exchanges not yet stored
@@ -136,6 +162,22 @@ func start(cfg Config, opts options) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := &Recorder{
+		cfg:           rc,
+		intercept:     cfg.Intercept,
+		log:           cfg.Logger,
+		dialer:        net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		upstreamRoots: cfg.UpstreamRootCAs,
+		served:        make(chan struct{}),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CA != nil && opts.mitm == nil {
+		if opts.mitm, err = r.mitmConfig(cfg.CA); err != nil {
+			return nil, err
+		}
+	}
 	// martian logs through a package-global logger to the standard log
 	// package; none of it is wanted on stdout or stderr. The recorder logs
 	// what matters (failed round trips, refused CONNECTs) itself.
@@ -147,21 +189,12 @@ func start(cfg Config, opts options) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorder: listen %q: %w", rc.addr, err)
 	}
-	r := &Recorder{
-		cfg:       rc,
-		intercept: cfg.Intercept,
-		log:       cfg.Logger,
-		dialer:    net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
-		ln:        newListener(l, opts.mitm != nil),
-		url:       "http://" + l.Addr().String(),
-		served:    make(chan struct{}),
-	}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
-	}
+	r.ln = newListener(l, opts.mitm != nil)
+	r.url = "http://" + l.Addr().String()
 	r.transport = &http.Transport{
 		Proxy:                 nil, // never an environment proxy
 		DialContext:           r.dialUpstream,
+		DialTLSContext:        r.dialUpstreamTLS,
 		DisableCompression:    true, // bodies as on the wire, no Accept-Encoding added
 		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
 		MaxIdleConnsPerHost:   16,
@@ -181,7 +214,10 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		r.arrive(req)
 		return hop.ModifyRequest(req)
 	}))
-	p.SetResponseModifier(hop)
+	p.SetResponseModifier(martian.ResponseModifierFunc(func(res *http.Response) error {
+		keepNoBodyLength(res)
+		return hop.ModifyResponse(res)
+	}))
 	r.proxy = p
 
 	go func() {
@@ -196,7 +232,7 @@ func start(cfg Config, opts options) (*Recorder, error) {
 // refuseConnect is martian's dial function, which it uses only to open
 // CONNECT tunnels (forwarded requests go through the roundTripper).
 func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
-	r.log.Warn("recorder: CONNECT refused: HTTPS recording needs MITM, which is not enabled", "authority", addr)
+	r.log.Warn("recorder: CONNECT refused: HTTPS recording needs a CA (recorder.Config.CA), which is not set", "authority", addr)
 	return nil, fmt.Errorf("recorder: CONNECT %q refused: HTTPS recording is not enabled", addr)
 }
 

@@ -179,6 +179,15 @@ func (b *teeBody) Close() error {
 
 // dialUpstream dials the address Config.Upstreams maps addr to, or addr.
 func (r *Recorder) dialUpstream(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := r.dialRaw(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &upstreamConn{Conn: c}, nil
+}
+
+// dialRaw dials the address Config.Upstreams maps addr to, or addr.
+func (r *Recorder) dialRaw(ctx context.Context, network, addr string) (net.Conn, error) {
 	target := addr
 	if to, ok := r.cfg.upstreams[normAuthority("http", addr)]; ok {
 		target = to
@@ -190,7 +199,7 @@ func (r *Recorder) dialUpstream(ctx context.Context, network, addr string) (net.
 		}
 		return nil, fmt.Errorf("recorder: dial %q: %w", addr, err)
 	}
-	return &upstreamConn{Conn: c}, nil
+	return c, nil
 }
 
 // serveLocal runs h on req in memory and returns its response, as a server

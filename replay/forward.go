@@ -58,6 +58,13 @@ func (r *Replayer) outbound(req *http.Request) *http.Request {
 		out.Body = nil
 	}
 	removeHopByHop(out.Header)
+	if vs := out.Header["Origin"]; len(vs) > 0 {
+		if from, ok := r.toFrom[vs[0]]; ok {
+			// The live server sees, and the recorder records, the
+			// recorded origin (Config.OriginMap).
+			out.Header["Origin"] = append([]string{from}, vs[1:]...)
+		}
+	}
 	return out
 }
 
@@ -83,6 +90,16 @@ func (r *Replayer) forward(w http.ResponseWriter, req *http.Request, k key, me *
 		h[name] = vs
 	}
 	removeHopByHop(h)
+	if vs := h["Access-Control-Allow-Origin"]; len(vs) > 0 && r.fromTo != nil {
+		mapped := make([]string, len(vs))
+		for i, v := range vs {
+			if to, ok := r.fromTo[v]; ok {
+				v = to
+			}
+			mapped[i] = v
+		}
+		h["Access-Control-Allow-Origin"] = mapped
+	}
 	for _, name := range []string{"Date", "Content-Type"} {
 		if _, ok := h[name]; !ok {
 			h[name] = nil

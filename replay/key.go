@@ -130,6 +130,58 @@ func requestKey(req *http.Request, u *url.URL) key {
 	return k
 }
 
+// redactedValue is what a redacted query parameter's value reads as in a
+// match key: any value matches a redaction placeholder
+// (cassettes.RedactedPrefix + N), whose secret the cassette does not hold.
+const redactedValue = "corsvcr-redacted"
+
+// redactedQuery returns the raw query q of a recorded request with every
+// value that is a redaction placeholder read as redactedValue, calling
+// note with the names of those parameters.
+func redactedQuery(q string, note func(name string)) string {
+	if !strings.Contains(q, cassettes.RedactedPrefix) {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		name, val, ok := strings.Cut(p, "=")
+		if ok && isPlaceholder(val) {
+			parts[i] = name + "=" + redactedValue
+			note(name)
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// isPlaceholder reports whether v is cassettes.RedactedPrefix and digits.
+func isPlaceholder(v string) bool {
+	n, ok := strings.CutPrefix(v, cassettes.RedactedPrefix)
+	if !ok || n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// matchQuery returns the raw query q of an incoming request with the value
+// of every parameter named in redacted read as redactedValue.
+func matchQuery(q string, redacted map[string]bool) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		if name, _, ok := strings.Cut(p, "="); ok && redacted[name] {
+			parts[i] = name + "=" + redactedValue
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
 // setURL fills the URL fields of k from u.
 func setURL(k *key, u *url.URL) {
 	if u.Host != "" {

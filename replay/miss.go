@@ -221,14 +221,14 @@ func headerSafe(s string) string {
 	}, s)
 }
 
-// serveConnect answers a CONNECT. HTTPS replay will hook in here; for now
-// the request is journaled as a miss and refused.
+// serveConnect answers a CONNECT when HTTPS replay is not enabled (see
+// WithCA): the request is journaled as a miss and refused.
 func (r *Replayer) serveConnect(w http.ResponseWriter, req *http.Request) {
 	me := &MissError{
 		Method:  req.Method,
 		URL:     req.Host,
 		Closest: -1,
-		Reason:  "https replay (CONNECT) is not supported yet",
+		Reason:  "https replay (CONNECT) is not enabled (replay.WithCA)",
 	}
 	r.record(Entry{Method: req.Method, URL: req.Host, Hit: -1, Miss: me})
 	body := me.Error() + "\n"

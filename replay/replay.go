@@ -38,6 +38,15 @@ type Config struct {
 	// also be given as "https://localhost:8443" to assume https. "" matches
 	// origin-form requests on path and query against any recorded host.
 	Host string
+	// OriginMap declares, in order, recorded origins (From) that stand for
+	// the origins the browser uses now (To), as in cassettes.Meta.OriginMap:
+	// a request whose Origin is a To matches as if it carried its From, and
+	// a served Access-Control-Allow-Origin equal to a From is served as its
+	// To (in recorded responses and forwarded ones alike; a forwarded
+	// request carries the From). Only exact, whole-value equality counts;
+	// Vary and every other header are served as recorded. nil maps nothing.
+	// Not allowed with Strict, which serves the recording unchanged.
+	OriginMap []cassettes.OriginMapping
 }
 
 // Replayer matches requests against a cassette and serves the recorded
@@ -49,8 +58,13 @@ type Replayer struct {
 	hostHost   string
 
 	ints   []prepared
-	byKey  map[key]*queue // full keys
-	byPath map[key]*queue // hostless keys, for origin-form requests without Config.Host
+	toFrom map[string]string // Config.OriginMap, To → From
+	fromTo map[string]string // Config.OriginMap, From → To
+	// redactedParams holds the query parameter names whose recorded values
+	// are redaction placeholders; they match any value (see matchQuery).
+	redactedParams map[string]bool
+	byKey          map[key]*queue // full keys
+	byPath         map[key]*queue // hostless keys, for origin-form requests without Config.Host
 
 	mu      sync.Mutex
 	journal [][]Entry // chunks of journalChunk entries: appending never copies old entries
@@ -104,13 +118,16 @@ func New(cfg Config) (*Replayer, error) {
 		}
 		r.hostScheme, r.hostHost = s, h
 	}
+	errs = append(errs, r.originMap(cfg)...)
 	for i := range cfg.Cassette.Interactions {
 		in := &cfg.Cassette.Interactions[i]
-		p, err := prepare(in)
+		p, err := prepare(in, r.fromTo)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("replay: interaction %d: %w", i, err))
 			continue
 		}
+		p.key.query = redactedQuery(p.key.query, r.noteRedacted)
+		p.url = p.key.url()
 		r.ints[i] = p
 		add(r.byKey, p.key, i)
 		add(r.byPath, p.key.hostless(), i)
@@ -119,6 +136,44 @@ func New(cfg Config) (*Replayer, error) {
 		return nil, errors.Join(errs...)
 	}
 	return r, nil
+}
+
+// originMap validates cfg.OriginMap and indexes it.
+func (r *Replayer) originMap(cfg Config) []error {
+	if len(cfg.OriginMap) == 0 {
+		return nil
+	}
+	var errs []error
+	if cfg.Strict {
+		errs = append(errs, errors.New("replay: config: OriginMap cannot be used with Strict (strict replay serves the recording unchanged)"))
+	}
+	r.toFrom = make(map[string]string, len(cfg.OriginMap))
+	r.fromTo = make(map[string]string, len(cfg.OriginMap))
+	for j, m := range cfg.OriginMap {
+		for _, o := range []struct{ name, v string }{{"from", m.From}, {"to", m.To}} {
+			if prob := cassettes.OriginProblem(o.v); prob != "" {
+				errs = append(errs, fmt.Errorf("replay: config: OriginMap[%d].%s: %s", j, o.name, prob))
+			}
+		}
+		if _, dup := r.fromTo[m.From]; dup {
+			errs = append(errs, fmt.Errorf("replay: config: OriginMap[%d]: %q is mapped twice", j, m.From))
+		}
+		if _, dup := r.toFrom[m.To]; dup {
+			errs = append(errs, fmt.Errorf("replay: config: OriginMap[%d]: %q is the target of two mappings", j, m.To))
+		}
+		r.fromTo[m.From] = m.To
+		r.toFrom[m.To] = m.From
+	}
+	return errs
+}
+
+// noteRedacted records a query parameter whose recorded value is a
+// redaction placeholder.
+func (r *Replayer) noteRedacted(name string) {
+	if r.redactedParams == nil {
+		r.redactedParams = map[string]bool{}
+	}
+	r.redactedParams[name] = true
 }
 
 func add(m map[key]*queue, k key, i int) {
@@ -146,8 +201,9 @@ func parseHost(s string) (scheme, host string, err error) {
 }
 
 // prepare validates a recorded interaction and precomputes its key and
-// response.
-func prepare(in *cassettes.Interaction) (prepared, error) {
+// response. acao maps served Access-Control-Allow-Origin values (see
+// Config.OriginMap); nil maps none.
+func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error) {
 	rq, rs := &in.Request, &in.Response
 	if rq.Method == "" {
 		return prepared{}, errors.New("empty method")
@@ -183,6 +239,11 @@ func prepare(in *cassettes.Interaction) (prepared, error) {
 			name = "Content-Length" // net/http frames the body by this exact key
 		case asciiEqualFold(name, "Date"):
 			p.dateKey = name
+		case asciiEqualFold(name, "Access-Control-Allow-Origin"):
+			if to, ok := acao[f.Value]; ok {
+				p.header[name] = append(p.header[name], to)
+				continue
+			}
 		}
 		p.header[name] = append(p.header[name], f.Value)
 	}
@@ -219,6 +280,11 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if hostless {
 		m = r.byPath
 	}
+	// bk is k with the browser's own Origin: what a miss answer echoes.
+	bk := k
+	if r.toFrom != nil {
+		bk.origin, bk.hasOrigin = first(headerValues(req.Header, "Origin"))
+	}
 	var me *MissError
 	if q := m[k]; q != nil {
 		n := int(q.used.Add(1)) // this request's 1-based ordinal for k
@@ -236,7 +302,7 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		if i >= 0 {
 			p := &r.ints[i]
-			r.record(Entry{Method: req.Method, URL: p.url, Origin: k.origin, Hit: i})
+			r.record(Entry{Method: req.Method, URL: p.url, Origin: bk.origin, Hit: i})
 			serveRecorded(w, req, p)
 			return
 		}
@@ -244,25 +310,37 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		me = r.closest(k, hostless)
 	}
 	if r.cfg.Forward != nil {
-		r.forward(w, req, k, me)
+		r.forward(w, req, bk, me)
 		return
 	}
-	r.record(Entry{Method: req.Method, URL: me.URL, Origin: k.origin, Hit: -1, Miss: me})
-	r.serveMiss(w, req, k, me)
+	r.record(Entry{Method: req.Method, URL: me.URL, Origin: bk.origin, Hit: -1, Miss: me})
+	r.serveMiss(w, req, bk, me)
 }
 
 // requestKey returns req's match key, and whether it is hostless (an
-// origin-form request without Config.Host).
+// origin-form request without Config.Host). A mapped Origin (see
+// Config.OriginMap) is the recorded one in the key, and redacted query
+// parameters match any value.
 func (r *Replayer) requestKey(req *http.Request) (key, bool) {
-	if req.URL.Host != "" {
-		return requestKey(req, req.URL), false
+	var k key
+	hostless := false
+	switch {
+	case req.URL.Host != "":
+		k = requestKey(req, req.URL)
+	case r.hostHost == "":
+		k, hostless = requestKey(req, req.URL), true
+	default:
+		u := *req.URL
+		u.Scheme, u.Host = r.hostScheme, r.hostHost
+		k = requestKey(req, &u)
 	}
-	if r.hostHost == "" {
-		return requestKey(req, req.URL), true
+	if from, ok := r.toFrom[k.origin]; ok && k.hasOrigin {
+		k.origin = from
 	}
-	u := *req.URL
-	u.Scheme, u.Host = r.hostScheme, r.hostHost
-	return requestKey(req, &u), false
+	if r.redactedParams != nil {
+		k.query = matchQuery(k.query, r.redactedParams)
+	}
+	return k, hostless
 }
 
 // serveRecorded writes p's recorded response.

@@ -250,7 +250,7 @@ func TestConnect(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	e := lastEntry(t, r)
 	require.NotNil(t, e.Miss)
-	const want = "replay: no recorded interaction for CONNECT api.test:443; https replay (CONNECT) is not supported yet"
+	const want = "replay: no recorded interaction for CONNECT api.test:443; https replay (CONNECT) is not enabled (replay.WithCA)"
 	assert.EqualError(t, e.Miss, want)
 	assert.Equal(t, want, resp.Header.Get(MissHeader))
 	assert.Equal(t, want+"\n", body)

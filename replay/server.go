@@ -18,9 +18,10 @@ const shutdownTimeout = 5 * time.Second
 type Server struct {
 	*Replayer
 
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{} // closed when Serve has returned
+	srv     *http.Server
+	ln      net.Listener
+	done    chan struct{} // closed when Serve has returned
+	tunnels *tunnels      // HTTPS replay (WithCA); nil: CONNECT is a miss
 
 	closeOnce sync.Once
 	closeErr  error
@@ -29,8 +30,9 @@ type Server struct {
 // NewServer starts a Replayer on addr ("" means "127.0.0.1:0"). addr must
 // be a loopback address ("localhost", 127.0.0.0/8, ::1); an empty host, as
 // in ":8080", means 127.0.0.1. In record-missing mode the server forwards
-// requests, so it is never exposed beyond the machine.
-func NewServer(cfg Config, addr string) (*Server, error) {
+// requests, so it is never exposed beyond the machine. WithCA enables HTTPS
+// replay.
+func NewServer(cfg Config, addr string, opts ...ServerOption) (*Server, error) {
 	r, err := New(cfg)
 	if err != nil {
 		return nil, err
@@ -57,13 +59,24 @@ func NewServer(cfg Config, addr string) (*Server, error) {
 	}
 	s := &Server{
 		Replayer: r,
-		srv: &http.Server{
-			Handler:           r,
-			ReadHeaderTimeout: time.Minute,
-		},
-		ln:   ln,
-		done: make(chan struct{}),
+		ln:       ln,
+		done:     make(chan struct{}),
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	var h http.Handler = r
+	if s.tunnels != nil {
+		s.tunnels.start(ln.Addr())
+		h = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.Method == http.MethodConnect {
+				s.tunnels.serveConnect(w, req)
+				return
+			}
+			r.ServeHTTP(w, req)
+		})
+	}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}
 	go func() {
 		defer close(s.done)
 		_ = s.srv.Serve(ln) // always ErrServerClosed or a listener error after Close
@@ -74,9 +87,10 @@ func NewServer(cfg Config, addr string) (*Server, error) {
 // URL is the proxy URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
-// Close stops the server and waits for in-flight requests. Requests still
-// running after a bounded wait (5 s) have their connections closed, which
-// cancels their contexts. Close may be called more than once.
+// Close stops the server and waits for in-flight requests, HTTPS tunnels
+// included. Requests still running after a bounded wait (5 s) have their
+// connections closed, which cancels their contexts. Close may be called more
+// than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -86,6 +100,11 @@ func (s *Server) Close() error {
 			err = s.srv.Close()
 		}
 		<-s.done
+		if s.tunnels != nil {
+			if terr := s.tunnels.close(ctx); err == nil {
+				err = terr
+			}
+		}
 		if err != nil {
 			s.closeErr = fmt.Errorf("replay: close: %w", err)
 		}

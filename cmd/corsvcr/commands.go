@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -9,8 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -24,6 +24,8 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	c.register(fs, true)
 	fs.StringVar(&c.cassette, "cassette", "", "cassette file to write")
+	var sec secretFlags
+	sec.register(fs)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -39,7 +41,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := saveCassette(c.cassette, cas); err != nil {
+	if err := saveCassetteSecrets(c.cassette, cas, sec, log); err != nil {
 		return err
 	}
 	log.Info("cassette written", "path", c.cassette, "interactions", len(cas.Interactions))
@@ -52,17 +54,27 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // recordLive runs the checks through a recording proxy against the live
 // servers and returns their results and the recorded cassette.
 func recordLive(ctx context.Context, file *checks.File, c common, log *slog.Logger) ([]result, *cassettes.Cassette, error) {
+	auth, err := c.httpsCA(file, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	roots, err := c.upstreamRoots()
+	if err != nil {
+		return nil, nil, err
+	}
 	rec, err := recorder.Start(recorder.Config{
-		Hosts:     c.recordHosts(file),
-		Upstreams: c.upstreams,
-		Intercept: browsercheck.Intercept,
-		Logger:    log,
+		Hosts:           c.recordHosts(file),
+		Upstreams:       c.upstreams,
+		Intercept:       browsercheck.Intercept,
+		Logger:          log,
+		CA:              auth,
+		UpstreamRootCAs: roots,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rec.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: c.chrome, Proxy: rec.URL(), Timeout: c.timeout})
+	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: c.chrome, Proxy: rec.URL(), Timeout: c.timeout, SPKIPins: pins(auth)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,11 +101,18 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.cassette, "cassette", "", "cassette to replay (default: run live, record nothing)")
 	mode := fs.String("mode", "replay", "replay (never touches the network) or record-missing (replay hits, record and append misses)")
 	strict := fs.Bool("strict", false, "a request whose recorded answers are used up is a miss instead of repeating the last answer")
+	var sec secretFlags
+	sec.register(fs)
+	var maps originMapFlag
+	fs.Var(&maps, "map-origin", mapOriginUsage)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
 	if c.checks == "" {
 		return usageErrorf("check: --checks is required")
+	}
+	if len(maps) > 0 && (c.cassette == "" || *strict) {
+		return usageErrorf("check: --map-origin needs --cassette and cannot be used with --strict (strict replay serves the recording unchanged)")
 	}
 	if *mode != "replay" && *mode != "record-missing" {
 		return usageErrorf("check: --mode %q is not one of replay, record-missing", *mode)
@@ -121,18 +140,31 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg := replay.Config{Cassette: cas, Strict: *strict, Intercept: browsercheck.Intercept}
+	if err := useOriginMap(&cfg, maps, stderr); err != nil {
+		return err
+	}
 	var rec *recorder.Recorder
 	if *mode == "record-missing" {
+		auth, err := c.httpsCA(file, cas)
+		if err != nil {
+			return err
+		}
+		roots, err := c.upstreamRoots()
+		if err != nil {
+			return err
+		}
 		rec, err = recorder.Start(recorder.Config{
-			Hosts:     c.recordHosts(file),
-			Upstreams: c.upstreams,
-			Logger:    log,
+			Hosts:           c.recordHosts(file),
+			Upstreams:       c.upstreams,
+			Logger:          log,
+			CA:              auth,
+			UpstreamRootCAs: roots,
 		})
 		if err != nil {
 			return err
 		}
 		defer rec.Close()
-		cfg.Forward = viaProxy(rec.URL())
+		cfg.Forward = viaProxy(rec.URL(), pool(auth))
 	}
 	results, err := replayChecks(ctx, file, cfg, c)
 	if err != nil {
@@ -144,7 +176,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if added := rec.Interactions(); len(added) > 0 {
 			cas.Interactions = append(cas.Interactions, added...)
-			if err := saveCassette(c.cassette, cas); err != nil {
+			if err := saveCassetteSecrets(c.cassette, cas, sec, log); err != nil {
 				return err
 			}
 			log.Info("appended recorded misses", "path", c.cassette, "interactions", len(added))
@@ -158,12 +190,16 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // replayChecks runs the checks in a browser whose proxy is a replay server.
 func replayChecks(ctx context.Context, file *checks.File, cfg replay.Config, c common) ([]result, error) {
-	srv, err := replay.NewServer(cfg, "")
+	auth, err := c.httpsCA(file, cfg.Cassette)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := replay.NewServer(cfg, "", replay.WithCA(auth))
 	if err != nil {
 		return nil, err
 	}
 	defer srv.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: c.chrome, Proxy: srv.URL(), Timeout: c.timeout})
+	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: c.chrome, Proxy: srv.URL(), Timeout: c.timeout, SPKIPins: pins(auth)})
 	if err != nil {
 		return nil, err
 	}
@@ -175,12 +211,15 @@ func replayChecks(ctx context.Context, file *checks.File, cfg replay.Config, c c
 }
 
 // viaProxy returns a transport that sends every request through proxyURL,
-// leaving Accept-Encoding and bodies as the browser sent them.
-func viaProxy(proxyURL string) http.RoundTripper {
+// leaving Accept-Encoding and bodies as the browser sent them. https
+// requests go through the proxy's TLS, whose certificates roots verify
+// (the corsvcr CA; nil: the system roots).
+func viaProxy(proxyURL string, roots *x509.CertPool) http.RoundTripper {
 	return &http.Transport{
 		Proxy: func(*http.Request) (*url.URL, error) {
 			return url.Parse(proxyURL)
 		},
+		TLSClientConfig:    &tls.Config{RootCAs: roots},
 		DisableCompression: true,
 	}
 }
@@ -192,6 +231,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	host := fs.String("host", "", "authority assumed for direct (non-proxy) requests, e.g. localhost:8000 (default: match on path against any recorded host)")
 	strict := fs.Bool("strict", false, "a request whose recorded answers are used up is a miss instead of repeating the last answer")
 	verbose := fs.Bool("v", false, "verbose logging on stderr")
+	var c common
+	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -208,12 +249,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: *strict, Host: *host}, *listen)
+	auth, err := c.httpsCA(nil, cas)
+	if err != nil {
+		return err
+	}
+	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: *strict, Host: *host}, *listen, replay.WithCA(auth))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "serving %s (%d interactions) at %s — use it as an HTTP proxy or call it directly; Ctrl-C stops\n",
 		*cassette, len(cas.Interactions), srv.URL())
+	if auth != nil {
+		fmt.Fprintf(stdout, "https is served with certificates of the corsvcr CA %s (SPKI pin %s); 'corsvcr ca' says how to trust it\n",
+			auth.CertFile, auth.SPKIPin())
+	}
 	<-ctx.Done()
 	misses := 0
 	for _, e := range srv.Journal() {
@@ -231,10 +280,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// saveCassette writes cas to path atomically, creating its directory.
+// saveCassette writes cas to path atomically, creating its directory,
+// after redacting its secrets and refusing when a scan still finds one
+// (see secretFlags.protect; the flags' defaults apply).
 func saveCassette(path string, cas *cassettes.Cassette) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("save cassette: %w", err)
-	}
-	return cassettes.Save(path, cas)
+	return saveCassetteSecrets(path, cas, secretFlags{}, discardLogger)
 }

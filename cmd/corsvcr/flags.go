@@ -22,6 +22,9 @@ type common struct {
 	timeout   time.Duration
 	upstreams upstreamFlag
 	hosts     hostsFlag
+
+	caDir      string // --ca-dir: the HTTPS certificate authority (see ca.go)
+	upstreamCA string // --upstream-ca: extra roots for https origins
 }
 
 func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
@@ -30,9 +33,11 @@ func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
 	fs.BoolVar(&c.verbose, "v", false, "verbose logging on stderr")
 	fs.StringVar(&c.chrome, "chrome", "", "browser binary (default: $CORSVCR_CHROME, then chromium-headless-shell, chromium, google-chrome on PATH)")
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Second, "time limit for one check")
+	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
 	if withUpstream {
 		c.upstreams = upstreamFlag{}
-		fs.Var(&c.upstreams, "upstream", "HOST:PORT=ADDR: dial ADDR for requests the checks send to HOST:PORT (repeatable)")
+		fs.Var(&c.upstreams, "upstream", "HOST[:PORT]=ADDR: dial ADDR for requests the checks send to HOST:PORT; HOST alone means its default port, 80 for http URLs and 443 for https (repeatable)")
+		fs.StringVar(&c.upstreamCA, "upstream-ca", "", "PEM file of extra root certificates trusted for https origins (besides the system roots)")
 		fs.Var(&c.hosts, "record-host", "HOST:PORT whose exchanges are recorded (repeatable; default: the hosts the checks' request URLs name)")
 	}
 }
@@ -66,10 +71,11 @@ func (u upstreamFlag) String() string {
 func (u upstreamFlag) Set(s string) error {
 	from, to, ok := strings.Cut(s, "=")
 	if !ok || from == "" || to == "" {
-		return fmt.Errorf("%q is not HOST:PORT=ADDR", s)
+		return fmt.Errorf("%q is not HOST[:PORT]=ADDR", s)
 	}
-	if _, _, err := net.SplitHostPort(from); err != nil {
-		return fmt.Errorf("%q: %q needs a port, e.g. localhost:8000", s, from)
+	// HOST alone is fine: its default port, 80 (http) or 443 (https).
+	if _, _, err := net.SplitHostPort(from); strings.ContainsAny(from, "/?#@ \t") || (err != nil && strings.ContainsAny(from, ":[]")) {
+		return fmt.Errorf("%q: %q is not HOST or HOST:PORT, e.g. api.example.com or localhost:8000", s, from)
 	}
 	if _, _, err := net.SplitHostPort(to); err != nil {
 		return fmt.Errorf("%q: %q needs a port, e.g. 127.0.0.1:9000", s, to)

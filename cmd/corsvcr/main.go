@@ -3,10 +3,14 @@
 //
 // Usage:
 //
-//	corsvcr record --checks F --cassette OUT [--upstream HOST:PORT=ADDR]...
+//	corsvcr record --checks F --cassette OUT [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR]
 //	corsvcr check  --checks F [--cassette C] [--mode replay|record-missing] [--strict]
 //	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
+//	corsvcr import FILE.har -o CASSETTE [--checks-out CHECKS] [--map-origin FROM=TO]...
+//	corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
+//	corsvcr export CASSETTE -o FILE.har
 //	corsvcr demo   [--out DIR]
+//	corsvcr ca     [--dir DIR] [--json]
 //	corsvcr version
 //
 // Exit codes: 0 every expectation holds, 1 harness failure, 2 usage,
@@ -42,7 +46,11 @@ Usage:
   corsvcr record  --checks F --cassette OUT   run checks live through the recording proxy, write a cassette
   corsvcr check   --checks F [--cassette C]   run checks against a cassette (or live without one)
   corsvcr serve   --cassette C                serve a cassette to other clients
+  corsvcr import  FILE.har -o CASSETTE        turn a HAR file into a cassette (and --checks-out CHECKS)
+  corsvcr explain --cassette C [--checks F]   why Chrome blocks each exchange, and the fix (--apply --out F)
+  corsvcr export  CASSETTE -o FILE.har        write a cassette as a HAR 1.2 file
   corsvcr demo                                record the built-in sample API, replay it offline, compare
+  corsvcr ca                                  show the HTTPS certificate authority, its pin and how to trust it
   corsvcr version                             print the version
 
 Run 'corsvcr COMMAND -h' for a command's flags.
@@ -78,10 +86,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"record": cmdRecord,
-		"check":  cmdCheck,
-		"serve":  cmdServe,
-		"demo":   cmdDemo,
+		"record":  cmdRecord,
+		"check":   cmdCheck,
+		"serve":   cmdServe,
+		"import":  cmdImport,
+		"explain": cmdExplain,
+		"export":  cmdExport,
+		"demo":    cmdDemo,
+		"ca":      cmdCA,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "corsvcr", version)
 			return nil

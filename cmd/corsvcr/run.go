@@ -19,9 +19,12 @@ type result struct {
 	Mismatches []mismatch      `json:"mismatches,omitempty"`
 	Misses     []string        `json:"replay_misses,omitempty"`
 	Error      string          `json:"error,omitempty"`
+	Why        string          `json:"why,omitempty"`       // the predictor's rule for a blocked verdict (see explain.go)
+	Disagree   string          `json:"predicted,omitempty"` // set when the prediction from the cassette differs
 }
 
 type mismatch struct {
+	Step  int    `json:"step,omitempty"` // from 1, in a check of more than one step
 	Field string `json:"field"`
 	Want  string `json:"want"`
 	Got   string `json:"got"`
@@ -42,8 +45,9 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, checks []checks.Che
 			r.Error = err.Error()
 		} else {
 			r.Verdict = &v
-			for _, m := range c.Expect.Mismatches(v) {
-				r.Mismatches = append(r.Mismatches, mismatch{m.Field, m.Want, m.Got})
+			r.Why, r.Disagree = predictionNote(c, v, rp)
+			for _, m := range c.Mismatches(v) {
+				r.Mismatches = append(r.Mismatches, mismatch{m.Step, m.Field, m.Want, m.Got})
 			}
 		}
 		if rp != nil {
@@ -109,10 +113,53 @@ func summary(v *checks.Verdict) string {
 			b.WriteString(": " + v.JSError)
 		}
 	}
-	if v.Preflight {
+	switch {
+	case v.Preflights > 1:
+		fmt.Fprintf(&b, ", %d preflights", v.Preflights)
+	case v.Preflight:
 		b.WriteString(", preflight")
 	}
 	return b.String()
+}
+
+// row is one line of the table: a check, or a step of a check of more than
+// one step ("name#2").
+type row struct {
+	name       string
+	status     string
+	verdict    *checks.Verdict
+	mismatches []mismatch
+	last       bool // the check's last row: misses and errors follow it
+}
+
+// rows renders r as table rows. A replay miss taints every step of a check:
+// the steps share one browser state.
+func rows(r result) []row {
+	status := func(ms []mismatch) string {
+		switch {
+		case r.Error != "":
+			return "ERROR"
+		case len(r.Misses) > 0:
+			return "MISS"
+		case len(ms) > 0:
+			return "FAIL"
+		}
+		return "ok"
+	}
+	if r.Verdict == nil || len(r.Verdict.Steps) == 0 {
+		return []row{{name: r.Name, status: status(r.Mismatches), verdict: r.Verdict, mismatches: r.Mismatches, last: true}}
+	}
+	out := make([]row, len(r.Verdict.Steps))
+	for i := range r.Verdict.Steps {
+		var ms []mismatch
+		for _, m := range r.Mismatches {
+			if m.Step == i+1 || (m.Step == 0 && i == len(out)-1) {
+				ms = append(ms, m)
+			}
+		}
+		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(ms), verdict: &r.Verdict.Steps[i], mismatches: ms, last: i == len(out)-1}
+	}
+	return out
 }
 
 // writeResults prints results as a table, or as JSON.
@@ -127,32 +174,30 @@ func writeResults(w io.Writer, results []result, cassette string, asJSON bool) e
 	}
 	width := len("CHECK")
 	for _, r := range results {
-		width = max(width, len(r.Name))
+		for _, x := range rows(r) {
+			width = max(width, len(x.name))
+		}
 	}
 	fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, "CHECK", "RESULT", "CHROME'S VERDICT")
+	indent := strings.Repeat(" ", width+2)
 	for _, r := range results {
-		status := "ok"
-		switch {
-		case r.Error != "":
-			status = "ERROR"
-		case len(r.Misses) > 0:
-			status = "MISS"
-		case len(r.Mismatches) > 0:
-			status = "FAIL"
-		}
-		fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, r.Name, status, summary(r.Verdict))
-		indent := strings.Repeat(" ", width+2)
-		for _, m := range r.Mismatches {
-			fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
-		}
-		for _, m := range r.Misses {
-			fmt.Fprintf(w, "%s  replay miss: %s\n", indent, m)
-		}
-		if r.Error != "" {
-			fmt.Fprintf(w, "%s  error: %s\n", indent, r.Error)
-		}
-		if r.Verdict != nil && r.Verdict.Console != "" {
-			fmt.Fprintf(w, "%s  console: %s\n", indent, r.Verdict.Console)
+		for _, x := range rows(r) {
+			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, summary(x.verdict))
+			for _, m := range x.mismatches {
+				fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
+			}
+			if x.last {
+				for _, m := range r.Misses {
+					fmt.Fprintf(w, "%s  replay miss: %s\n", indent, m)
+				}
+				if r.Error != "" {
+					fmt.Fprintf(w, "%s  error: %s\n", indent, r.Error)
+				}
+			}
+			if x.verdict != nil && x.verdict.Console != "" {
+				fmt.Fprintf(w, "%s  console: %s\n", indent, x.verdict.Console)
+			}
+			writeNote(w, indent, r, x.last)
 		}
 	}
 	if cassette != "" {

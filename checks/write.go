@@ -1,0 +1,165 @@
+package checks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Encode writes f as a check file in the documented format (see File), so
+// that Parse reads back the same File. Fields at their defaults (method GET,
+// credentials same-origin, mode cors, api fetch, cache default, a check page
+// equal to the file's page) are left out; a check of one step is written
+// with request and expect, a longer one with steps. Expectations that are
+// not set are left out, and a check without any has no expect.
+//
+// Encode refuses a File that Parse would refuse for its shape: no checks, a
+// check without a name or steps, or a request without a URL.
+func Encode(f *File) ([]byte, error) {
+	if f == nil || len(f.Checks) == 0 {
+		return nil, errors.New("checks: encode: no checks")
+	}
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	encPut(root, "version", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "1"})
+	if f.Page != "" {
+		encPut(root, "page", encStr(f.Page))
+	}
+	list := &yaml.Node{Kind: yaml.SequenceNode}
+	for i, c := range f.Checks {
+		switch {
+		case c.Name == "":
+			return nil, fmt.Errorf("checks: encode: check %d: no name", i+1)
+		case len(c.Steps) == 0:
+			return nil, fmt.Errorf("checks: encode: check %d %q: no steps", i+1, c.Name)
+		case c.Page == "" && f.Page == "":
+			return nil, fmt.Errorf("checks: encode: check %d %q: no page, and the file has none", i+1, c.Name)
+		}
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		encPut(n, "name", encStr(c.Name))
+		if c.Page != "" && c.Page != f.Page {
+			encPut(n, "page", encStr(c.Page))
+		}
+		for j, s := range c.Steps {
+			if s.Request.URL == "" {
+				return nil, fmt.Errorf("checks: encode: check %d %q: step %d: request.url: missing", i+1, c.Name, j+1)
+			}
+		}
+		if len(c.Steps) == 1 && c.Steps[0].Wait == 0 {
+			encPut(n, "request", requestNode(c.Steps[0].Request))
+			if e := expectNode(c.Steps[0].Expect); e != nil {
+				encPut(n, "expect", e)
+			}
+		} else {
+			steps := &yaml.Node{Kind: yaml.SequenceNode}
+			for _, s := range c.Steps {
+				sn := &yaml.Node{Kind: yaml.MappingNode}
+				if s.Wait > 0 {
+					encPut(sn, "wait", encStr(s.Wait.String()))
+				}
+				encPut(sn, "request", requestNode(s.Request))
+				if e := expectNode(s.Expect); e != nil {
+					encPut(sn, "expect", e)
+				}
+				steps.Content = append(steps.Content, sn)
+			}
+			encPut(n, "steps", steps)
+		}
+		list.Content = append(list.Content, n)
+	}
+	encPut(root, "checks", list)
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, fmt.Errorf("checks: encode: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("checks: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func requestNode(r Request) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	encPut(n, "url", encStr(r.URL))
+	if r.Method != "" && r.Method != "GET" {
+		encPut(n, "method", encStr(r.Method))
+	}
+	if len(r.Headers) > 0 {
+		h := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+		for _, f := range r.Headers {
+			encPut(h, f.Name, encStr(f.Value))
+		}
+		encPut(n, "headers", h)
+	}
+	if r.Body != "" {
+		encPut(n, "body", encStr(r.Body))
+	}
+	for _, f := range []struct{ key, v, def string }{
+		{"credentials", r.Credentials, "same-origin"},
+		{"mode", r.Mode, "cors"},
+		{"api", r.API, "fetch"},
+		{"cache", r.Cache, "default"},
+	} {
+		if f.v != "" && f.v != f.def {
+			encPut(n, f.key, encStr(f.v))
+		}
+	}
+	return n
+}
+
+// expectNode returns the expect mapping of e, or nil when e asserts nothing.
+func expectNode(e Expect) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	if e.Allowed != nil {
+		encPut(n, "allowed", encBool(*e.Allowed))
+	}
+	if e.CorsError != nil {
+		encPut(n, "cors_error", encStr(*e.CorsError))
+	}
+	if e.FailedParameter != nil {
+		encPut(n, "failed_parameter", encStr(*e.FailedParameter))
+	}
+	if e.Preflight != nil {
+		encPut(n, "preflight", encBool(*e.Preflight))
+	}
+	if e.Preflights != nil {
+		encPut(n, "preflights", encInt(*e.Preflights))
+	}
+	if e.Status != nil {
+		encPut(n, "status", encInt(*e.Status))
+	}
+	if e.ReadableHeaders != nil {
+		l := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, h := range e.ReadableHeaders {
+			l.Content = append(l.Content, encStr(h))
+		}
+		encPut(n, "readable_headers", l)
+	}
+	if len(n.Content) == 0 {
+		return nil
+	}
+	return n
+}
+
+func encPut(m *yaml.Node, key string, v *yaml.Node) {
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+}
+
+// encStr is a string scalar; the YAML library quotes it when it would read as
+// anything else (a number, a boolean, null).
+func encStr(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+}
+
+func encBool(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+func encInt(i int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
+}

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
+)
+
+// originMapFlag is the repeatable --map-origin FROM=TO flag: declared
+// mappings of recorded (production) origins to the origins the browser
+// uses now.
+type originMapFlag []cassettes.OriginMapping
+
+func (m *originMapFlag) String() string {
+	var parts []string
+	for _, o := range *m {
+		parts = append(parts, o.From+"="+o.To)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (m *originMapFlag) Set(s string) error {
+	from, to, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("%q is not FROM=TO, e.g. https://app.prod.example=http://localhost:5173", s)
+	}
+	for _, o := range []string{from, to} {
+		if prob := cassettes.OriginProblem(o); prob != "" {
+			return fmt.Errorf("%q: %s", s, prob)
+		}
+	}
+	for _, o := range *m {
+		if o.From == from {
+			return fmt.Errorf("%q: %q is already mapped", s, from)
+		}
+	}
+	*m = append(*m, cassettes.OriginMapping{From: from, To: to})
+	return nil
+}
+
+const mapOriginUsage = "FROM=TO: replay the recorded origin FROM as the origin TO the browser uses now: TO's requests match FROM's recordings and a served Access-Control-Allow-Origin FROM becomes TO (repeatable; recorded in the cassette meta; not with --strict)"
+
+// useOriginMap sets cfg.OriginMap from the --map-origin flags, or else from
+// the cassette's meta.origin_map, records it in the cassette's meta (for a
+// record-missing save) and says so on stderr: a mapping is never silent.
+func useOriginMap(cfg *replay.Config, flags originMapFlag, stderr io.Writer) error {
+	cas := cfg.Cassette
+	ms, from := []cassettes.OriginMapping(flags), "--map-origin"
+	if len(ms) == 0 {
+		ms, from = cas.Meta.OriginMap, "the cassette's meta.origin_map"
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	if cfg.Strict {
+		return usageErrorf("check: the cassette declares an origin mapping (meta.origin_map: %s), which --strict refuses (strict replay serves the recording unchanged)", describeOriginMap(ms))
+	}
+	cfg.OriginMap = ms
+	cas.Meta.OriginMap = ms
+	fmt.Fprintf(stderr, "corsvcr: origin mapping active (from %s): %s; Origin and Access-Control-Allow-Origin are mapped on exact equality\n", from, describeOriginMap(ms))
+	return nil
+}
+
+// describeOriginMap renders mappings as "A → B, C → D".
+func describeOriginMap(ms []cassettes.OriginMapping) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, m.From+" → "+m.To)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseWithFile parses args into fs, taking one positional argument, the
+// input file, before or after the flags.
+func parseWithFile(fs *flag.FlagSet, args []string, stderr io.Writer, what string) (string, error) {
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", &exitError{code: exitOK}
+		}
+		return "", &exitError{code: exitUsage}
+	}
+	rest := fs.Args()
+	if file == "" && len(rest) > 0 {
+		file, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		return "", usageErrorf("%s: unexpected argument %q", fs.Name(), rest[0])
+	}
+	if file == "" {
+		return "", usageErrorf("%s: %s is required", fs.Name(), what)
+	}
+	return file, nil
+}
+
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	out := fs.String("o", "", "cassette to write")
+	checksOut := fs.String("checks-out", "", "check file to write: one check per cross-origin request in the HAR")
+	verbose := fs.Bool("v", false, "verbose logging on stderr")
+	var maps originMapFlag
+	fs.Var(&maps, "map-origin", "FROM=TO: the HAR's page origin FROM is TO when replaying, e.g. https://app.prod.example=http://localhost:5173 (repeatable; recorded in the cassette)")
+	var sec secretFlags
+	sec.register(fs)
+	harPath, err := parseWithFile(fs, args, stderr, "the HAR file (corsvcr import FILE.har -o CASSETTE)")
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageErrorf("import: -o CASSETTE is required")
+	}
+	log := newLogger(stderr, *verbose)
+	data, err := os.ReadFile(harPath)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	cas, rep, err := cassettes.ImportHAR(harPath, data)
+	if err != nil {
+		return err
+	}
+	cas.Meta.Corsvcr = version
+	cas.Meta.OriginMap = maps
+
+	// A check starts with an empty cookie jar, so a replayed request never
+	// carries the cookies the HAR shows: keep their trace as credentials
+	// include in the check, and drop them from the match.
+	cookies := map[int]bool{} // interaction → had Cookie
+	dropped := 0
+	for i := range cas.Interactions {
+		rq := &cas.Interactions[i].Request
+		if n := len(rq.Headers); n > 0 {
+			rq.Headers = slices.DeleteFunc(rq.Headers, func(h cassettes.Header) bool { return strings.EqualFold(h.Name, "Cookie") })
+			if len(rq.Headers) < n {
+				cookies[i] = true
+				dropped++
+			}
+		}
+	}
+
+	// The check requests: from the cassette when the HAR answered them, as
+	// the HAR shows them otherwise; redacted with the cassette.
+	var hcs []harCheck
+	var extra []*cassettes.Request
+	for _, q := range rep.Requests {
+		if q.Interaction >= 0 {
+			hcs = append(hcs, harCheck{q, &cas.Interactions[q.Interaction].Request})
+			continue
+		}
+		r := q.Request
+		r.Headers = slices.Clone(r.Headers)
+		hcs = append(hcs, harCheck{q, &r})
+		extra = append(extra, &r)
+	}
+	if *checksOut != "" && len(hcs) == 0 {
+		return fmt.Errorf("import: %q has no cross-origin request a page script made: no check to write", harPath)
+	}
+	// The check file is written from these requests only, so scanning
+	// them with the cassette covers it.
+	if err := sec.protect(*out, cas, extra, log); err != nil {
+		return err
+	}
+	if err := writeCassette(*out, cas); err != nil {
+		return err
+	}
+	var file *checks.File
+	if *checksOut != "" {
+		file = checkFile(hcs, cookies, maps)
+		if err := writeChecks(*checksOut, file); err != nil {
+			return err
+		}
+	}
+	printImport(stdout, harPath, *out, *checksOut, &rep, dropped, maps, file)
+	return nil
+}
+
+// harCheck is a cross-origin request of a HAR and the request a check is
+// written from (redacted).
+type harCheck struct {
+	q   cassettes.HARRequest
+	req *cassettes.Request
+}
+
+// checkFile turns the HAR's cross-origin requests into a check file: one
+// check each, with the headers the script set, credentials include when
+// the request carried cookies, and no expectations (a HAR holds no CORS
+// verdict: `corsvcr check` prints Chrome's). Pages are mapped by maps.
+func checkFile(hcs []harCheck, cookies map[int]bool, maps []cassettes.OriginMapping) *checks.File {
+	f := &checks.File{Version: 1}
+	counts := map[string]int{}
+	names := map[string]int{}
+	for _, hc := range hcs {
+		page := hc.q.Page
+		for _, m := range maps {
+			if m.From == page {
+				page = m.To
+			}
+		}
+		counts[page]++
+		r := hc.req
+		cr := checks.Request{URL: r.URL, Method: r.Method, Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default"}
+		if strings.EqualFold(hc.q.ResourceType, "xhr") {
+			cr.API = "xhr"
+		}
+		for _, h := range cassettes.ScriptHeaders(*r) {
+			cr.Headers = append(cr.Headers, checks.Header{Name: h.Name, Value: h.Value})
+		}
+		_, hadCookie := hc.q.Request.Headers.Get("Cookie")
+		if hadCookie || hc.q.Interaction >= 0 && cookies[hc.q.Interaction] {
+			cr.Credentials = "include"
+		}
+		if len(r.Body) > 0 && utf8.Valid(r.Body) && r.Method != "GET" && r.Method != "HEAD" {
+			cr.Body = string(r.Body)
+		}
+		name := r.Method + " " + strings.TrimPrefix(strings.TrimPrefix(withoutQuery(r.URL), "https://"), "http://")
+		names[name]++
+		if n := names[name]; n > 1 {
+			name = fmt.Sprintf("%s (%d)", name, n)
+		}
+		f.Checks = append(f.Checks, checks.Check{Name: name, Page: page, Steps: []checks.Step{{Request: cr}}})
+	}
+	best := 0
+	for _, c := range f.Checks { // the most used page, first one on ties
+		if counts[c.Page] > best {
+			f.Page, best = c.Page, counts[c.Page]
+		}
+	}
+	return f
+}
+
+func withoutQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment = "", false, ""
+	return u.String()
+}
+
+// printImport tells what the import did.
+func printImport(w io.Writer, harPath, out, checksOut string, rep *cassettes.HARReport, dropped int, maps []cassettes.OriginMapping, file *checks.File) {
+	creator := rep.Creator
+	if creator == "" {
+		creator = "unknown writer"
+	}
+	fmt.Fprintf(w, "imported %s (%s): %d entries, %d interactions, %d preflights\n", harPath, creator, rep.Entries, rep.Imported, rep.Preflights)
+	if rep.NoPreflights() {
+		fmt.Fprintln(w, "  no preflights: the HAR has none (Chrome DevTools and Playwright leave them out), so replay cannot reproduce a preflight failure;")
+		fmt.Fprintln(w, "  run the checks once with --mode record-missing against the live servers to record the preflights")
+	}
+	unanswered := 0
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "  skipped entry %d %s %s: %s\n", s.Entry, s.Method, s.URL, s.Reason)
+	}
+	for _, q := range rep.Requests {
+		if q.Interaction < 0 {
+			unanswered++
+		}
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	if dropped > 0 {
+		fmt.Fprintf(w, "  note: request Cookie dropped from %d interactions: a check starts with an empty cookie jar, so replay could never match them; their checks ask for credentials: include\n", dropped)
+	}
+	if len(maps) > 0 {
+		fmt.Fprintf(w, "  origin mapping recorded in the cassette: %s\n", describeOriginMap(maps))
+	}
+	fmt.Fprintf(w, "wrote %s\n", out)
+	if file != nil {
+		fmt.Fprintf(w, "wrote %s: %d checks (no expectations: a HAR holds no CORS verdict; `corsvcr check` prints Chrome's)\n", checksOut, len(file.Checks))
+		if unanswered > 0 {
+			fmt.Fprintf(w, "  %d of them have no recorded answer (the browser blocked or failed them): record the answers once with\n", unanswered)
+			fmt.Fprintf(w, "  corsvcr check --checks %s --cassette %s --mode record-missing\n", checksOut, out)
+		}
+	}
+}
+
+func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	out := fs.String("o", "", "HAR file to write")
+	path, err := parseWithFile(fs, args, stderr, "the cassette (corsvcr export CASSETTE -o FILE.har)")
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageErrorf("export: -o FILE.har is required")
+	}
+	cas, err := cassettes.Load(path)
+	if err != nil {
+		return err
+	}
+	data, err := cassettes.ExportHAR(cas)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, data, 0o644); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d entries\n", *out, len(cas.Interactions))
+	return nil
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/checks"
+)
+
+func TestWriteResultsSteps(t *testing.T) {
+	step1 := checks.Verdict{Allowed: true, Status: 200, ReadableHeaders: []string{}}
+	step2 := checks.Verdict{CorsError: "InvalidAllowCredentials", Console: "Access to fetch ... blocked", ReadableHeaders: []string{}}
+	multi := step2
+	multi.Steps = []checks.Verdict{step1, step2}
+	one := checks.Verdict{Allowed: true, Status: 204, Preflight: true, Preflights: 2, ReadableHeaders: []string{}}
+	results := []result{
+		{Name: "login", Verdict: &multi, Mismatches: []mismatch{{Step: 2, Field: "allowed", Want: "true", Got: "false"}}},
+		{Name: "one", Verdict: &one},
+		{Name: "broken", Error: "browsercheck: check \"broken\": step 2: boom"},
+	}
+	var b bytes.Buffer
+	require.NoError(t, writeResults(&b, results, "", false))
+	assert.Equal(t, `CHECK    RESULT  CHROME'S VERDICT
+login#1  ok      allowed 200
+login#2  FAIL    blocked InvalidAllowCredentials
+           expected allowed true, got false
+           console: Access to fetch ... blocked
+one      ok      allowed 204, 2 preflights
+broken   ERROR   -
+           error: browsercheck: check "broken": step 2: boom
+`, b.String())
+
+	b.Reset()
+	require.NoError(t, writeResults(&b, results[:1], "", true))
+	var rep struct {
+		Checks []struct {
+			Verdict    checks.Verdict   `json:"verdict"`
+			Mismatches []map[string]any `json:"mismatches"`
+		} `json:"checks"`
+	}
+	require.NoError(t, json.Unmarshal(b.Bytes(), &rep))
+	assert.Equal(t, multi, rep.Checks[0].Verdict)
+	assert.Equal(t, []map[string]any{{"step": 2.0, "field": "allowed", "want": "true", "got": "false"}}, rep.Checks[0].Mismatches)
+
+	// A miss taints every step of its check.
+	results[0].Misses = []string{"replay: no recorded interaction"}
+	assert.Equal(t, []string{"MISS", "MISS"}, []string{rows(results[0])[0].status, rows(results[0])[1].status})
+	assert.Equal(t, exitMiss, outcome(results[:1]).(*exitError).code)
+}

@@ -1,0 +1,505 @@
+package predict
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
+)
+
+// Server answers the requests Chrome sends for a check, as the server under
+// test (or a replay of it) would.
+type Server interface {
+	// RoundTrip returns the response to req as it arrives at the browser,
+	// and false when the server has no answer (a replay miss). req carries
+	// the headers that matter to CORS and to replay matching: Origin,
+	// Access-Control-Request-*, the script's headers, Content-Type, Cookie.
+	RoundTrip(req cassettes.Request) (cassettes.Response, bool)
+}
+
+// Result is the predicted outcome of a check.
+type Result struct {
+	// Verdict is the verdict browsercheck would report: for a check of
+	// more than one step, the last step's fields plus Steps.
+	Verdict checks.Verdict
+	// Steps holds, per step, its verdict and how it came about.
+	Steps []Step
+}
+
+// Step is the predicted outcome of one step of a check.
+type Step struct {
+	Verdict checks.Verdict
+	// Preflight is the preflight that went on the network; nil when none
+	// was needed or a cached preflight result served (PreflightCached).
+	Preflight *Exchange
+	// PreflightCached is set when a preflight was needed and Chrome's
+	// preflight cache held a result that allowed the request.
+	PreflightCached bool
+	// Actual is the actual request and its response; nil when it was never
+	// sent (the script threw, the mode forbade it, or the preflight failed).
+	Actual *Exchange
+	// Rule names the rule that blocked the request, citing the Fetch
+	// standard or the Chromium function; "" when the request was allowed.
+	Rule string
+	// Miss is set when the Server had no answer for a request Chrome would
+	// send: the verdict is then what Chrome sees with no response at all
+	// and says nothing about the server.
+	Miss bool
+	// Unsupported names a behaviour the predictor does not model that this
+	// step ran into (e.g. "redirect"); its verdict may then be wrong.
+	Unsupported string
+	// FailedParameterCandidates lists, when several request headers are
+	// missing from Access-Control-Allow-Headers, every header Chrome may
+	// name: it names the first in its request header list, whose order
+	// comes from a Blink hash map and is not predicted. Verdict names the
+	// first in lexicographic order; WithFailedParameter picks another.
+	FailedParameterCandidates []string
+	page, target, api         string
+}
+
+// WithFailedParameter returns the step's verdict as it reads when Chrome
+// names p as the failedParameter, and whether p is one of the candidates.
+func (s Step) WithFailedParameter(p string) (checks.Verdict, bool) {
+	v := s.Verdict
+	if p == v.FailedParameter {
+		return v, true
+	}
+	if !slices.Contains(s.FailedParameterCandidates, p) {
+		return v, false
+	}
+	v.FailedParameter = p
+	v.Console = consoleMessage(corsErr{code: v.CorsError, param: p}, s.target, s.page, s.api)
+	return v, true
+}
+
+// Exchange is one request Chrome sends and the response it gets.
+type Exchange struct {
+	Request  cassettes.Request
+	Response cassettes.Response
+}
+
+// Predict returns the verdict Chrome 156 gives on c when srv answers its
+// requests. Like browsercheck, it starts from an empty preflight cache and
+// cookie jar; the steps of c share them. A check without steps predicts an
+// empty Result.
+func Predict(c checks.Check, srv Server) Result {
+	s := &session{page: pageOrigin(c.Page), srv: srv, jar: map[string]bool{}}
+	var res Result
+	for i, st := range c.Steps {
+		if i > 0 {
+			s.now += st.Wait
+		}
+		res.Steps = append(res.Steps, s.step(st.Request))
+	}
+	switch len(res.Steps) {
+	case 0:
+	case 1:
+		res.Verdict = res.Steps[0].Verdict
+	default:
+		res.Verdict = res.Steps[len(res.Steps)-1].Verdict
+		for _, st := range res.Steps {
+			res.Verdict.Steps = append(res.Verdict.Steps, st.Verdict)
+		}
+	}
+	return res
+}
+
+// session is the browser state shared by the steps of one check.
+type session struct {
+	page  string // serialised page origin
+	srv   Server
+	now   time.Duration // simulated time since the check started
+	cache []cacheEntry
+	jar   map[string]bool // hosts that set a cookie
+}
+
+// pageOrigin serialises the check's page origin as Chrome does: scheme and
+// host lower-cased, the default port left out, no trailing slash.
+func pageOrigin(page string) string {
+	u, err := url.Parse(strings.TrimSuffix(page, "/"))
+	if err != nil || u.Host == "" {
+		return strings.TrimSuffix(page, "/")
+	}
+	return origin(u)
+}
+
+// origin serialises u's origin (§ "ASCII serialization of an origin").
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	return scheme + "://" + hostPort(scheme, u.Host)
+}
+
+func hostPort(scheme, host string) string {
+	host = strings.ToLower(host)
+	switch {
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		host = strings.TrimSuffix(host, ":80")
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		host = strings.TrimSuffix(host, ":443")
+	}
+	return strings.TrimSuffix(host, ":")
+}
+
+// href returns u as the browser serialises it (the URL of the Network
+// events and of the console message): scheme and host lower-cased, default
+// port dropped, an empty path written "/".
+func href(u *url.URL) string {
+	v := *u
+	v.Scheme = strings.ToLower(v.Scheme)
+	v.Host = hostPort(v.Scheme, v.Host)
+	if v.Path == "" && v.RawPath == "" && v.Opaque == "" {
+		v.Path = "/"
+	}
+	v.Fragment, v.RawFragment = "", ""
+	return v.String()
+}
+
+// normMethod normalises a method as fetch() and XMLHttpRequest.open() do
+// (Fetch §2.2.1 "normalize"): the six standard methods are upper-cased,
+// any other is kept as written.
+func normMethod(m string) string {
+	if m == "" {
+		return "GET"
+	}
+	switch u := strings.ToUpper(m); u {
+	case "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT":
+		return u
+	}
+	return m
+}
+
+// isForbiddenMethod mirrors cors.cc IsForbiddenMethod (Fetch §2.2.1).
+func isForbiddenMethod(m string) bool {
+	switch strings.ToUpper(m) {
+	case "CONNECT", "TRACE", "TRACK":
+		return true
+	}
+	return false
+}
+
+// isSafelistedMethod mirrors cors.cc IsCorsSafelistedMethod (Fetch §2.2.1
+// "CORS-safelisted method"); Chromium compares upper-cased.
+func isSafelistedMethod(m string) bool {
+	switch strings.ToUpper(m) {
+	case "GET", "HEAD", "POST":
+		return true
+	}
+	return false
+}
+
+// blocked fills v for a request that failed: no status, nothing readable.
+func blocked(v *checks.Verdict, api string) {
+	v.Allowed = false
+	v.Status = 0
+	v.ReadableHeaders = []string{}
+	if api == "xhr" {
+		v.JSError = "XMLHttpRequest: error event"
+	} else {
+		v.JSError = "TypeError: Failed to fetch"
+	}
+}
+
+// step predicts one request of the page script.
+func (s *session) step(r checks.Request) Step {
+	api := r.API
+	if api == "" {
+		api = "fetch"
+	}
+	mode := r.Mode
+	if mode == "" {
+		mode = "cors"
+	}
+	cred := r.Credentials
+	if cred == "" {
+		cred = "same-origin"
+	}
+	if api == "xhr" {
+		// XMLHttpRequest: always CORS mode; withCredentials is "include",
+		// else "same-origin" (XHR §4.5.6 send step 9).
+		mode = "cors"
+		if cred != "include" {
+			cred = "same-origin"
+		}
+	}
+	method := normMethod(r.Method)
+	out := Step{Verdict: checks.Verdict{ReadableHeaders: []string{}}}
+	v := &out.Verdict
+	jsFail := func(msg, rule string) Step {
+		v.JSError = msg
+		out.Rule = rule
+		return out
+	}
+
+	base, _ := url.Parse(s.page + "/__corsvcr__/page")
+	ref, err := url.Parse(r.URL)
+	if err != nil || base == nil {
+		return jsFail("TypeError: Failed to construct 'URL': Invalid URL", "the URL does not parse")
+	}
+	u := base.ResolveReference(ref)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		out.Unsupported = "scheme " + u.Scheme
+		return jsFail("TypeError: Failed to fetch", "scheme "+u.Scheme+" is not modelled")
+	}
+	target := href(u)
+	if isForbiddenMethod(method) {
+		if api == "xhr" {
+			return jsFail("SecurityError: Failed to execute 'open' on 'XMLHttpRequest': '"+method+"' HTTP method is unsupported.", "forbidden method (Fetch §2.2.1)")
+		}
+		return jsFail("TypeError: Failed to execute 'fetch' on 'Window': '"+method+"' HTTP method is unsupported.", "forbidden method (Fetch §2.2.1)")
+	}
+	hasBody := r.Body != "" && method != "GET" && method != "HEAD"
+	if api == "fetch" && r.Body != "" && (method == "GET" || method == "HEAD") {
+		return jsFail("TypeError: Failed to execute 'fetch' on 'Window': Request with GET/HEAD method cannot have body.", "fetch() rejects a GET or HEAD request with a body (Fetch §5.4 Request constructor step 35)")
+	}
+	sameOrigin := origin(u) == s.page
+
+	if mode == "no-cors" && !isSafelistedMethod(method) {
+		// Fetch §5.4 Request constructor step 30.
+		return jsFail("TypeError: Failed to execute 'fetch' on 'Window': '"+method+"' is unsupported in no-cors mode.", "no-cors allows only GET, HEAD and POST (Fetch §5.4 Request constructor)")
+	}
+
+	hdrs := scriptHeaders(r.Headers, mode == "no-cors" && api == "fetch")
+	if hasBody {
+		hdrs = withBodyContentType(hdrs, api)
+	}
+
+	if !sameOrigin && mode == "same-origin" {
+		// Fetch §4.1 main fetch step 12 ("request's mode is same-origin":
+		// network error); Blink reports it in fetch_manager.cc as a
+		// renderer-side CORS issue with no network request.
+		v.CorsError = "DisallowedByMode"
+		v.Console = "Fetch API cannot load " + target + ". Request mode is \"same-origin\" but the URL's origin is not same as the request origin " + s.page + "."
+		blocked(v, api)
+		out.Rule = "request mode same-origin to another origin (Fetch §4.1 main fetch)"
+		return out
+	}
+
+	// The request as it goes on the network (Fetch §4.6 HTTP-network-or-
+	// cache fetch): Origin per §3.1 "append a request Origin header".
+	actual := cassettes.Request{Method: method, URL: target}
+	corsFlag := !sameOrigin && mode == "cors"
+	if corsFlag || (method != "GET" && method != "HEAD") {
+		actual.Headers = append(actual.Headers, cassettes.Header{Name: "Origin", Value: s.page})
+	}
+	for _, h := range hdrs {
+		actual.Headers = append(actual.Headers, cassettes.Header{Name: h.Name, Value: h.Value})
+	}
+	// Credentials flag (cors.cc CalculateCredentialsFlag): include, or
+	// same-origin for a same-origin request.
+	sendCookies := cred == "include" || (cred == "same-origin" && sameOrigin)
+	if sendCookies && s.jar[strings.ToLower(u.Hostname())] {
+		actual.Headers = append(actual.Headers, cassettes.Header{Name: "Cookie", Value: "corsvcr=1"})
+	}
+	if hasBody {
+		actual.Body = cassettes.Body(r.Body)
+	}
+
+	if corsFlag {
+		if reason := s.preflight(&out, u, actual, hdrs, method, cred, api, r.Cache); reason != "" {
+			return out
+		}
+	}
+
+	resp, ok := s.srv.RoundTrip(actual)
+	out.Actual = &Exchange{Request: actual, Response: resp}
+	if !ok {
+		out.Miss = true
+		out.Rule = "no recorded response for the actual request (replay miss)"
+		blocked(v, api)
+		return out
+	}
+	if sendCookies {
+		s.storeCookies(u, resp)
+	}
+	if isRedirect(resp) {
+		if corsFlag {
+			if e, ok := checkAccess(resp.Headers, cred, s.page); !ok {
+				s.fail(&out, e, target, api, "CORS check of the redirect response (Fetch §4.4 HTTP-redirect fetch, cors.cc CheckAccess): "+e.why)
+				return out
+			}
+		}
+		out.Unsupported = "redirect"
+		out.Rule = "the response is a redirect, which the predictor does not follow"
+		blocked(v, api)
+		v.JSError = ""
+		return out
+	}
+
+	switch {
+	case sameOrigin:
+		// Basic response (Fetch §4.1 main fetch step 14): every header
+		// but Set-Cookie/Set-Cookie2 is readable.
+		v.Allowed = true
+		v.Status = resp.Status
+		v.ReadableHeaders = readable(resp.Headers, func(string) bool { return true })
+	case mode == "no-cors":
+		// Opaque filtered response (Fetch §2.2.6): nothing readable;
+		// Opaque Response Blocking may still block the body.
+		v.Allowed = true
+		v.Opaque = true
+		v.ORB = orbBlocks(resp)
+	default:
+		if e, ok := checkAccess(resp.Headers, cred, s.page); !ok {
+			s.fail(&out, e, target, api, "CORS check of the response (Fetch §4.9, cors.cc CheckAccess): "+e.why)
+			return out
+		}
+		v.Allowed = true
+		v.Status = resp.Status
+		exposed := exposedHeaders(resp.Headers, cred)
+		v.ReadableHeaders = readable(resp.Headers, func(name string) bool {
+			return safelistedResponseHeader(name) || exposed.has(name)
+		})
+	}
+	return out
+}
+
+// preflight runs the CORS-preflight part of a cross-origin CORS request
+// (Fetch §4.8, cors_url_loader.cc StartRequest → PreflightController). It
+// returns "" when the actual request may go, else the reason it may not
+// (out is then complete).
+func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdrs []header, method, cred, api, cacheMode string) string {
+	unsafe := unsafeHeaderNames(hdrs)
+	// cors_url_loader.cc NeedsPreflight.
+	if isSafelistedMethod(method) && len(unsafe) == 0 {
+		return ""
+	}
+	target := actual.URL
+	// Fetch cache modes that bypass the HTTP cache also bypass the
+	// preflight cache (preflight_controller.cc RetrieveCacheFlags: the
+	// LOAD_VALIDATE_CACHE, LOAD_BYPASS_CACHE and LOAD_DISABLE_CACHE flags
+	// Blink sets for no-cache, reload and no-store).
+	useCache := cacheMode != "no-store" && cacheMode != "reload" && cacheMode != "no-cache"
+	if useCache && s.cacheAllows(s.page, target, cred, method, hdrs) {
+		out.PreflightCached = true
+		return ""
+	}
+
+	// preflight_controller.cc CreatePreflightRequest (Fetch §4.8 steps 1-4).
+	pre := cassettes.Request{Method: "OPTIONS", URL: target, Headers: cassettes.Headers{
+		{Name: "Accept", Value: "*/*"},
+		{Name: "Access-Control-Request-Method", Value: method},
+	}}
+	if len(unsafe) > 0 {
+		sorted := slices.Clone(unsafe)
+		slices.Sort(sorted)
+		pre.Headers = append(pre.Headers, cassettes.Header{Name: "Access-Control-Request-Headers", Value: strings.Join(slices.Compact(sorted), ",")})
+	}
+	pre.Headers = append(pre.Headers, cassettes.Header{Name: "Origin", Value: s.page})
+	resp, ok := s.srv.RoundTrip(pre)
+	out.Preflight = &Exchange{Request: pre, Response: resp}
+	out.Verdict.Preflights = 1
+	out.Verdict.Preflight = true
+	if !ok {
+		out.Miss = true
+		out.Rule = "no recorded response for the preflight (replay miss)"
+		blocked(&out.Verdict, api)
+		return out.Rule
+	}
+	if isRedirect(resp) {
+		// preflight_controller.cc PreflightLoader::HandleRedirect (Fetch
+		// §4.8 step 7: a redirect is not an ok status, and Chromium
+		// reports it separately).
+		s.fail(out, corsErr{code: "PreflightDisallowedRedirect", why: "the preflight response is a redirect (status " + itoa(resp.Status) + ")"}, target, api, "CORS-preflight fetch (Fetch §4.8 step 7, preflight_controller.cc HandleRedirect): the preflight response is a redirect")
+		return out.Rule
+	}
+	// preflight_controller.cc CheckPreflightAccess: the CORS check first,
+	// with the actual request's credentials mode; then the status.
+	if e, ok := checkAccess(resp.Headers, cred, s.page); !ok {
+		e.code = "Preflight" + e.code
+		s.fail(out, e, target, api, "CORS check of the preflight response (Fetch §4.8 step 7, preflight_controller.cc CheckPreflightAccess): "+e.why)
+		return out.Rule
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		s.fail(out, corsErr{code: "PreflightInvalidStatus", why: "the preflight response has status " + itoa(resp.Status) + ", not 2xx"}, target, api, "CORS-preflight fetch (Fetch §4.8 step 7: ok status), preflight_controller.cc CheckPreflightAccess: status "+itoa(resp.Status)+" is not 2xx")
+		return out.Rule
+	}
+	// preflight_result.cc PreflightResult::Create → Parse (Fetch §4.8
+	// steps 7.1-7.4).
+	res, e, ok := parsePreflight(resp.Headers, cred)
+	if !ok {
+		s.fail(out, e, target, api, "CORS-preflight fetch (Fetch §4.8 step 7.3, preflight_result.cc Parse): "+e.why)
+		return out.Rule
+	}
+	// preflight_controller.cc CheckPreflightResult: method, then headers
+	// (Fetch §4.8 steps 7.5-7.7).
+	if e, ok := res.allowsMethod(method); !ok {
+		s.fail(out, e, target, api, "CORS-preflight fetch (Fetch §4.8 step 7.5, preflight_result.cc EnsureAllowedCrossOriginMethod): "+e.why)
+		return out.Rule
+	}
+	if e, ok := res.allowsHeaders(hdrs); !ok {
+		s.fail(out, e, target, api, "CORS-preflight fetch (Fetch §4.8 step 7.6-7.7, preflight_result.cc EnsureAllowedCrossOriginHeaders): "+e.why)
+		return out.Rule
+	}
+	// preflight_controller.cc FinishHandleResponseHeader → AppendToCache
+	// (not with LOAD_DISABLE_CACHE, i.e. cache mode no-store).
+	if cacheMode != "no-store" {
+		s.store(s.page, target, res)
+	}
+	return ""
+}
+
+// fail fills out for a CORS error.
+func (s *session) fail(out *Step, e corsErr, target, api, rule string) {
+	v := &out.Verdict
+	blocked(v, api)
+	v.CorsError = e.code
+	v.FailedParameter = e.param
+	v.Console = consoleMessage(e, target, s.page, api)
+	out.Rule = rule
+	if len(e.alts) > 1 {
+		out.FailedParameterCandidates = e.alts
+		out.page, out.target, out.api = s.page, target, api
+	}
+}
+
+// isRedirect reports whether resp is an HTTP redirect the network stack
+// follows: a redirect status with a Location (net::HttpResponseHeaders::
+// IsRedirect).
+func isRedirect(resp cassettes.Response) bool {
+	switch resp.Status {
+	case 301, 302, 303, 307, 308:
+		_, ok := resp.Headers.Get("Location")
+		return ok
+	}
+	return false
+}
+
+// storeCookies remembers that u's host set a cookie, so that later steps
+// send one (Chrome's cookie jar, reduced to what replay matching sees:
+// whether a Cookie header is sent). Cookies are per host, not per port.
+func (s *session) storeCookies(u *url.URL, resp cassettes.Response) {
+	for _, c := range resp.Headers.Values("Set-Cookie") {
+		lc := strings.ToLower(c)
+		if strings.Contains(lc, "max-age=0") || strings.Contains(lc, "max-age=-") {
+			continue
+		}
+		if i := strings.IndexByte(c, '='); i > 0 {
+			s.jar[strings.ToLower(u.Hostname())] = true
+		}
+	}
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
