@@ -73,6 +73,7 @@ type spec struct {
 	Mode        string      `json:"mode"`
 	API         string      `json:"api"`
 	Cache       string      `json:"cache"`
+	Redirect    string      `json:"redirect"`
 }
 
 // jsResult is what the page script saw.
@@ -97,6 +98,7 @@ func specOf(r checks.Request) spec {
 		Mode:        r.Mode,
 		API:         r.API,
 		Cache:       r.Cache,
+		Redirect:    r.Redirect,
 	}
 	if s.Method == "" {
 		s.Method = http.MethodGet
@@ -112,6 +114,9 @@ func specOf(r checks.Request) spec {
 	}
 	if s.Cache == "" {
 		s.Cache = "default"
+	}
+	if s.Redirect == "" {
+		s.Redirect = "follow"
 	}
 	for _, h := range r.Headers {
 		s.Headers = append(s.Headers, [2]string{h.Name, h.Value})
@@ -488,7 +493,9 @@ func (c *collector) state(s spec, js jsResult) state {
 	if v.Allowed {
 		v.Status = js.Status
 		v.ReadableHeaders = normHeaders(js.Headers)
-		v.Opaque = js.Type == "opaque"
+		// An opaque-redirect response (redirect mode manual) is opaque
+		// too: status 0, nothing readable (see checks.Verdict).
+		v.Opaque = js.Type == "opaque" || js.Type == "opaqueredirect"
 	}
 
 	switch {

@@ -89,7 +89,7 @@ window.__corsvcr = async function (s) {
       }
     });
   }
-  const init = {method: s.method, headers: s.headers, credentials: s.credentials, mode: s.mode, cache: s.cache || "default"};
+  const init = {method: s.method, headers: s.headers, credentials: s.credentials, mode: s.mode, cache: s.cache || "default", redirect: s.redirect || "follow"};
   if (s.hasBody) init.body = s.body;
   try {
     const r = await fetch(s.url, init);

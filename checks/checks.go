@@ -52,6 +52,12 @@ type Request struct {
 	// the HTTP cache; what it does to Chrome's preflight cache is Chrome's
 	// business (measured, not assumed). XHR has no cache mode.
 	Cache string
+	// Redirect is the fetch redirect mode (Fetch §5.3 RequestRedirect):
+	// "follow" (also "") | "error" | "manual". XMLHttpRequest always
+	// follows. A "manual" fetch that gets a redirect resolves with an
+	// opaque-redirect response (type "opaqueredirect", status 0, nothing
+	// readable): its Verdict is Allowed and Opaque with Status 0.
+	Redirect string
 }
 
 // Header is one request header set by the script.
@@ -61,7 +67,9 @@ type Header struct{ Name, Value string }
 //
 // Allowed means the script got a response (fetch resolved, or XHR fired
 // load) and Chrome reported no CORS error; a no-cors fetch that resolves with
-// an opaque response is Allowed with Opaque set.
+// an opaque response is Allowed with Opaque set, and so is a fetch with
+// redirect mode "manual" that resolves with an opaque-redirect response
+// (Status 0, no readable headers).
 //
 // For a check of more than one step, Steps holds the verdict of every step
 // in order, and the other fields repeat the last step's. A verdict of a
@@ -75,7 +83,7 @@ type Verdict struct {
 	Preflights      int       `json:"preflights,omitempty"`       // preflights that went on the network; a preflight-cache hit sends none
 	Status          int       `json:"status"`                     // final status JS saw (0 when blocked or opaque)
 	ReadableHeaders []string  `json:"readable_headers"`           // lower-case response header names JS could read, sorted; connection-level ones (Connection, Keep-Alive, …) left out
-	Opaque          bool      `json:"opaque,omitempty"`           // no-cors opaque response
+	Opaque          bool      `json:"opaque,omitempty"`           // opaque response: no-cors, or an opaque redirect of redirect mode manual
 	ORB             bool      `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
 	JSError         string    `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
 	Steps           []Verdict `json:"steps,omitempty"`            // per step, for a check of more than one step

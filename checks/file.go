@@ -30,6 +30,7 @@ import (
 //	      mode: cors                     # cors (default) | no-cors | same-origin
 //	      api: fetch                     # fetch (default) | xhr
 //	      cache: default                 # fetch cache mode (fetch only)
+//	      redirect: follow               # follow (default) | error | manual (fetch only)
 //	    expect:                          # every field optional
 //	      allowed: true
 //	      cors_error: ""
@@ -47,7 +48,7 @@ import (
 //	        request: {url: http://localhost:8000/me, credentials: include}
 //
 // Parse fills in the defaults, so every Request of a File has its Method,
-// Credentials, Mode, API and Cache set, and every Check its Page. A check
+// Credentials, Mode, API, Cache and Redirect set, and every Check its Page. A check
 // written with request and expect has one step. Headers keep the file's
 // order.
 type File struct {
@@ -424,8 +425,8 @@ func (p *parser) wait(w where, n *yaml.Node) time.Duration {
 }
 
 func (p *parser) request(w where, n *yaml.Node) Request {
-	r := Request{Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default"}
-	m := p.fields(w, n, "request.", "url", "method", "headers", "body", "credentials", "mode", "api", "cache")
+	r := Request{Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default", Redirect: "follow"}
+	m := p.fields(w, n, "request.", "url", "method", "headers", "body", "credentials", "mode", "api", "cache", "redirect")
 	if n.Kind != yaml.MappingNode {
 		return r
 	}
@@ -436,9 +437,11 @@ func (p *parser) request(w where, n *yaml.Node) Request {
 		switch {
 		case err != nil:
 			p.errorf(w, v, "request.url", "%v", err)
-		case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "", u.Scheme == "" || u.Host == "" && u.Opaque == "":
 			p.errorf(w, v, "request.url", "%q: want an absolute http or https URL", s)
 		default:
+			// Another scheme is kept for CorsDisabledScheme, which fetch()
+			// in mode cors gives it before any request; checked below.
 			r.URL = s
 		}
 	}
@@ -506,13 +509,26 @@ func (p *parser) request(w where, n *yaml.Node) Request {
 			r.Cache = s
 		}
 	}
+	if v := m["redirect"]; v != nil {
+		if s := p.oneOf(w, v, "request.redirect", "follow", "error", "manual"); s != "" {
+			r.Redirect = s
+		}
+	}
 	if r.Cache == "only-if-cached" && r.Mode != "same-origin" {
 		// fetch() throws before any request: a check-file mistake, not a verdict.
 		p.errorf(w, m["cache"], "request.cache", `"only-if-cached" needs mode same-origin (fetch throws otherwise)`)
 	}
+	if u, err := url.Parse(r.URL); err == nil && u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && (r.API != "fetch" || r.Mode != "cors") {
+		// Only fetch() in mode cors reports another scheme as a verdict
+		// (CorsDisabledScheme); XHR and no-cors give Chrome no event to read.
+		p.errorf(w, m["url"], "request.url", "%q: want an absolute http or https URL (scheme %q only with api fetch and mode cors)", r.URL, u.Scheme)
+	}
 	if r.API == "xhr" {
 		if r.Cache != "default" {
 			p.errorf(w, m["cache"], "request.cache", "%q is not possible with api xhr (XMLHttpRequest has no cache mode)", r.Cache)
+		}
+		if r.Redirect != "follow" {
+			p.errorf(w, m["redirect"], "request.redirect", "%q is not possible with api xhr (XMLHttpRequest always follows redirects)", r.Redirect)
 		}
 		// XMLHttpRequest always uses mode cors, and withCredentials can only
 		// choose same-origin or include.

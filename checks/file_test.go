@@ -55,7 +55,7 @@ func TestParseChecksExample(t *testing.T) {
 				URL: "http://localhost:8000/api/v1/stats", Method: "POST",
 				Headers:     []checks.Header{{Name: "Content-Type", Value: "application/json"}},
 				Body:        `{"category":"CI_JOB","value":10}`,
-				Credentials: "include", Mode: "cors", API: "fetch", Cache: "default",
+				Credentials: "include", Mode: "cors", API: "fetch", Cache: "default", Redirect: "follow",
 			},
 			Expect: checks.Expect{
 				Allowed: ptr(true), CorsError: ptr(""), FailedParameter: ptr(""), Preflight: ptr(true),
@@ -71,7 +71,7 @@ func TestParseChecksExample(t *testing.T) {
 				URL: "https://api.example.com/items", Method: "GET",
 				// The file's order, not sorted.
 				Headers:     []checks.Header{{Name: "X-B", Value: "2"}, {Name: "X-A", Value: "1"}, {Name: "Accept", Value: "application/json"}},
-				Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default",
+				Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default", Redirect: "follow",
 			},
 		}},
 	}, f.Checks[1])
@@ -104,7 +104,7 @@ func TestParseChecksErrors(t *testing.T) {
 			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: http://localhost:8000/, methd: PUT}\n    expect: {alowed: true}\nextra: 1\n",
 			want: []string{
 				`checks: "checks.yaml": (line 7): extra: unknown key (want one of version, page, checks)`,
-				`checks: "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api, cache)`,
+				`checks: "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api, cache, redirect)`,
 				`checks: "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, preflights, status, readable_headers)`,
 			},
 		},
@@ -132,11 +132,14 @@ func TestParseChecksErrors(t *testing.T) {
 		},
 		{
 			name: "url",
-			file: head + "  - name: a\n    request: {url: /api}\n  - name: b\n    request: {url: 'ftp://x/'}\n  - name: c\n    request: {}\n",
+			file: head + "  - name: a\n    request: {url: /api}\n  - name: b\n    request: {url: 'ftp://x/', api: xhr}\n  - name: c\n    request: {}\n" +
+				"  - name: d\n    request: {url: 'ftp://x/', mode: no-cors}\n  - name: e\n    request: {url: 'ftp://x/'}\n",
 			want: []string{
 				`checks: "checks.yaml": check 1 "a" (line 5): request.url: "/api": want an absolute http or https URL`,
-				`checks: "checks.yaml": check 2 "b" (line 7): request.url: "ftp://x/": want an absolute http or https URL`,
+				`checks: "checks.yaml": check 2 "b" (line 7): request.url: "ftp://x/": want an absolute http or https URL (scheme "ftp" only with api fetch and mode cors)`,
 				`checks: "checks.yaml": check 3 "c" (line 9): request.url: missing`,
+				`checks: "checks.yaml": check 4 "d" (line 11): request.url: "ftp://x/": want an absolute http or https URL (scheme "ftp" only with api fetch and mode cors)`,
+				// e: fetch() in mode cors, the CorsDisabledScheme case, parses.
 			},
 		},
 		{

@@ -24,7 +24,7 @@ checks:
       - wait: 1200ms
         request: {url: http://localhost:8000/me}
   - name: one
-    request: {url: http://localhost:8002/x, cache: reload}
+    request: {url: http://localhost:8002/x, cache: reload, redirect: error}
     expect: {preflight: true, preflights: 2}
 `
 
@@ -37,6 +37,7 @@ func TestParseSteps(t *testing.T) {
 		r.Credentials = cmp(r.Credentials, "same-origin")
 		r.Mode, r.API = "cors", "fetch"
 		r.Cache = cmp(r.Cache, "default")
+		r.Redirect = cmp(r.Redirect, "follow")
 		return r
 	}
 	assert.Equal(t, checks.Check{
@@ -55,7 +56,7 @@ func TestParseSteps(t *testing.T) {
 		},
 	}, f.Checks[0])
 	assert.Equal(t, []checks.Step{{
-		Request: def(checks.Request{URL: "http://localhost:8002/x", Cache: "reload"}),
+		Request: def(checks.Request{URL: "http://localhost:8002/x", Cache: "reload", Redirect: "error"}),
 		Expect:  checks.Expect{Preflight: ptr(true), Preflights: ptr(2)},
 	}}, f.Checks[1].Steps)
 	assert.Equal(t, []string{"localhost:8000", "localhost:8001", "localhost:8002"}, f.Hosts(), "hosts of every step")
@@ -119,6 +120,14 @@ func TestParseStepsErrors(t *testing.T) {
 				`checks: "checks.yaml": check 1 "c" (line 5): request.cache: "nostore" is not one of default, no-store, reload, no-cache, force-cache, only-if-cached`,
 				`checks: "checks.yaml": check 2 "x" (line 7): request.cache: "no-store" is not possible with api xhr (XMLHttpRequest has no cache mode)`,
 				`checks: "checks.yaml": check 3 "o" (line 9): request.cache: "only-if-cached" needs mode same-origin (fetch throws otherwise)`,
+			},
+		},
+		{
+			name: "redirect",
+			file: head + "  - name: r\n    request: {url: http://localhost:8000/, redirect: manuel}\n  - name: x\n    request: {url: http://localhost:8000/, api: xhr, redirect: error}\n",
+			want: []string{
+				`checks: "checks.yaml": check 1 "r" (line 5): request.redirect: "manuel" is not one of follow, error, manual`,
+				`checks: "checks.yaml": check 2 "x" (line 7): request.redirect: "error" is not possible with api xhr (XMLHttpRequest always follows redirects)`,
 			},
 		},
 		{

@@ -11,7 +11,8 @@ import (
 
 // Encode writes f as a check file in the documented format (see File), so
 // that Parse reads back the same File. Fields at their defaults (method GET,
-// credentials same-origin, mode cors, api fetch, cache default, a check page
+// credentials same-origin, mode cors, api fetch, cache default, redirect
+// follow, a check page
 // equal to the file's page) are left out; a check of one step is written
 // with request and expect, a longer one with steps. Expectations that are
 // not set are left out, and a check without any has no expect.
@@ -104,6 +105,7 @@ func requestNode(r Request) *yaml.Node {
 		{"mode", r.Mode, "cors"},
 		{"api", r.API, "fetch"},
 		{"cache", r.Cache, "default"},
+		{"redirect", r.Redirect, "follow"},
 	} {
 		if f.v != "" && f.v != f.def {
 			encPut(n, f.key, encStr(f.v))

@@ -14,7 +14,7 @@ func wptr[T any](v T) *T { return &v }
 
 // req is a Request with Parse's defaults filled in.
 func req(url string) checks.Request {
-	return checks.Request{URL: url, Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default"}
+	return checks.Request{URL: url, Method: "GET", Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default", Redirect: "follow"}
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
@@ -31,6 +31,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 	noCors.Mode = "no-cors"
 	noCors.Credentials = "omit"
 	noCors.Cache = "no-store"
+	manual := req("http://api.example.test/moved")
+	manual.Redirect = "manual"
 	tests := []struct {
 		name string
 		file checks.File
@@ -49,6 +51,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 					Preflight: wptr(true), Preflights: wptr(1), Status: wptr(0), ReadableHeaders: []string{"X-Total-Count"},
 				}}}},
 				{Name: "empty readable", Page: "http://localhost:5173", Steps: []checks.Step{{Request: noCors, Expect: checks.Expect{ReadableHeaders: []string{}}}}},
+				{Name: "opaque redirect", Page: "http://localhost:5173", Steps: []checks.Step{{Request: manual, Expect: checks.Expect{Allowed: wptr(true), Status: wptr(0)}}}},
 			}},
 		},
 		{

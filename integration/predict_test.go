@@ -46,6 +46,11 @@ func goldenCorpus() []corpusCase {
 		checks:   filepath.Join(preflightCacheDir, "checks.yaml"),
 		cassette: filepath.Join(preflightCacheDir, "cassette.yaml"),
 		verdicts: filepath.Join(preflightCacheDir, "verdicts.json"),
+	}, {
+		name:     "oracle/redirects",
+		checks:   filepath.Join(redirectsDir, "checks.yaml"),
+		cassette: filepath.Join(redirectsDir, "cassette.yaml"),
+		verdicts: filepath.Join(redirectsDir, "verdicts.json"),
 	}}
 	for _, st := range stacks {
 		out = append(out, corpusCase{
@@ -55,6 +60,7 @@ func goldenCorpus() []corpusCase {
 			verdicts: stackVerdictsPath(st.name),
 		})
 	}
+	out = append(out, oracleCorpus()...)
 	out = append(out, generatedCorpus()...)
 	return out
 }
@@ -174,6 +180,10 @@ type genCase struct {
 	check     checks.Check
 	preflight cassettes.Response
 	actual    cassettes.Response
+	// redirect, when set, answers every request but a preflight and a
+	// request for next, where it points: the actual response is next's.
+	redirect *cassettes.Response
+	next     string
 }
 
 // responder is a predict.Server answering every OPTIONS with the case's
@@ -187,8 +197,11 @@ type responder struct {
 func (r *responder) RoundTrip(req cassettes.Request) (cassettes.Response, bool) {
 	resp := r.gc.actual
 	kind := cassettes.Classify(req.Method, req.Headers)
-	if kind == cassettes.KindPreflight {
+	switch {
+	case kind == cassettes.KindPreflight:
 		resp = r.gc.preflight
+	case r.gc.redirect != nil && req.URL != r.gc.next:
+		resp = *r.gc.redirect
 	}
 	r.seen = append(r.seen, cassettes.Interaction{Kind: kind, Request: req, Response: resp})
 	return resp, true
@@ -227,6 +240,7 @@ func generate(rng *rand.Rand, i int) genCase {
 		}
 	}
 	req.Cache = "default"
+	req.Redirect = "follow"
 	pool := [][]checks.Header{
 		{{Name: "Content-Type", Value: "application/json"}, {Name: "Content-Type", Value: "text/plain"}, {Name: "Content-Type", Value: "application/x-www-form-urlencoded"},
 			{Name: "Content-Type", Value: "text/plain; charset=utf-8"}, {Name: "Content-Type", Value: "multipart/form-data; boundary=x"}, {Name: "Content-Type", Value: `text/plain; a="b"`},
@@ -301,11 +315,40 @@ func generate(rng *rand.Rand, i int) genCase {
 	if preStatus == 302 {
 		pre = append(pre, cassettes.Header{Name: "Location", Value: genAPI + "/elsewhere"})
 	}
+	var redirect *cassettes.Response
+	var next string
+	if rng.IntN(6) == 0 {
+		// A redirect (see integration/testdata/oracle/redirects): to the
+		// same API origin, another one or the page origin, CORS headers
+		// on the redirect itself, any redirect mode.
+		next = fmt.Sprintf("%s/g/%d/next", pick(rng, genAPI, "http://localhost:8001", genPage), i)
+		var rh cassettes.Headers
+		add(&rh, "Access-Control-Allow-Origin", pick(rng, []string{"*"}, []string{genPage}, []string{genPage}, []string{"null"}, nil))
+		add(&rh, "Access-Control-Allow-Credentials", acc())
+		rh = append(rh, cassettes.Header{Name: "Location", Value: next})
+		redirect = &cassettes.Response{Status: pick(rng, 301, 302, 303, 307, 308), Headers: rh}
+		if req.API == "fetch" {
+			req.Redirect = pick(rng, "follow", "follow", "follow", "error", "manual")
+		}
+		if req.Mode == "no-cors" {
+			// browsercheck issue: a redirected no-cors request whose
+			// final response has Cache-Control: no-store gets no
+			// Network.loadingFinished either (seen with a Content-Type).
+			actual = slices.DeleteFunc(actual, func(h cassettes.Header) bool { return h.Name == "Cache-Control" })
+		}
+	}
 	steps := []checks.Step{{Request: req}}
 	if rng.IntN(7) == 0 {
 		// The same request again in the same browser state: the
 		// preflight cache and cookies set by the first step decide.
 		steps = append(steps, checks.Step{Request: req})
+		if redirect != nil && (redirect.Status == 301 || redirect.Status == 308) {
+			// A permanent redirect lands in Chrome's HTTP cache, which
+			// the predictor does not model (and a cached redirect that
+			// fails CORS gets no requestWillBeSentExtraInfo, which
+			// browsercheck waits for).
+			redirect.Status = 307
+		}
 	}
 	return genCase{
 		check: checks.Check{
@@ -315,6 +358,8 @@ func generate(rng *rand.Rand, i int) genCase {
 		},
 		preflight: cassettes.Response{Status: preStatus, Headers: pre, Body: cassettes.Body(pick(rng, "", "OK"))},
 		actual:    cassettes.Response{Status: pick(rng, 200, 200, 200, 201, 204, 400, 404, 500), Headers: actual, Body: cassettes.Body(`{"items":[1,2]}`)},
+		redirect:  redirect,
+		next:      next,
 	}
 }
 
@@ -508,6 +553,18 @@ func smaller(gc genCase) []genCase {
 		c.actual.Headers = slices.Delete(slices.Clone(gc.actual.Headers), i, i+1)
 		out = append(out, c)
 	}
+	if gc.redirect != nil {
+		for i, h := range gc.redirect.Headers {
+			if h.Name == "Location" {
+				continue
+			}
+			c := gc
+			rd := *gc.redirect
+			rd.Headers = slices.Delete(slices.Clone(rd.Headers), i, i+1)
+			c.redirect = &rd
+			out = append(out, c)
+		}
+	}
 	return out
 }
 
@@ -552,7 +609,7 @@ func checkFile(c checks.Check) []byte {
 		}
 		_ = i
 		fmt.Fprintf(&b, "%s  url: %s\n", indent, q(r.URL))
-		for _, f := range [][2]string{{"method", r.Method}, {"body", r.Body}, {"credentials", r.Credentials}, {"mode", r.Mode}, {"api", r.API}, {"cache", r.Cache}} {
+		for _, f := range [][2]string{{"method", r.Method}, {"body", r.Body}, {"credentials", r.Credentials}, {"mode", r.Mode}, {"api", r.API}, {"cache", r.Cache}, {"redirect", r.Redirect}} {
 			if f[1] != "" {
 				fmt.Fprintf(&b, "%s  %s: %s\n", indent, f[0], q(f[1]))
 			}

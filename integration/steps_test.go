@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -147,50 +146,7 @@ func viaFile(t *testing.T, cas *cassettes.Cassette) *cassettes.Cassette {
 // behaviour under test). The live run and the committed cassette's replay
 // run at the same time so that the waits overlap.
 func TestPreflightCacheCorpus(t *testing.T) {
-	file, err := checks.Load(filepath.Join(preflightCacheDir, "checks.yaml"))
-	require.NoError(t, err)
-	casPath := filepath.Join(preflightCacheDir, "cassette.yaml")
-	verdictsPath := filepath.Join(preflightCacheDir, "verdicts.json")
-
-	var (
-		live, golden map[string]checks.Verdict
-		recorded     *cassettes.Cassette
-	)
-	t.Run("run", func(t *testing.T) {
-		t.Run("live", func(t *testing.T) {
-			t.Parallel()
-			live, recorded = recordSteps(t, file, recorder.Config{Upstreams: serveLoopback(t, preflightCacheAPI(), file.Hosts())}, nil)
-		})
-		if !*update {
-			t.Run("committed cassette", func(t *testing.T) {
-				t.Parallel()
-				cas, err := cassettes.Load(casPath)
-				require.NoError(t, err, "run 'go test ./integration -run TestPreflightCacheCorpus -update' to create it")
-				golden = replaySteps(t, file, cas, nil)
-			})
-		}
-	})
-	require.False(t, t.Failed())
-
-	fresh := viaFile(t, recorded)
-	replayed := replaySteps(t, file, fresh, nil)
-	if *update {
-		require.NoError(t, cassettes.Save(casPath, fresh))
-		writeVerdicts(t, verdictsPath, live)
-		golden = replayed
-	}
-	committed := readVerdicts(t, verdictsPath)
-	for _, c := range file.Checks {
-		t.Run(c.Name, func(t *testing.T) {
-			require.Len(t, live[c.Name].Steps, len(c.Steps))
-			for _, m := range c.Mismatches(live[c.Name]) {
-				t.Errorf("live verdict vs the expectation in checks.yaml: %s", m)
-			}
-			assert.Equal(t, live[c.Name], replayed[c.Name], "replay of the fresh recording vs live")
-			assert.Equal(t, committed[c.Name], live[c.Name], "%s vs live", verdictsPath)
-			assert.Equal(t, committed[c.Name], golden[c.Name], "replay of %s vs %s", casPath, verdictsPath)
-		})
-	}
+	file, live, recorded := runCorpus(t, preflightCacheDir, preflightCacheAPI())
 
 	// The cassette holds one preflight per preflight Chrome sent.
 	want := 0

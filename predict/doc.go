@@ -33,6 +33,22 @@
 //     ExtractCorsExposedHeaderNamesList.
 //   - the console text: Blink's cors_error_string.cc
 //     GetErrorStringForConsoleMessage and fetch_manager.cc.
+//   - redirects (redirect.go): the CORS check of each redirect response
+//     (§4.3 HTTP fetch, cors_url_loader.cc OnReceiveRedirect), the redirect
+//     modes ("request's redirect mode": error is a network error, manual an
+//     opaque-redirect response, no-cors with a mode other than follow
+//     NoCorsRedirectModeNotFollow before any request, fetch_manager.cc),
+//     §4.4 HTTP-redirect fetch step by step (the Location resolved against
+//     the current URL; at most 20 redirects; credentials in the Location,
+//     cors_url_loader.cc CheckRedirectLocation; the tainted origin,
+//     CheckTainted, sent and checked as "Origin: null"; 301/302 POST and
+//     303 non-GET become GET without body and request-body headers;
+//     Authorization dropped across origins), the CORS flag set on reaching
+//     another origin and never unset (SetCorsFlagIfNeeded), a new
+//     CORS-preflight for every hop that needs one (FollowRedirect restarts
+//     the request), and net/'s own Origin rewriting for requests without
+//     the CORS flag (redirect_util.cc UpdateHttpRequest). Step.Hops lists
+//     every request of a step.
 //
 // # Chromium's divergences from the standard
 //
@@ -69,7 +85,10 @@
 //     preflight_result.cc EnsureAllowedCrossOriginHeaders checks the
 //     standard's "CORS non-wildcard request-header name" only with
 //     NonWildcardRequestHeadersSupport, which Chrome 156 leaves off; it
-//     reports a deprecation issue instead (measured).
+//     reports a deprecation issue instead (measured). A preflight-cache
+//     entry made from that answer does not cover Authorization, though: a
+//     repeated request carrying it sends a new preflight (measured; the
+//     cache lookup applies the non-wildcard rule).
 //   - Which of several disallowed request headers is named in
 //     failedParameter follows the order of Chrome's request header list,
 //     built from a Blink hash map, not the script's order nor the sorted
@@ -77,7 +96,34 @@
 //     lexicographic order and lists every candidate in
 //     Step.FailedParameterCandidates.
 //
+// Redirects where Chrome departs from the standard or where the standard
+// is silent (all measured on Chrome 156, integration/testdata/oracle/
+// redirects):
+//
+//   - The console message of a redirected request names the URL that
+//     failed, then "(redirected from 'FIRST')", and the page origin even
+//     when the request carried "Origin: null".
+//   - RedirectContainsCredentials is reported with an empty
+//     failedParameter and quotes the location as an empty string in the
+//     console.
+//   - The Location's credentials are checked before redirect mode error
+//     applies (the network service checks, the renderer refuses to
+//     follow), so a fetch with redirect "error" can still report
+//     RedirectContainsCredentials; any other redirect in mode error is a
+//     network error without a CORS error.
+//   - A request in mode same-origin redirected to another origin fails
+//     before the next request without a CORS error (the first hop of such a
+//     request reports DisallowedByMode).
+//   - Too many redirects (ERR_TOO_MANY_REDIRECTS) is a network error
+//     without a CORS error.
+//
 // Not modelled (Predict says so in Step.Rule and sets Step.Unsupported):
-// redirects of the actual request, schemes other than http and https,
-// Private/Local Network Access, service workers and the HTTP cache.
+// a redirect to a scheme other than http and https or with a Location Go's
+// URL parser refuses, data:, blob: and filesystem: URLs (any other scheme
+// is CorsDisabledScheme for fetch in mode cors), XHR or no-cors requests to
+// schemes other than http and https, Private/Local
+// Network Access, service workers and the HTTP cache (a cached redirect
+// included). Cookies are modelled per host only (see session.jar), also
+// across redirects; Referer and the Referrer-Policy of a redirect are not
+// modelled (replay does not match on them).
 package predict

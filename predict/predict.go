@@ -38,9 +38,14 @@ type Step struct {
 	// PreflightCached is set when a preflight was needed and Chrome's
 	// preflight cache held a result that allowed the request.
 	PreflightCached bool
-	// Actual is the actual request and its response; nil when it was never
-	// sent (the script threw, the mode forbade it, or the preflight failed).
+	// Actual is the last actual request sent and its response: the final
+	// one, or the redirect Chrome stopped at; nil when none was sent (the
+	// script threw, the mode forbade it, or the preflight failed).
 	Actual *Exchange
+	// Hops is every request Chrome sent for the step, in order: each
+	// preflight, each request answered with a redirect that Chrome
+	// followed, and the last request. Preflight and Actual point into it.
+	Hops []Exchange
 	// Rule names the rule that blocked the request, citing the Fetch
 	// standard or the Chromium function; "" when the request was allowed.
 	Rule string
@@ -49,7 +54,7 @@ type Step struct {
 	// and says nothing about the server.
 	Miss bool
 	// Unsupported names a behaviour the predictor does not model that this
-	// step ran into (e.g. "redirect"); its verdict may then be wrong.
+	// step ran into (e.g. "scheme ftp"); its verdict may then be wrong.
 	Unsupported string
 	// FailedParameterCandidates lists, when several request headers are
 	// missing from Access-Control-Allow-Headers, every header Chrome may
@@ -58,6 +63,7 @@ type Step struct {
 	// first in lexicographic order; WithFailedParameter picks another.
 	FailedParameterCandidates []string
 	page, target, api         string
+	from                      string // the request's first URL, once redirected; else ""
 }
 
 // WithFailedParameter returns the step's verdict as it reads when Chrome
@@ -71,7 +77,7 @@ func (s Step) WithFailedParameter(p string) (checks.Verdict, bool) {
 		return v, false
 	}
 	v.FailedParameter = p
-	v.Console = consoleMessage(corsErr{code: v.CorsError, param: p}, s.target, s.page, s.api)
+	v.Console = redirectedConsole(corsErr{code: v.CorsError, param: p}, s.target, s.from, s.page, s.api)
 	return v, true
 }
 
@@ -240,6 +246,9 @@ func (s *session) step(r checks.Request) Step {
 	}
 	u := base.ResolveReference(ref)
 	if u.Scheme != "http" && u.Scheme != "https" {
+		if api == "fetch" && mode == "cors" && corsDisabledScheme(&out, u) {
+			return out
+		}
 		out.Unsupported = "scheme " + u.Scheme
 		return jsFail("TypeError: Failed to fetch", "scheme "+u.Scheme+" is not modelled")
 	}
@@ -277,82 +286,38 @@ func (s *session) step(r checks.Request) Step {
 		return out
 	}
 
-	// The request as it goes on the network (Fetch §4.6 HTTP-network-or-
-	// cache fetch): Origin per §3.1 "append a request Origin header".
-	actual := cassettes.Request{Method: method, URL: target}
-	corsFlag := !sameOrigin && mode == "cors"
-	if corsFlag || (method != "GET" && method != "HEAD") {
-		actual.Headers = append(actual.Headers, cassettes.Header{Name: "Origin", Value: s.page})
+	if mode == "no-cors" && !sameOrigin && r.Redirect != "" && r.Redirect != "follow" {
+		// Fetch §4.1 main fetch step 12 ("request's mode is no-cors": a
+		// redirect mode other than follow is a network error); Blink's
+		// fetch_manager.cc FetchManager::Loader::Start reports it as a
+		// renderer-side CORS issue, before any request.
+		v.CorsError = "NoCorsRedirectModeNotFollow"
+		v.Console = "Fetch API cannot load " + target + ". Request mode is \"no-cors\" but the redirect mode is not \"follow\"."
+		blocked(v, api)
+		out.Rule = "request mode no-cors with redirect mode " + r.Redirect + " (Fetch §4.1 main fetch, fetch_manager.cc)"
+		return out
 	}
-	for _, h := range hdrs {
-		actual.Headers = append(actual.Headers, cassettes.Header{Name: h.Name, Value: h.Value})
+
+	redirect := r.Redirect
+	if redirect == "" || api == "xhr" {
+		redirect = "follow"
 	}
-	// Credentials flag (cors.cc CalculateCredentialsFlag): include, or
-	// same-origin for a same-origin request.
-	sendCookies := cred == "include" || (cred == "same-origin" && sameOrigin)
-	if sendCookies && s.jar[strings.ToLower(u.Hostname())] {
-		actual.Headers = append(actual.Headers, cassettes.Header{Name: "Cookie", Value: "corsvcr=1"})
+	f := &fetch{
+		u: u, initial: target, method: method, hdrs: hdrs, mode: mode, cred: cred,
+		api: api, cache: r.Cache, redirect: redirect,
+		// cors_url_loader.cc SetCorsFlagIfNeeded (Fetch §4.1 main fetch
+		// step 12: a cross-origin request in mode cors).
+		corsFlag: !sameOrigin && mode == "cors",
 	}
 	if hasBody {
-		actual.Body = cassettes.Body(r.Body)
+		f.body = r.Body
 	}
-
-	if corsFlag {
-		if reason := s.preflight(&out, u, actual, hdrs, method, cred, api, r.Cache); reason != "" {
-			return out
-		}
+	if method != "GET" && method != "HEAD" {
+		// Fetch §3.1 "append a request Origin header": a request that is
+		// not GET or HEAD carries Origin even without the CORS flag.
+		f.plainOrigin = s.page
 	}
-
-	resp, ok := s.srv.RoundTrip(actual)
-	out.Actual = &Exchange{Request: actual, Response: resp}
-	if !ok {
-		out.Miss = true
-		out.Rule = "no recorded response for the actual request (replay miss)"
-		blocked(v, api)
-		return out
-	}
-	if sendCookies {
-		s.storeCookies(u, resp)
-	}
-	if isRedirect(resp) {
-		if corsFlag {
-			if e, ok := checkAccess(resp.Headers, cred, s.page); !ok {
-				s.fail(&out, e, target, api, "CORS check of the redirect response (Fetch §4.4 HTTP-redirect fetch, cors.cc CheckAccess): "+e.why)
-				return out
-			}
-		}
-		out.Unsupported = "redirect"
-		out.Rule = "the response is a redirect, which the predictor does not follow"
-		blocked(v, api)
-		v.JSError = ""
-		return out
-	}
-
-	switch {
-	case sameOrigin:
-		// Basic response (Fetch §4.1 main fetch step 14): every header
-		// but Set-Cookie/Set-Cookie2 is readable.
-		v.Allowed = true
-		v.Status = resp.Status
-		v.ReadableHeaders = readable(resp.Headers, func(string) bool { return true })
-	case mode == "no-cors":
-		// Opaque filtered response (Fetch §2.2.6): nothing readable;
-		// Opaque Response Blocking may still block the body.
-		v.Allowed = true
-		v.Opaque = true
-		v.ORB = orbBlocks(resp)
-	default:
-		if e, ok := checkAccess(resp.Headers, cred, s.page); !ok {
-			s.fail(&out, e, target, api, "CORS check of the response (Fetch §4.9, cors.cc CheckAccess): "+e.why)
-			return out
-		}
-		v.Allowed = true
-		v.Status = resp.Status
-		exposed := exposedHeaders(resp.Headers, cred)
-		v.ReadableHeaders = readable(resp.Headers, func(name string) bool {
-			return safelistedResponseHeader(name) || exposed.has(name)
-		})
-	}
+	s.fetch(&out, f)
 	return out
 }
 
@@ -360,7 +325,11 @@ func (s *session) step(r checks.Request) Step {
 // (Fetch §4.8, cors_url_loader.cc StartRequest → PreflightController). It
 // returns "" when the actual request may go, else the reason it may not
 // (out is then complete).
-func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdrs []header, method, cred, api, cacheMode string) string {
+//
+// origin is the serialised origin the request carries: the page origin, or
+// "null" once a redirect tainted it (cors_url_loader.cc passes tainted_ to
+// the PreflightController, which sends and checks "Origin: null").
+func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdrs []header, method, cred, api, cacheMode, origin string) string {
 	unsafe := unsafeHeaderNames(hdrs)
 	// cors_url_loader.cc NeedsPreflight.
 	if isSafelistedMethod(method) && len(unsafe) == 0 {
@@ -372,7 +341,7 @@ func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdr
 	// LOAD_VALIDATE_CACHE, LOAD_BYPASS_CACHE and LOAD_DISABLE_CACHE flags
 	// Blink sets for no-cache, reload and no-store).
 	useCache := cacheMode != "no-store" && cacheMode != "reload" && cacheMode != "no-cache"
-	if useCache && s.cacheAllows(s.page, target, cred, method, hdrs) {
+	if useCache && s.cacheAllows(origin, target, cred, method, hdrs) {
 		out.PreflightCached = true
 		return ""
 	}
@@ -387,10 +356,11 @@ func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdr
 		slices.Sort(sorted)
 		pre.Headers = append(pre.Headers, cassettes.Header{Name: "Access-Control-Request-Headers", Value: strings.Join(slices.Compact(sorted), ",")})
 	}
-	pre.Headers = append(pre.Headers, cassettes.Header{Name: "Origin", Value: s.page})
+	pre.Headers = append(pre.Headers, cassettes.Header{Name: "Origin", Value: origin})
 	resp, ok := s.srv.RoundTrip(pre)
 	out.Preflight = &Exchange{Request: pre, Response: resp}
-	out.Verdict.Preflights = 1
+	out.Hops = append(out.Hops, *out.Preflight)
+	out.Verdict.Preflights++
 	out.Verdict.Preflight = true
 	if !ok {
 		out.Miss = true
@@ -407,7 +377,7 @@ func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdr
 	}
 	// preflight_controller.cc CheckPreflightAccess: the CORS check first,
 	// with the actual request's credentials mode; then the status.
-	if e, ok := checkAccess(resp.Headers, cred, s.page); !ok {
+	if e, ok := checkAccess(resp.Headers, cred, origin); !ok {
 		e.code = "Preflight" + e.code
 		s.fail(out, e, target, api, "CORS check of the preflight response (Fetch §4.8 step 7, preflight_controller.cc CheckPreflightAccess): "+e.why)
 		return out.Rule
@@ -436,7 +406,7 @@ func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdr
 	// preflight_controller.cc FinishHandleResponseHeader → AppendToCache
 	// (not with LOAD_DISABLE_CACHE, i.e. cache mode no-store).
 	if cacheMode != "no-store" {
-		s.store(s.page, target, res)
+		s.store(origin, target, res)
 	}
 	return ""
 }
@@ -447,7 +417,7 @@ func (s *session) fail(out *Step, e corsErr, target, api, rule string) {
 	blocked(v, api)
 	v.CorsError = e.code
 	v.FailedParameter = e.param
-	v.Console = consoleMessage(e, target, s.page, api)
+	v.Console = redirectedConsole(e, target, out.from, s.page, api)
 	out.Rule = rule
 	if len(e.alts) > 1 {
 		out.FailedParameterCandidates = e.alts

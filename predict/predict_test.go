@@ -97,6 +97,7 @@ var cases = []struct {
 	{name: "forbidden header is dropped", req: checks.Request{URL: api, Headers: []checks.Header{{Name: "Cookie", Value: "a=1"}}},
 		act: hs("Access-Control-Allow-Origin", page), readable: []string{}},
 	{name: "same-origin mode to another origin", req: checks.Request{URL: api, Mode: "same-origin"}, wantError: "DisallowedByMode"},
+	{name: "fetch to another scheme", req: checks.Request{URL: "ftp://localhost:8000/f"}, wantError: "CorsDisabledScheme", wantParam: "ftp"},
 }
 
 func repeat(s string, n int) string {
@@ -153,6 +154,34 @@ func TestPreflightCache(t *testing.T) {
 	assert.True(t, res.Steps[1].PreflightCached)
 }
 
+// TestPreflightCacheWildcardAuthorization: "Access-Control-Allow-Headers: *"
+// lets Authorization through the preflight, but a cached entry made from it
+// does not cover Authorization: Chrome 156 sends a new preflight.
+func TestPreflightCacheWildcardAuthorization(t *testing.T) {
+	get := checks.Request{URL: api, Headers: []checks.Header{{Name: "Authorization", Value: "Bearer x"}}}
+	custom := checks.Request{URL: api, Headers: []checks.Header{{Name: "X-Custom", Value: "1"}}}
+	srv := &fixed{pre: cassettes.Response{Status: 204, Headers: hs("Access-Control-Allow-Origin", page, "Access-Control-Allow-Headers", "*", "Access-Control-Max-Age", "600")},
+		act: cassettes.Response{Status: 200, Headers: hs("Access-Control-Allow-Origin", page)}}
+	for _, tc := range []struct {
+		name string
+		req  checks.Request
+		want []int
+	}{
+		{name: "authorization is not covered by a cached wildcard", req: get, want: []int{1, 1}},
+		{name: "another header is", req: custom, want: []int{1, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := predict.Predict(checks.Check{Page: page, Steps: []checks.Step{{Request: tc.req}, {Request: tc.req}}}, srv)
+			var got []int
+			for _, s := range res.Verdict.Steps {
+				assert.True(t, s.Allowed)
+				got = append(got, s.Preflights)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
 func TestWithFailedParameter(t *testing.T) {
 	srv := &fixed{pre: cassettes.Response{Status: 204, Headers: hs("Access-Control-Allow-Origin", page)}}
 	res := predict.Predict(one(checks.Request{URL: api, Headers: []checks.Header{{Name: "X-B", Value: "1"}, {Name: "X-A", Value: "1"}}}), srv)
@@ -164,4 +193,18 @@ func TestWithFailedParameter(t *testing.T) {
 	assert.Contains(t, v.Console, "Request header field x-b is not allowed")
 	_, ok = st.WithFailedParameter("x-c")
 	assert.False(t, ok)
+}
+
+// TestCorsDisabledScheme: fetch() in mode cors refuses a scheme other than
+// http and https before any request; data: URLs are fetched and not
+// modelled.
+func TestCorsDisabledScheme(t *testing.T) {
+	srv := &fixed{}
+	res := predict.Predict(one(checks.Request{URL: "ws://localhost:8000/socket"}), srv)
+	assert.Equal(t, `Fetch API cannot load ws://localhost:8000/socket. URL scheme "ws" is not supported.`, res.Verdict.Console)
+	assert.Empty(t, srv.sent, "no request goes out")
+	assert.Empty(t, res.Steps[0].Unsupported)
+	res = predict.Predict(one(checks.Request{URL: "data:text/plain,hi"}), srv)
+	assert.Equal(t, "scheme data", res.Steps[0].Unsupported)
+	assert.Empty(t, res.Verdict.CorsError)
 }
