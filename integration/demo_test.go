@@ -9,12 +9,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/sampleapi"
 	"github.com/corsvcr/corsvcr/recorder"
-	"github.com/corsvcr/corsvcr/replay"
 )
 
 const (
@@ -30,55 +28,14 @@ func demoChecks(t *testing.T) *checks.File {
 }
 
 // recordDemo runs the demo checks live against the sample API through the
-// recording proxy and returns Chrome's verdicts and the cassette.
+// recording proxy, stops the API, and returns Chrome's verdicts and the
+// cassette.
 func recordDemo(t *testing.T, file *checks.File) (map[string]checks.Verdict, *cassettes.Cassette) {
 	t.Helper()
-	ctx := testContext(t)
 	ups, stopAPI := startSampleAPI(t)
-	rec, err := recorder.Start(recorder.Config{Hosts: file.Hosts(), Upstreams: ups, Intercept: browsercheck.Intercept})
-	require.NoError(t, err)
-	defer rec.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: rec.URL()})
-	require.NoError(t, err)
-	defer b.Close()
-	verdicts := map[string]checks.Verdict{}
-	for _, c := range file.Checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q", c.Name)
-		verdicts[c.Name] = v
-	}
-	browser := b.Version()
-	require.NoError(t, b.Close())
-	require.NoError(t, rec.Close())
+	verdicts, cas := recordChecks(t, file, recorder.Config{Upstreams: ups}, nil)
 	stopAPI()
-	return verdicts, &cassettes.Cassette{
-		Version:      cassettes.FormatVersion,
-		Meta:         cassettes.Meta{Corsvcr: "test", Browser: browser},
-		Interactions: rec.Interactions(),
-	}
-}
-
-// replayDemo runs the demo checks against a strict replay of cas and fails
-// the test on any replay miss.
-func replayDemo(t *testing.T, file *checks.File, cas *cassettes.Cassette) map[string]checks.Verdict {
-	t.Helper()
-	ctx := testContext(t)
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept}, "")
-	require.NoError(t, err)
-	defer srv.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
-	require.NoError(t, err)
-	defer b.Close()
-	verdicts := map[string]checks.Verdict{}
-	for _, c := range file.Checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q", c.Name)
-		verdicts[c.Name] = v
-	}
-	for _, e := range srv.Journal() {
-		assert.Nil(t, e.Miss, "replay miss for %s %s", e.Method, e.URL)
-	}
-	return verdicts
+	return verdicts, cas
 }
 
 // TestDemoLiveEqualsReplay is the property corsvcr exists for: for every
@@ -89,13 +46,8 @@ func TestDemoLiveEqualsReplay(t *testing.T) {
 	file := demoChecks(t)
 	live, cas := recordDemo(t, file)
 
-	// Through the file format, as a user's cassette would go.
-	data, err := cassettes.Encode(cas)
-	require.NoError(t, err)
-	decoded, err := cassettes.Decode("recorded", data)
-	require.NoError(t, err)
-
-	replayed := replayDemo(t, file, decoded)
+	decoded := viaFile(t, cas)
+	replayed := replayChecks(t, file, decoded, nil)
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
 			assert.Empty(t, c.Mismatches(live[c.Name]), "live verdict vs expectation")
@@ -141,7 +93,7 @@ func TestGoldenDemoCassette(t *testing.T) {
 	file := demoChecks(t)
 	cas, err := cassettes.Load(demoCassette)
 	require.NoError(t, err)
-	got := replayDemo(t, file, cas)
+	got := replayChecks(t, file, cas, nil)
 	want := readVerdicts(t, demoVerdicts)
 	for _, c := range file.Checks {
 		assert.Equal(t, want[c.Name], got[c.Name], "check %q", c.Name)

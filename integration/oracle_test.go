@@ -204,7 +204,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 	t.Run("run", func(t *testing.T) {
 		t.Run("live", func(t *testing.T) {
 			t.Parallel()
-			live, recorded = recordSteps(t, merged, recorder.Config{Upstreams: serveLoopback(t, server, merged.Hosts())}, nil)
+			live, recorded = recordChecks(t, merged, recorder.Config{Upstreams: serveLoopback(t, server, merged.Hosts())}, nil)
 		})
 		if !*update {
 			t.Run("committed cassettes", func(t *testing.T) {
@@ -215,7 +215,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 					require.NoError(t, err, "run %q to create it", rerun)
 					cs = append(cs, cas)
 				}
-				golden = replaySteps(t, merged, join(cs), nil)
+				golden = replayChecks(t, merged, join(cs), nil)
 			})
 		}
 	})
@@ -243,7 +243,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 	for i := range runs {
 		fresh = append(fresh, viaFile(t, runs[i].recorded))
 	}
-	replayed := replaySteps(t, merged, join(fresh), nil)
+	replayed := replayChecks(t, merged, join(fresh), nil)
 
 	for i, p := range paths {
 		if *update {

@@ -223,21 +223,21 @@ func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *
 	t.Run("run", func(t *testing.T) {
 		t.Run("live", func(t *testing.T) {
 			t.Parallel()
-			live, recorded = recordSteps(t, file, recorder.Config{Upstreams: serveLoopback(t, redirectAPI(), redirectHosts)}, nil)
+			live, recorded = recordChecks(t, file, recorder.Config{Upstreams: serveLoopback(t, redirectAPI(), redirectHosts)}, nil)
 		})
 		if !*update {
 			t.Run("committed cassette", func(t *testing.T) {
 				t.Parallel()
 				cas, err := cassettes.Load(p.cassette)
 				require.NoError(t, err, "run 'go test ./integration -run TestRedirectCorpus -update' to create it")
-				golden = replaySteps(t, file, cas, nil)
+				golden = replayChecks(t, file, cas, nil)
 			})
 		}
 	})
 	require.False(t, t.Failed())
 
 	fresh := viaFile(t, recorded)
-	replayed := replaySteps(t, file, fresh, nil)
+	replayed := replayChecks(t, file, fresh, nil)
 	if *update {
 		require.NoError(t, cassettes.Save(p.cassette, fresh))
 		writeVerdicts(t, p.verdicts, live)

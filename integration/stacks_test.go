@@ -24,7 +24,6 @@ import (
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/stacks/gocors/api"
 	"github.com/corsvcr/corsvcr/recorder"
-	"github.com/corsvcr/corsvcr/replay"
 )
 
 // The "real servers from the field" suite: each stack is an unmodified
@@ -150,11 +149,7 @@ func testStack(t *testing.T, st *stack) {
 
 	live, cas := recordStack(t, st, file)
 
-	// Through the file format, as a committed cassette would go.
-	data, err := cassettes.Encode(cas)
-	require.NoError(t, err)
-	decoded, err := cassettes.Decode("recorded", data)
-	require.NoError(t, err)
+	decoded := viaFile(t, cas)
 
 	if *update {
 		require.NoError(t, os.MkdirAll(filepath.Dir(stackCassettePath(st.name)), 0o755))
@@ -162,13 +157,13 @@ func testStack(t *testing.T, st *stack) {
 		writeVerdicts(t, stackVerdictsPath(st.name), live)
 	}
 
-	replayed := replayStack(t, file, decoded)
+	replayed := replayChecks(t, file, decoded, nil)
 	var golden, goldenReplayed map[string]checks.Verdict
 	if !*update {
 		golden = readVerdicts(t, stackVerdictsPath(st.name))
 		gcas, err := cassettes.Load(stackCassettePath(st.name))
 		require.NoError(t, err, "run 'make record-stacks' to create it")
-		goldenReplayed = replayStack(t, file, gcas)
+		goldenReplayed = replayChecks(t, file, gcas, nil)
 	}
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
@@ -252,29 +247,6 @@ func recordGroup(t *testing.T, st *stack, file *checks.File, group string, check
 	require.NoError(t, srv.stop(), "stop %q; server output:\n%s", st.name, srv.logs())
 	t.Logf("%s%s: server stopped in %v", st.name, group, time.Since(t0).Round(time.Millisecond))
 	return rec.Interactions(), version
-}
-
-// replayStack runs every check against a strict offline replay of cas and
-// fails the test on any replay miss.
-func replayStack(t *testing.T, file *checks.File, cas *cassettes.Cassette) map[string]checks.Verdict {
-	t.Helper()
-	ctx := testContext(t)
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept}, "")
-	require.NoError(t, err)
-	defer srv.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
-	require.NoError(t, err)
-	defer b.Close()
-	verdicts := map[string]checks.Verdict{}
-	for _, c := range file.Checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q", c.Name)
-		verdicts[c.Name] = v
-	}
-	for _, e := range srv.Journal() {
-		assert.Nil(t, e.Miss, "replay miss for %s %s", e.Method, e.URL)
-	}
-	return verdicts
 }
 
 // ---- starting real servers -------------------------------------------------

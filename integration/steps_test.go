@@ -4,18 +4,15 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -52,83 +49,6 @@ func preflightCacheAPI() http.Handler {
 		h.Set("Content-Type", "text/plain")
 		w.Write([]byte("ok"))
 	})
-}
-
-// serveLoopback serves h on an ephemeral loopback port for the test and
-// maps each host to it.
-func serveLoopback(t *testing.T, h http.Handler, hosts []string) map[string]string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	ups := map[string]string{}
-	for _, host := range hosts {
-		ups[host] = ln.Addr().String()
-	}
-	return ups
-}
-
-// runSteps runs file's checks in a browser using proxy and trusting pins,
-// and returns the verdicts by check name.
-func runSteps(t *testing.T, file *checks.File, proxy string, pins []string) (map[string]checks.Verdict, string) {
-	t.Helper()
-	ctx := testContext(t)
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: proxy, SPKIPins: pins})
-	require.NoError(t, err)
-	defer b.Close()
-	verdicts := map[string]checks.Verdict{}
-	for _, c := range file.Checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q", c.Name)
-		verdicts[c.Name] = v
-	}
-	version := b.Version()
-	require.NoError(t, b.Close())
-	return verdicts, version
-}
-
-// recordSteps runs file's checks live through a recorder started with cfg
-// and returns Chrome's verdicts and the cassette.
-func recordSteps(t *testing.T, file *checks.File, cfg recorder.Config, pins []string) (map[string]checks.Verdict, *cassettes.Cassette) {
-	t.Helper()
-	cfg.Hosts, cfg.Intercept = file.Hosts(), browsercheck.Intercept
-	rec, err := recorder.Start(cfg)
-	require.NoError(t, err)
-	defer rec.Close()
-	verdicts, browser := runSteps(t, file, rec.URL(), pins)
-	require.NoError(t, rec.Close())
-	return verdicts, &cassettes.Cassette{
-		Version:      cassettes.FormatVersion,
-		Meta:         cassettes.Meta{Corsvcr: "test", Browser: browser},
-		Interactions: rec.Interactions(),
-	}
-}
-
-// replaySteps runs file's checks against a strict replay of cas and fails
-// the test on any replay miss.
-func replaySteps(t *testing.T, file *checks.File, cas *cassettes.Cassette, pins []string, opts ...replay.ServerOption) map[string]checks.Verdict {
-	t.Helper()
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept}, "", opts...)
-	require.NoError(t, err)
-	defer srv.Close()
-	verdicts, _ := runSteps(t, file, srv.URL(), pins)
-	require.NoError(t, srv.Close())
-	for _, e := range srv.Journal() {
-		assert.Nil(t, e.Miss, "replay miss for %s %s", e.Method, e.URL)
-	}
-	return verdicts
-}
-
-// viaFile sends cas through the cassette format, as a user's cassette goes.
-func viaFile(t *testing.T, cas *cassettes.Cassette) *cassettes.Cassette {
-	t.Helper()
-	data, err := cassettes.Encode(cas)
-	require.NoError(t, err)
-	decoded, err := cassettes.Decode("recorded", data)
-	require.NoError(t, err)
-	return decoded
 }
 
 // TestPreflightCacheCorpus: Chrome's preflight cache, one check sequence per
@@ -236,12 +156,12 @@ func TestStepsLoginCookieLiveEqualsReplay(t *testing.T) {
 	require.NoError(t, err)
 	cookies := map[string]int{}
 	var mu sync.Mutex
-	live, cas := recordSteps(t, file, recorder.Config{Upstreams: serveLoopback(t, loginAPI(cookies, &mu), file.Hosts())}, nil)
+	live, cas := recordChecks(t, file, recorder.Config{Upstreams: serveLoopback(t, loginAPI(cookies, &mu), file.Hosts())}, nil)
 	mu.Lock()
 	assert.Equal(t, map[string]int{"localhost:8000": 1, "localhost:8001": 1}, cookies, "requests that carried the cookie, per host")
 	mu.Unlock()
 
-	replayed := replaySteps(t, file, viaFile(t, cas), nil)
+	replayed := replayChecks(t, file, viaFile(t, cas), nil)
 	for _, c := range file.Checks {
 		for _, m := range c.Mismatches(live[c.Name]) {
 			t.Errorf("%s: live verdict vs expectation: %s", c.Name, m)
@@ -360,7 +280,7 @@ func TestStepsCrossSiteCookiesHTTPSLiveEqualsReplay(t *testing.T) {
 	api.StartTLS()
 	defer api.Close()
 
-	live, cas := recordSteps(t, file, recorder.Config{
+	live, cas := recordChecks(t, file, recorder.Config{
 		Upstreams:       map[string]string{"api.shop.test": strings.TrimPrefix(api.URL, "https://")},
 		CA:              authority,
 		UpstreamRootCAs: upCA.Pool(),
@@ -371,7 +291,7 @@ func TestStepsCrossSiteCookiesHTTPSLiveEqualsReplay(t *testing.T) {
 		"requests that carried the SameSite=None cookie, per path")
 	mu.Unlock()
 
-	replayed := replaySteps(t, file, viaFile(t, cas), pins, replay.WithCA(authority))
+	replayed := replayChecks(t, file, viaFile(t, cas), pins, replay.WithCA(authority))
 	for _, c := range file.Checks {
 		for _, m := range c.Mismatches(live[c.Name]) {
 			t.Errorf("%s: live verdict vs expectation: %s", c.Name, m)
