@@ -21,10 +21,12 @@ import (
 	"github.com/corsvcr/corsvcr/checks"
 )
 
-// consoleWait bounds how long a blocked check waits for Chrome's console
-// message once every network event it needs has arrived. The message is
-// informative: a check without it still has its verdict.
-const consoleWait = 2 * time.Second
+// graceWait bounds how long a check waits, once every event it needs has
+// arrived, for events that may never come: Chrome's console message for a
+// block (informative: the verdict stands without it) and the actual
+// request's requestWillBeSentExtraInfo (the barrier behind which every
+// preflight event has arrived; a response from the HTTP cache has none).
+const graceWait = 2 * time.Second
 
 // Check runs the steps of c, in order, in one isolated state and returns
 // Chrome's verdict. Checks are isolated from each other: no preflight cache,
@@ -400,37 +402,48 @@ type state struct {
 	v           checks.Verdict
 	missing     string // a required event that has not arrived; "" when complete
 	wantConsole bool   // blocked, and the console message has not arrived
+	wantExtra   bool   // the actual request's requestWillBeSentExtraInfo has not arrived
+	// wantTerminal: an answered no-cors request has no terminal event yet.
+	wantTerminal bool
+}
+
+// waiting reports whether an event the verdict may still need is missing:
+// a required one (missing) or one waited for up to graceWait (wantConsole,
+// wantExtra, wantTerminal).
+func (st state) waiting() bool {
+	return st.missing != "" || st.wantConsole || st.wantExtra || st.wantTerminal
 }
 
 // settle waits, event by event, until the verdict is complete: the actual
 // request (matched by URL and method, never by arrival order) and each of its
 // preflights (matched by initiator.requestId) have their terminal event; a
-// renderer-side block has its Audits issue; a CORS block has its console
-// message (bounded by consoleWait). A missing required event is an error
-// when cctx ends.
+// renderer-side block has its Audits issue; then, bounded by graceWait, a
+// CORS block has its console message and a request that went on the network
+// its requestWillBeSentExtraInfo. A missing required event is an error when
+// cctx ends.
 func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s spec, js jsResult) (checks.Verdict, error) {
-	var consoleTimer <-chan time.Time
+	var grace <-chan time.Time
 	for {
 		c.mu.Lock()
 		st := c.state(s, js)
 		c.mu.Unlock()
-		if st.missing == "" && !st.wantConsole {
+		if !st.waiting() {
 			return st.v, nil
 		}
-		if st.missing == "" && consoleTimer == nil {
-			t := time.NewTimer(consoleWait)
+		if st.missing == "" && grace == nil {
+			t := time.NewTimer(graceWait)
 			defer t.Stop()
-			consoleTimer = t.C
+			grace = t.C
 		}
 		select {
 		case <-c.wake:
-		case <-consoleTimer:
+		case <-grace:
 			return st.v, nil
 		case <-cctx.Done():
 			if err := ctx.Err(); err != nil {
 				return checks.Verdict{}, err
 			}
-			if st.missing == "" { // only the console message is late
+			if st.missing == "" { // only a grace event is late
 				return st.v, nil
 			}
 			return checks.Verdict{}, fmt.Errorf("no %s within %v", st.missing, timeout)
@@ -505,10 +518,19 @@ func (c *collector) state(s spec, js jsResult) state {
 		st.missing = fmt.Sprintf("Network.requestWillBeSent or Audits CorsIssue for %s %s", s.Method, js.Href)
 	case actual != nil:
 		for _, r := range append([]*reqState{actual}, preflights...) {
-			if !r.terminal() {
-				st.missing = "Network.loadingFinished or Network.loadingFailed for " + r.describe()
-				break
+			if r.terminal() {
+				continue
 			}
+			if r == actual && opaqueAnswered(s, js, actual) {
+				// Chrome 156 never finishes some no-cors loads it has
+				// answered (no Content-Type and Cache-Control: no-store):
+				// the script has its opaque response, so the terminal
+				// event is waited for only up to graceWait.
+				st.wantTerminal = true
+				continue
+			}
+			st.missing = "Network.loadingFinished or Network.loadingFailed for " + r.describe()
+			break
 		}
 		if st.missing == "" && cors != nil && preflightError(string(cors.CorsError)) && len(preflights) == 0 {
 			st.missing = "Network.requestWillBeSent for the preflight of " + actual.describe()
@@ -519,15 +541,22 @@ func (c *collector) state(s spec, js jsResult) state {
 		// requestWillBeSentExtraInfo comes from the same network-service
 		// observer as the preflight's events, after them: once it is here,
 		// every preflight of the request has been seen.
-		if st.missing == "" && wentOnNetwork(actual, cors) && !actual.extraInfo {
-			st.missing = "Network.requestWillBeSentExtraInfo for " + actual.describe()
-		}
+		// A response served from the HTTP cache (a cached redirect, say)
+		// has no ExtraInfo at all, and nothing tells it from a late one:
+		// so the wait for it is bounded, like the console message's.
+		st.wantExtra = st.missing == "" && wentOnNetwork(actual, cors) && !actual.extraInfo
 	}
 	if cors != nil {
 		v.Console = c.console(js.Href)
 		st.wantConsole = v.Console == ""
 	}
 	return st
+}
+
+// opaqueAnswered reports whether a no-cors request has been answered: the
+// script holds its opaque response and Chrome reported the response.
+func opaqueAnswered(s spec, js jsResult, actual *reqState) bool {
+	return s.Mode == "no-cors" && js.OK && js.Type == "opaque" && actual.status != 0
 }
 
 // wentOnNetwork reports whether the actual request was sent to the server:
