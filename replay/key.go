@@ -107,26 +107,24 @@ func presence(b bool) string {
 
 // recordedKey computes the key of a recorded request. u is its parsed URL.
 func recordedKey(r *cassettes.Request, u *url.URL) key {
-	k := key{method: r.Method}
-	setURL(&k, u)
-	k.origin, k.hasOrigin = first(recordedValues(r.Headers, "Origin"))
-	k.acrm, k.hasACRM = first(recordedValues(r.Headers, "Access-Control-Request-Method"))
-	k.acrh = normTokens(recordedValues(r.Headers, "Access-Control-Request-Headers"))
-	k.cred = len(recordedValues(r.Headers, "Cookie")) > 0 ||
-		len(recordedValues(r.Headers, "Authorization")) > 0
-	return k
+	return newKey(r.Method, u, func(name string) []string { return recordedValues(r.Headers, name) })
 }
 
 // requestKey computes the key of an incoming request whose URL carries the
 // scheme and host to match (or none, for a hostless lookup).
 func requestKey(req *http.Request, u *url.URL) key {
-	k := key{method: req.Method}
+	return newKey(req.Method, u, func(name string) []string { return headerValues(req.Header, name) })
+}
+
+// newKey computes a match key from a method, a URL and the values of a
+// header by name, so recorded and incoming requests get keys the same way.
+func newKey(method string, u *url.URL, values func(name string) []string) key {
+	k := key{method: method}
 	setURL(&k, u)
-	k.origin, k.hasOrigin = first(headerValues(req.Header, "Origin"))
-	k.acrm, k.hasACRM = first(headerValues(req.Header, "Access-Control-Request-Method"))
-	k.acrh = normTokens(headerValues(req.Header, "Access-Control-Request-Headers"))
-	k.cred = len(headerValues(req.Header, "Cookie")) > 0 ||
-		len(headerValues(req.Header, "Authorization")) > 0
+	k.origin, k.hasOrigin = first(values("Origin"))
+	k.acrm, k.hasACRM = first(values("Access-Control-Request-Method"))
+	k.acrh = normTokens(values("Access-Control-Request-Headers"))
+	k.cred = len(values("Cookie")) > 0 || len(values("Authorization")) > 0
 	return k
 }
 
