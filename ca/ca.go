@@ -77,6 +77,40 @@ type CA struct {
 	leaves map[string]*tls.Certificate
 }
 
+// DirEnv is the environment variable that names the authority's directory
+// in place of DefaultDir (see ResolveDir).
+const DirEnv = "CORSVCR_CA_DIR"
+
+// ResolveDir returns the authority's directory: dir when it is not "",
+// else $CORSVCR_CA_DIR when set, else DefaultDir.
+func ResolveDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if d := os.Getenv(DirEnv); d != "" {
+		return d, nil
+	}
+	return DefaultDir()
+}
+
+// SystemRootsWith returns the system roots plus the certificates of the
+// PEM file at path: the roots that verify an https origin served with a
+// private CA.
+func SystemRootsWith(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ca: roots: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("ca: roots %q: no PEM certificate found", path)
+	}
+	return roots, nil
+}
+
 // DefaultDir is the directory LoadOrCreate uses for "":
 // filepath.Join(os.UserConfigDir(), "corsvcr").
 func DefaultDir() (string, error) {

@@ -222,3 +222,20 @@ func TestLeafServesTLSTrustedOnlyByItsCA(t *testing.T) {
 	ln.Close()
 	<-done
 }
+
+func TestResolveDir(t *testing.T) {
+	def, err := ca.DefaultDir()
+	require.NoError(t, err)
+	t.Setenv(ca.DirEnv, "")
+	got, err := ca.ResolveDir("")
+	require.NoError(t, err)
+	assert.Equal(t, def, got, "neither flag nor environment: the default")
+
+	t.Setenv(ca.DirEnv, filepath.Join(t.TempDir(), "from-env"))
+	got, err = ca.ResolveDir("")
+	require.NoError(t, err)
+	assert.Equal(t, os.Getenv(ca.DirEnv), got)
+	got, err = ca.ResolveDir("flag")
+	require.NoError(t, err)
+	assert.Equal(t, "flag", got, "the flag wins over the environment")
+}

@@ -22,8 +22,10 @@ type Expect struct {
 // name of the field (e.g. "cors_error"); Want and Got are rendered values.
 // Step is the step (from 1) of a check of more than one step, else 0.
 type Mismatch struct {
-	Step             int
-	Field, Want, Got string
+	Step  int    `json:"step,omitempty"`
+	Field string `json:"field"`
+	Want  string `json:"want"`
+	Got   string `json:"got"`
 }
 
 // String renders the mismatch as `cors_error: want "X", got "Y"`, prefixed

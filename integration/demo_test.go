@@ -12,7 +12,7 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/sampleapi"
-	"github.com/corsvcr/corsvcr/recorder"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 const (
@@ -33,7 +33,7 @@ func demoChecks(t *testing.T) *checks.File {
 func recordDemo(t *testing.T, file *checks.File) (map[string]checks.Verdict, *cassettes.Cassette) {
 	t.Helper()
 	ups, stopAPI := startSampleAPI(t)
-	verdicts, cas := recordChecks(t, file, recorder.Config{Upstreams: ups}, nil)
+	verdicts, cas := recordChecks(t, file, vcr.Config{Upstreams: ups})
 	stopAPI()
 	return verdicts, cas
 }
@@ -47,7 +47,7 @@ func TestDemoLiveEqualsReplay(t *testing.T) {
 	live, cas := recordDemo(t, file)
 
 	decoded := viaFile(t, cas)
-	replayed := replayChecks(t, file, decoded, nil)
+	replayed := replayChecks(t, file, decoded, vcr.Config{})
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
 			assert.Empty(t, c.Mismatches(live[c.Name]), "live verdict vs expectation")
@@ -93,7 +93,7 @@ func TestGoldenDemoCassette(t *testing.T) {
 	file := demoChecks(t)
 	cas, err := cassettes.Load(demoCassette)
 	require.NoError(t, err)
-	got := replayChecks(t, file, cas, nil)
+	got := replayChecks(t, file, cas, vcr.Config{})
 	want := readVerdicts(t, demoVerdicts)
 	for _, c := range file.Checks {
 		assert.Equal(t, want[c.Name], got[c.Name], "check %q", c.Name)

@@ -9,11 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/recorder"
-	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // The harness every live-versus-replay test shares: run a check file in a
@@ -36,55 +34,43 @@ func serveLoopback(t *testing.T, h http.Handler, hosts []string) map[string]stri
 	return ups
 }
 
-// runChecks runs file's checks in a browser using proxy and trusting pins,
-// and returns the verdicts by check name.
-func runChecks(t *testing.T, file *checks.File, proxy string, pins []string) (map[string]checks.Verdict, string) {
+// verdicts returns the verdicts of run by check name, failing the test on
+// a check that could not be run or did not run.
+func verdicts(t *testing.T, run *vcr.Run) map[string]checks.Verdict {
 	t.Helper()
-	ctx := testContext(t)
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: proxy, SPKIPins: pins})
-	require.NoError(t, err)
-	defer b.Close()
-	verdicts := map[string]checks.Verdict{}
-	for _, c := range file.Checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q", c.Name)
-		verdicts[c.Name] = v
+	require.Zero(t, run.NotRun, "checks that did not run")
+	out := map[string]checks.Verdict{}
+	for _, r := range run.Results {
+		require.Empty(t, r.Error, "check %q", r.Name)
+		out[r.Name] = *r.Verdict
 	}
-	version := b.Version()
-	require.NoError(t, b.Close())
-	return verdicts, version
+	return out
 }
 
-// recordChecks runs file's checks live through a recorder started with cfg
-// and returns Chrome's verdicts and the cassette.
-func recordChecks(t *testing.T, file *checks.File, cfg recorder.Config, pins []string) (map[string]checks.Verdict, *cassettes.Cassette) {
+// recordChecks runs file's checks live through the workflow's recorder,
+// configured by cfg, and returns Chrome's verdicts and the cassette.
+func recordChecks(t *testing.T, file *checks.File, cfg vcr.Config) (map[string]checks.Verdict, *cassettes.Cassette) {
 	t.Helper()
-	cfg.Hosts, cfg.Intercept = file.Hosts(), browsercheck.Intercept
-	rec, err := recorder.Start(cfg)
+	cfg.Version = "test"
+	r, err := vcr.New(cfg)
 	require.NoError(t, err)
-	defer rec.Close()
-	verdicts, browser := runChecks(t, file, rec.URL(), pins)
-	require.NoError(t, rec.Close())
-	return verdicts, &cassettes.Cassette{
-		Version:      cassettes.FormatVersion,
-		Meta:         cassettes.Meta{Corsvcr: "test", Browser: browser},
-		Interactions: rec.Interactions(),
-	}
+	run, err := r.Record(testContext(t), file)
+	require.NoError(t, err)
+	return verdicts(t, run), run.Cassette
 }
 
-// replayChecks runs file's checks against a strict replay of cas and fails
-// the test on any replay miss.
-func replayChecks(t *testing.T, file *checks.File, cas *cassettes.Cassette, pins []string, opts ...replay.ServerOption) map[string]checks.Verdict {
+// replayChecks runs file's checks against a strict replay of cas by the
+// workflow, configured by cfg, and fails the test on any replay miss.
+func replayChecks(t *testing.T, file *checks.File, cas *cassettes.Cassette, cfg vcr.Config) map[string]checks.Verdict {
 	t.Helper()
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept}, "", opts...)
+	r, err := vcr.New(cfg)
 	require.NoError(t, err)
-	defer srv.Close()
-	verdicts, _ := runChecks(t, file, srv.URL(), pins)
-	require.NoError(t, srv.Close())
-	for _, e := range srv.Journal() {
-		assert.Nil(t, e.Miss, "replay miss for %s %s", e.Method, e.URL)
+	run, err := r.Replay(testContext(t), file, vcr.Replay{Cassette: cas, Strict: true})
+	require.NoError(t, err)
+	for _, res := range run.Results {
+		assert.Empty(t, res.Misses, "replay misses of %q", res.Name)
 	}
-	return verdicts
+	return verdicts(t, run)
 }
 
 // viaFile sends cas through the cassette format, as a user's cassette goes.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/recorder"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // oracleDir holds the CORS oracle corpus: one directory per group, each
@@ -204,7 +204,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 	t.Run("run", func(t *testing.T) {
 		t.Run("live", func(t *testing.T) {
 			t.Parallel()
-			live, recorded = recordChecks(t, merged, recorder.Config{Upstreams: serveLoopback(t, server, merged.Hosts())}, nil)
+			live, recorded = recordChecks(t, merged, vcr.Config{Upstreams: serveLoopback(t, server, merged.Hosts())})
 		})
 		if !*update {
 			t.Run("committed cassettes", func(t *testing.T) {
@@ -215,7 +215,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 					require.NoError(t, err, "run %q to create it", rerun)
 					cs = append(cs, cas)
 				}
-				golden = replayChecks(t, merged, join(cs), nil)
+				golden = replayChecks(t, merged, join(cs), vcr.Config{})
 			})
 		}
 	})
@@ -243,7 +243,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 	for i := range runs {
 		fresh = append(fresh, viaFile(t, runs[i].recorded))
 	}
-	replayed := replayChecks(t, merged, join(fresh), nil)
+	replayed := replayChecks(t, merged, join(fresh), vcr.Config{})
 
 	for i, p := range paths {
 		if *update {

@@ -78,7 +78,7 @@ func TestPredictCorpus(t *testing.T) {
 			cas, err := cassettes.Load(cc.cassette)
 			require.NoError(t, err)
 			golden := readVerdicts(t, cc.verdicts)
-			srv, err := predict.NewReplay(cas, false)
+			srv, err := replay.NewSession(replay.Config{Cassette: cas})
 			require.NoError(t, err)
 			for _, c := range file.Checks {
 				want, ok := golden[c.Name]
@@ -182,7 +182,7 @@ type responder struct {
 	seen []cassettes.Interaction
 }
 
-func (r *responder) RoundTrip(req cassettes.Request) (cassettes.Response, bool) {
+func (r *responder) RoundTrip(req cassettes.Request) replay.Answer {
 	resp := r.gc.actual
 	kind := cassettes.Classify(req.Method, req.Headers)
 	switch {
@@ -192,7 +192,7 @@ func (r *responder) RoundTrip(req cassettes.Request) (cassettes.Response, bool) 
 		resp = *r.gc.redirect
 	}
 	r.seen = append(r.seen, cassettes.Interaction{Kind: kind, Request: req, Response: resp})
-	return resp, true
+	return replay.Answer{Interaction: -1, Response: resp}
 }
 
 // interactions returns the exchanges the predictor expects Chrome to have
@@ -403,8 +403,7 @@ func (o *oracle) run(ctx context.Context, cases []genCase) []outcome {
 	rp, err := replay.New(replay.Config{Cassette: cas, Intercept: browsercheck.Intercept})
 	require.NoError(o.t, err)
 	o.cur.Store(rp)
-	pred, err := predict.NewReplay(cas, false)
-	require.NoError(o.t, err)
+	pred := rp.Session() // the same replay, simulated for the predictor
 	out := make([]outcome, len(cases))
 	for i, gc := range cases {
 		seen := len(rp.Journal())

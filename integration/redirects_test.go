@@ -13,7 +13,8 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/predict"
-	"github.com/corsvcr/corsvcr/recorder"
+	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 const redirectsDir = "testdata/oracle/redirects"
@@ -168,7 +169,7 @@ func TestRedirectCorpus(t *testing.T) {
 	assert.Contains(t, live, "cross-origin-to-other-page")
 
 	// The predictor sends exactly the recorded requests, hop by hop.
-	srv, err := predict.NewReplay(recorded, true)
+	srv, err := replay.NewSession(replay.Config{Cassette: recorded, Strict: true})
 	require.NoError(t, err)
 	var predicted []string
 	for _, c := range file.Checks {
@@ -223,21 +224,21 @@ func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *
 	t.Run("run", func(t *testing.T) {
 		t.Run("live", func(t *testing.T) {
 			t.Parallel()
-			live, recorded = recordChecks(t, file, recorder.Config{Upstreams: serveLoopback(t, redirectAPI(), redirectHosts)}, nil)
+			live, recorded = recordChecks(t, file, vcr.Config{Upstreams: serveLoopback(t, redirectAPI(), redirectHosts)})
 		})
 		if !*update {
 			t.Run("committed cassette", func(t *testing.T) {
 				t.Parallel()
 				cas, err := cassettes.Load(p.cassette)
 				require.NoError(t, err, "run 'go test ./integration -run TestRedirectCorpus -update' to create it")
-				golden = replayChecks(t, file, cas, nil)
+				golden = replayChecks(t, file, cas, vcr.Config{})
 			})
 		}
 	})
 	require.False(t, t.Failed())
 
 	fresh := viaFile(t, recorded)
-	replayed := replayChecks(t, file, fresh, nil)
+	replayed := replayChecks(t, file, fresh, vcr.Config{})
 	if *update {
 		require.NoError(t, cassettes.Save(p.cassette, fresh))
 		writeVerdicts(t, p.verdicts, live)

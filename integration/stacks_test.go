@@ -24,6 +24,7 @@ import (
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/stacks/gocors/api"
 	"github.com/corsvcr/corsvcr/recorder"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // The "real servers from the field" suite: each stack is an unmodified
@@ -157,13 +158,13 @@ func testStack(t *testing.T, st *stack) {
 		writeVerdicts(t, stackVerdictsPath(st.name), live)
 	}
 
-	replayed := replayChecks(t, file, decoded, nil)
+	replayed := replayChecks(t, file, decoded, vcr.Config{})
 	var golden, goldenReplayed map[string]checks.Verdict
 	if !*update {
 		golden = readVerdicts(t, stackVerdictsPath(st.name))
 		gcas, err := cassettes.Load(stackCassettePath(st.name))
 		require.NoError(t, err, "run 'make record-stacks' to create it")
-		goldenReplayed = replayChecks(t, file, gcas, nil)
+		goldenReplayed = replayChecks(t, file, gcas, vcr.Config{})
 	}
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {

@@ -16,8 +16,7 @@ import (
 	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/recorder"
-	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 const preflightCacheDir = "testdata/oracle/preflight-cache"
@@ -156,12 +155,12 @@ func TestStepsLoginCookieLiveEqualsReplay(t *testing.T) {
 	require.NoError(t, err)
 	cookies := map[string]int{}
 	var mu sync.Mutex
-	live, cas := recordChecks(t, file, recorder.Config{Upstreams: serveLoopback(t, loginAPI(cookies, &mu), file.Hosts())}, nil)
+	live, cas := recordChecks(t, file, vcr.Config{Upstreams: serveLoopback(t, loginAPI(cookies, &mu), file.Hosts())})
 	mu.Lock()
 	assert.Equal(t, map[string]int{"localhost:8000": 1, "localhost:8001": 1}, cookies, "requests that carried the cookie, per host")
 	mu.Unlock()
 
-	replayed := replayChecks(t, file, viaFile(t, cas), nil)
+	replayed := replayChecks(t, file, viaFile(t, cas), vcr.Config{})
 	for _, c := range file.Checks {
 		for _, m := range c.Mismatches(live[c.Name]) {
 			t.Errorf("%s: live verdict vs expectation: %s", c.Name, m)
@@ -264,11 +263,9 @@ func crossSiteAPI(cookies map[string]int, mu *sync.Mutex) http.Handler {
 func TestStepsCrossSiteCookiesHTTPSLiveEqualsReplay(t *testing.T) {
 	file, err := checks.Parse("cross-site.yaml", []byte(crossSiteChecks))
 	require.NoError(t, err)
-	authority, err := ca.New()
-	require.NoError(t, err)
+	caDir := t.TempDir()
 	upCA, err := ca.New() // the live server's own authority
 	require.NoError(t, err)
-	pins := []string{authority.SPKIPin()}
 
 	cookies := map[string]int{}
 	var mu sync.Mutex
@@ -280,18 +277,18 @@ func TestStepsCrossSiteCookiesHTTPSLiveEqualsReplay(t *testing.T) {
 	api.StartTLS()
 	defer api.Close()
 
-	live, cas := recordChecks(t, file, recorder.Config{
+	live, cas := recordChecks(t, file, vcr.Config{
 		Upstreams:       map[string]string{"api.shop.test": strings.TrimPrefix(api.URL, "https://")},
-		CA:              authority,
+		CADir:           caDir,
 		UpstreamRootCAs: upCA.Pool(),
-	}, pins)
+	})
 	api.Close()
 	mu.Lock()
 	assert.Equal(t, map[string]int{"/me": 1, "/me-lax": 1, "/no-acac": 1, "/wildcard": 1}, cookies,
 		"requests that carried the SameSite=None cookie, per path")
 	mu.Unlock()
 
-	replayed := replayChecks(t, file, viaFile(t, cas), pins, replay.WithCA(authority))
+	replayed := replayChecks(t, file, viaFile(t, cas), vcr.Config{CADir: caDir})
 	for _, c := range file.Checks {
 		for _, m := range c.Mismatches(live[c.Name]) {
 			t.Errorf("%s: live verdict vs expectation: %s", c.Name, m)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 )
 
 // Fix is one change to a recorded response after which Chrome gets further
@@ -72,25 +73,29 @@ type Explanation struct {
 	Fixed Result
 }
 
-// Explain predicts c against the replay of cas and, for a blocked step,
-// finds the response changes that make Chrome allow it: it fixes the error
-// Chrome would report, predicts again (a fixed preflight reveals the actual
-// response's problems) and repeats, at most a few rounds.
-func Explain(c checks.Check, cas *cassettes.Cassette) (Explanation, error) {
+// Explain predicts c against a fresh replay configured by cfg (a
+// replay.Session of cfg: its cassette, origin map and strictness) and, for
+// a blocked step, finds the changes to the recorded responses that make
+// Chrome allow it: it fixes the error Chrome would report, predicts again (a
+// fixed preflight reveals the actual response's problems) and repeats, at
+// most a few rounds. Fix.Interaction indexes cfg.Cassette.
+func Explain(c checks.Check, cfg replay.Config) (Explanation, error) {
 	var ex Explanation
 	var fixes []Fix
+	cas := cfg.Cassette
 	for round := 0; round < 8; round++ {
 		cur := Apply(cas, fixes)
-		rp, err := NewReplay(cur, false)
+		cfg.Cassette = cur
+		sess, err := replay.NewSession(cfg)
 		if err != nil {
 			return Explanation{}, err
 		}
-		res := Predict(c, rp)
+		res := Predict(c, sess)
 		if round == 0 {
 			ex.Result = res
 		}
 		ex.Fixed = res
-		next := nextFix(res, rp, len(cur.Interactions))
+		next := nextFix(res, len(cur.Interactions))
 		if next == nil {
 			break
 		}
@@ -101,7 +106,7 @@ func Explain(c checks.Check, cas *cassettes.Cassette) (Explanation, error) {
 }
 
 // nextFix returns the fix for the first blocked step of res, or nil.
-func nextFix(res Result, rp *Replay, n int) *Fix {
+func nextFix(res Result, n int) *Fix {
 	for _, st := range res.Steps {
 		v := st.Verdict
 		if st.Miss && st.Actual != nil && st.Preflight != nil {
@@ -127,17 +132,10 @@ func nextFix(res Result, rp *Replay, n int) *Fix {
 		if strings.HasPrefix(v.CorsError, "Preflight") || strings.HasSuffix(v.CorsError, "PreflightResponse") {
 			ex, target = st.Preflight, "preflight"
 		}
-		if ex == nil {
+		if ex == nil || ex.Interaction < 0 {
 			return nil
 		}
-		idx, ok := rp.Index(ex.Request)
-		if !ok {
-			return nil
-		}
-		// Index answers the next use; the exchange used the previous one
-		// when the key repeats, which the lookup below finds.
-		idx = rp.lastUsed(ex.Request, idx)
-		f := Fix{Interaction: idx, Target: target, Error: v.CorsError}
+		f := Fix{Interaction: ex.Interaction, Target: target, Error: v.CorsError}
 		origin, _ := ex.Request.Headers.Get("Origin")
 		resp := ex.Response
 		switch strings.TrimPrefix(v.CorsError, "Preflight") {
@@ -162,21 +160,6 @@ func nextFix(res Result, rp *Replay, n int) *Fix {
 		return &f
 	}
 	return nil
-}
-
-// lastUsed returns the index of the answer the previous request with req's
-// key got: next is the one the next request gets.
-func (r *Replay) lastUsed(req cassettes.Request, next int) int {
-	hreq, err := httpRequest(req)
-	if err != nil {
-		return next
-	}
-	idx := r.rp.Lookup(hreq)
-	n := r.used[idx[0]]
-	if n == 0 {
-		return next
-	}
-	return idx[min(n, len(idx))-1]
 }
 
 // joinList returns the valid members of a recorded Access-Control-Allow-*

@@ -8,16 +8,19 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 )
 
 // Server answers the requests Chrome sends for a check, as the server under
-// test (or a replay of it) would.
+// test, or a replay of it, would. A *replay.Session is a Server that answers
+// as a replay of a cassette does.
 type Server interface {
-	// RoundTrip returns the response to req as it arrives at the browser,
-	// and false when the server has no answer (a replay miss). req carries
-	// the headers that matter to CORS and to replay matching: Origin,
+	// RoundTrip returns the answer to req: the response as it arrives at
+	// the browser, or a miss when the server has no answer. req carries the
+	// headers that matter to CORS and to replay matching: Origin,
 	// Access-Control-Request-*, the script's headers, Content-Type, Cookie.
-	RoundTrip(req cassettes.Request) (cassettes.Response, bool)
+	// A Server that is not a recording answers with Interaction -1.
+	RoundTrip(req cassettes.Request) replay.Answer
 }
 
 // Result is the predicted outcome of a check.
@@ -85,6 +88,10 @@ func (s Step) WithFailedParameter(p string) (checks.Verdict, bool) {
 type Exchange struct {
 	Request  cassettes.Request
 	Response cassettes.Response
+	// Interaction is the index in the cassette of the recorded interaction
+	// that answered (replay.Answer.Interaction); -1 when the Server is not a
+	// recording or had no answer.
+	Interaction int
 }
 
 // Predict returns the verdict Chrome 156 gives on c when srv answers its
@@ -357,8 +364,9 @@ func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdr
 		pre.Headers = append(pre.Headers, cassettes.Header{Name: "Access-Control-Request-Headers", Value: strings.Join(slices.Compact(sorted), ",")})
 	}
 	pre.Headers = append(pre.Headers, cassettes.Header{Name: "Origin", Value: origin})
-	resp, ok := s.srv.RoundTrip(pre)
-	out.Preflight = &Exchange{Request: pre, Response: resp}
+	ans := s.srv.RoundTrip(pre)
+	resp, ok := ans.Response, ans.Miss == nil
+	out.Preflight = &Exchange{Request: pre, Response: resp, Interaction: ans.Interaction}
 	out.Hops = append(out.Hops, *out.Preflight)
 	out.Verdict.Preflights++
 	out.Verdict.Preflight = true

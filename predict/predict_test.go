@@ -8,6 +8,7 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/predict"
+	"github.com/corsvcr/corsvcr/replay"
 )
 
 const (
@@ -21,12 +22,12 @@ type fixed struct {
 	sent     []cassettes.Request
 }
 
-func (f *fixed) RoundTrip(req cassettes.Request) (cassettes.Response, bool) {
+func (f *fixed) RoundTrip(req cassettes.Request) replay.Answer {
 	f.sent = append(f.sent, req)
 	if cassettes.Classify(req.Method, req.Headers) == cassettes.KindPreflight {
-		return f.pre, true
+		return replay.Answer{Interaction: -1, Response: f.pre}
 	}
-	return f.act, true
+	return replay.Answer{Interaction: -1, Response: f.act}
 }
 
 func hs(kv ...string) cassettes.Headers {

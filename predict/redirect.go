@@ -118,8 +118,9 @@ func (s *session) fetch(out *Step, f *fetch) {
 			}
 		}
 
-		resp, ok := s.srv.RoundTrip(req)
-		out.Actual = &Exchange{Request: req, Response: resp}
+		ans := s.srv.RoundTrip(req)
+		resp, ok := ans.Response, ans.Miss == nil
+		out.Actual = &Exchange{Request: req, Response: resp, Interaction: ans.Interaction}
 		out.Hops = append(out.Hops, *out.Actual)
 		if !ok {
 			out.Miss = true

@@ -11,6 +11,7 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/predict"
+	"github.com/corsvcr/corsvcr/replay"
 )
 
 // hopServer answers every OPTIONS with a passing preflight and any other
@@ -26,18 +27,18 @@ func echo(req cassettes.Request, h cassettes.Headers) cassettes.Headers {
 	return append(cassettes.Headers{{Name: "Access-Control-Allow-Origin", Value: o}, {Name: "Access-Control-Allow-Credentials", Value: "true"}}, h...)
 }
 
-func (s hopServer) RoundTrip(req cassettes.Request) (cassettes.Response, bool) {
+func (s hopServer) RoundTrip(req cassettes.Request) replay.Answer {
 	if req.Method == "OPTIONS" {
-		return cassettes.Response{Status: 204, Headers: echo(req, hs("Access-Control-Allow-Methods", "PUT", "Access-Control-Allow-Headers", "x-token, authorization"))}, true
+		return replay.Answer{Interaction: -1, Response: cassettes.Response{Status: 204, Headers: echo(req, hs("Access-Control-Allow-Methods", "PUT", "Access-Control-Allow-Headers", "x-token, authorization"))}}
 	}
 	r, ok := s.act[req.URL]
 	if !ok {
-		return cassettes.Response{}, false
+		return replay.Answer{Interaction: -1, Miss: &replay.MissError{Method: req.Method, URL: req.URL, Closest: -1, Reason: "not served by this test server"}}
 	}
 	if loc, ok := r.Headers.Get("Location"); ok && r.Status/100 == 3 {
 		r.Headers = echo(req, hs("Location", loc))
 	}
-	return r, true
+	return replay.Answer{Interaction: -1, Response: r}
 }
 
 func redirectTo(status int, loc string) cassettes.Response {

@@ -110,12 +110,6 @@ func recordedKey(r *cassettes.Request, u *url.URL) key {
 	return newKey(r.Method, u, func(name string) []string { return recordedValues(r.Headers, name) })
 }
 
-// requestKey computes the key of an incoming request whose URL carries the
-// scheme and host to match (or none, for a hostless lookup).
-func requestKey(req *http.Request, u *url.URL) key {
-	return newKey(req.Method, u, func(name string) []string { return headerValues(req.Header, name) })
-}
-
 // newKey computes a match key from a method, a URL and the values of a
 // header by name, so recorded and incoming requests get keys the same way.
 func newKey(method string, u *url.URL, values func(name string) []string) key {

@@ -276,38 +276,22 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	k, hostless := r.requestKey(req)
-	m := r.byKey
-	if hostless {
-		m = r.byPath
+	q := r.queue(k, hostless)
+	n := 0
+	if q != nil {
+		n = int(q.used.Add(1)) // this request's 1-based ordinal for k
 	}
 	// bk is k with the browser's own Origin: what a miss answer echoes.
 	bk := k
 	if r.toFrom != nil {
 		bk.origin, bk.hasOrigin = first(headerValues(req.Header, "Origin"))
 	}
-	var me *MissError
-	if q := m[k]; q != nil {
-		n := int(q.used.Add(1)) // this request's 1-based ordinal for k
-		i := -1
-		switch {
-		case n <= len(q.idx):
-			i = q.idx[n-1]
-		case !r.cfg.Strict:
-			i = q.idx[len(q.idx)-1]
-		default:
-			last := q.idx[len(q.idx)-1]
-			me = r.newMiss(k)
-			me.Closest, me.Field = last, fieldUseCount
-			me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(q.idx))
-		}
-		if i >= 0 {
-			p := &r.ints[i]
-			r.record(Entry{Method: req.Method, URL: p.url, Origin: bk.origin, Hit: i})
-			serveRecorded(w, req, p)
-			return
-		}
-	} else {
-		me = r.closest(k, hostless)
+	i, me := r.pick(k, hostless, q, n)
+	if me == nil {
+		p := &r.ints[i]
+		r.record(Entry{Method: req.Method, URL: p.url, Origin: bk.origin, Hit: i})
+		serveRecorded(w, req, p)
+		return
 	}
 	if r.cfg.Forward != nil {
 		r.forward(w, req, bk, me)
@@ -317,22 +301,29 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.serveMiss(w, req, bk, me)
 }
 
-// requestKey returns req's match key, and whether it is hostless (an
+// requestKey returns req's match key, and whether it is hostless (see
+// matchKey).
+func (r *Replayer) requestKey(req *http.Request) (key, bool) {
+	return r.matchKey(req.Method, req.URL, func(name string) []string { return headerValues(req.Header, name) })
+}
+
+// matchKey returns the match key of an incoming request of method method
+// for u whose header values values returns, and whether it is hostless (an
 // origin-form request without Config.Host). A mapped Origin (see
 // Config.OriginMap) is the recorded one in the key, and redacted query
 // parameters match any value.
-func (r *Replayer) requestKey(req *http.Request) (key, bool) {
+func (r *Replayer) matchKey(method string, u *url.URL, values func(name string) []string) (key, bool) {
 	var k key
 	hostless := false
 	switch {
-	case req.URL.Host != "":
-		k = requestKey(req, req.URL)
+	case u.Host != "":
+		k = newKey(method, u, values)
 	case r.hostHost == "":
-		k, hostless = requestKey(req, req.URL), true
+		k, hostless = newKey(method, u, values), true
 	default:
-		u := *req.URL
-		u.Scheme, u.Host = r.hostScheme, r.hostHost
-		k = requestKey(req, &u)
+		v := *u
+		v.Scheme, v.Host = r.hostScheme, r.hostHost
+		k = newKey(method, &v, values)
 	}
 	if from, ok := r.toFrom[k.origin]; ok && k.hasOrigin {
 		k.origin = from
@@ -341,6 +332,34 @@ func (r *Replayer) requestKey(req *http.Request) (key, bool) {
 		k.query = matchQuery(k.query, r.redactedParams)
 	}
 	return k, hostless
+}
+
+// queue returns the recorded answers for k, nil when there are none.
+func (r *Replayer) queue(k key, hostless bool) *queue {
+	if hostless {
+		return r.byPath[k]
+	}
+	return r.byKey[k]
+}
+
+// pick chooses the answer to the n-th request (from 1) with key k, whose
+// recorded answers are q (nil: none): the n-th recorded one; once they are
+// used up the last one, or a miss with Config.Strict. It returns the index
+// of the interaction, or -1 and the miss. ServeHTTP and Session share it, so
+// a simulated replay answers as the real one.
+func (r *Replayer) pick(k key, hostless bool, q *queue, n int) (int, *MissError) {
+	switch {
+	case q == nil:
+		return -1, r.closest(k, hostless)
+	case n <= len(q.idx):
+		return q.idx[n-1], nil
+	case !r.cfg.Strict:
+		return q.idx[len(q.idx)-1], nil
+	}
+	me := r.newMiss(k)
+	me.Closest, me.Field = q.idx[len(q.idx)-1], fieldUseCount
+	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(q.idx))
+	return -1, me
 }
 
 // serveRecorded writes p's recorded response.

@@ -2,119 +2,20 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/corsvcr/corsvcr/ca"
-	"github.com/corsvcr/corsvcr/cassettes"
-	"github.com/corsvcr/corsvcr/checks"
 )
 
-// caDirEnv overrides the default directory of the certificate authority.
-const caDirEnv = "CORSVCR_CA_DIR"
-
 // caDirUsage documents --ca-dir and --dir.
-const caDirUsage = "directory of corsvcr's certificate authority for HTTPS (default: $" + caDirEnv + ", else <user config dir>/corsvcr)"
-
-// resolveCADir returns the authority's directory: flag, else $CORSVCR_CA_DIR,
-// else ca.DefaultDir.
-func resolveCADir(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if d := os.Getenv(caDirEnv); d != "" {
-		return d, nil
-	}
-	return ca.DefaultDir()
-}
-
-// httpsCA returns the per-user authority, created if missing, when any
-// check (page or request) or cassette interaction uses https; else nil.
-func (c *common) httpsCA(file *checks.File, cas *cassettes.Cassette) (*ca.CA, error) {
-	if !usesHTTPS(file, cas) {
-		return nil, nil
-	}
-	dir, err := resolveCADir(c.caDir)
-	if err != nil {
-		return nil, err
-	}
-	return ca.LoadOrCreate(dir)
-}
-
-// usesHTTPS reports whether a check or an interaction names an https URL.
-func usesHTTPS(file *checks.File, cas *cassettes.Cassette) bool {
-	if file != nil {
-		for _, ch := range file.Checks {
-			if isHTTPS(ch.Page) {
-				return true
-			}
-			for _, s := range ch.Steps {
-				if isHTTPS(s.Request.URL) {
-					return true
-				}
-			}
-		}
-	}
-	if cas != nil {
-		for _, in := range cas.Interactions {
-			if isHTTPS(in.Request.URL) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func isHTTPS(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && strings.EqualFold(u.Scheme, "https")
-}
-
-// pins returns the SPKI pins Chrome must trust for a: none for nil.
-func pins(a *ca.CA) []string {
-	if a == nil {
-		return nil
-	}
-	return []string{a.SPKIPin()}
-}
-
-// pool returns a's certificate pool, or nil (the system roots) for nil.
-func pool(a *ca.CA) *x509.CertPool {
-	if a == nil {
-		return nil
-	}
-	return a.Pool()
-}
-
-// upstreamRoots returns the roots that verify https origins: nil (the
-// system roots) without --upstream-ca, else the system roots plus the
-// certificates of that PEM file.
-func (c *common) upstreamRoots() (*x509.CertPool, error) {
-	if c.upstreamCA == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(c.upstreamCA)
-	if err != nil {
-		return nil, fmt.Errorf("--upstream-ca: %w", err)
-	}
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
-	}
-	if !roots.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("--upstream-ca %q: no PEM certificate found", c.upstreamCA)
-	}
-	return roots, nil
-}
+const caDirUsage = "directory of corsvcr's certificate authority for HTTPS (default: $" + ca.DirEnv + ", else <user config dir>/corsvcr)"
 
 // caInfo is what `corsvcr ca --json` prints.
 type caInfo struct {
@@ -137,7 +38,7 @@ func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parse(flags, args, stderr); err != nil {
 		return err
 	}
-	dir, err := resolveCADir(*dirFlag)
+	dir, err := ca.ResolveDir(*dirFlag)
 	if err != nil {
 		return err
 	}

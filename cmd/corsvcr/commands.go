@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
-	"net/url"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/recorder"
-	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,62 +29,23 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, c.verbose)
-	results, cas, err := recordLive(ctx, file, c, log)
+	log := newLogger(stderr, *c.verbose)
+	r, err := c.runner(log)
 	if err != nil {
 		return err
 	}
-	if err := saveCassetteSecrets(c.cassette, cas, sec, log); err != nil {
+	run, err := r.Record(ctx, file)
+	if err != nil {
 		return err
 	}
-	log.Info("cassette written", "path", c.cassette, "interactions", len(cas.Interactions))
-	if err := writeResults(stdout, results, c.cassette, c.jsonOut); err != nil {
+	if err := vcr.Save(c.cassette, run.Cassette, sec.options(log, nil)); err != nil {
 		return err
 	}
-	return outcome(results)
-}
-
-// recordLive runs the checks through a recording proxy against the live
-// servers and returns their results and the recorded cassette.
-func recordLive(ctx context.Context, file *checks.File, c common, log *slog.Logger) ([]result, *cassettes.Cassette, error) {
-	auth, err := c.httpsCA(file, nil)
-	if err != nil {
-		return nil, nil, err
+	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
+	if err := writeResults(stdout, run.Results, c.cassette, c.jsonOut); err != nil {
+		return err
 	}
-	roots, err := c.upstreamRoots()
-	if err != nil {
-		return nil, nil, err
-	}
-	rec, err := recorder.Start(recorder.Config{
-		Hosts:           c.recordHosts(file),
-		Upstreams:       c.upstreams,
-		Intercept:       browsercheck.Intercept,
-		Logger:          log,
-		CA:              auth,
-		UpstreamRootCAs: roots,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rec.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: c.chrome, Proxy: rec.URL(), Timeout: c.timeout, SPKIPins: pins(auth)})
-	if err != nil {
-		return nil, nil, err
-	}
-	results := runChecks(ctx, b, file.Checks, nil)
-	browser := b.Version()
-	if err := b.Close(); err != nil {
-		return nil, nil, err
-	}
-	if err := rec.Close(); err != nil {
-		return nil, nil, err
-	}
-	cas := &cassettes.Cassette{
-		Version:      cassettes.FormatVersion,
-		Meta:         cassettes.Meta{Corsvcr: version, Browser: browser},
-		Interactions: rec.Interactions(),
-	}
-	return results, cas, nil
+	return outcome(run)
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -124,104 +78,41 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, c.verbose)
+	log := newLogger(stderr, *c.verbose)
+	r, err := c.runner(log)
+	if err != nil {
+		return err
+	}
 	if c.cassette == "" {
-		results, _, err := recordLive(ctx, file, c, log)
+		run, err := r.Live(ctx, file)
 		if err != nil {
 			return err
 		}
-		if err := writeResults(stdout, results, "", c.jsonOut); err != nil {
+		if err := writeResults(stdout, run.Results, "", c.jsonOut); err != nil {
 			return err
 		}
-		return outcome(results)
+		return outcome(run)
 	}
 	cas, err := cassettes.Load(c.cassette)
 	if err != nil {
 		return err
 	}
-	cfg := replay.Config{Cassette: cas, Strict: *strict, Intercept: browsercheck.Intercept}
-	if err := useOriginMap(&cfg, maps, stderr); err != nil {
-		return err
-	}
-	var rec *recorder.Recorder
-	if *mode == "record-missing" {
-		auth, err := c.httpsCA(file, cas)
-		if err != nil {
-			return err
-		}
-		roots, err := c.upstreamRoots()
-		if err != nil {
-			return err
-		}
-		rec, err = recorder.Start(recorder.Config{
-			Hosts:           c.recordHosts(file),
-			Upstreams:       c.upstreams,
-			Logger:          log,
-			CA:              auth,
-			UpstreamRootCAs: roots,
-		})
-		if err != nil {
-			return err
-		}
-		defer rec.Close()
-		cfg.Forward = viaProxy(rec.URL(), pool(auth))
-	}
-	results, err := replayChecks(ctx, file, cfg, c)
+	rp := vcr.Replay{Cassette: cas, Strict: *strict, OriginMap: maps, RecordMissing: *mode == "record-missing"}
+	announceOriginMap(rp, stderr)
+	run, err := r.Replay(ctx, file, rp)
 	if err != nil {
 		return err
 	}
-	if rec != nil {
-		if err := rec.Close(); err != nil {
+	if run.Added > 0 {
+		if err := vcr.Save(c.cassette, run.Cassette, sec.options(log, nil)); err != nil {
 			return err
 		}
-		if added := rec.Interactions(); len(added) > 0 {
-			cas.Interactions = append(cas.Interactions, added...)
-			if err := saveCassetteSecrets(c.cassette, cas, sec, log); err != nil {
-				return err
-			}
-			log.Info("appended recorded misses", "path", c.cassette, "interactions", len(added))
-		}
+		log.Info("appended recorded misses", "path", c.cassette, "interactions", run.Added)
 	}
-	if err := writeResults(stdout, results, c.cassette, c.jsonOut); err != nil {
+	if err := writeResults(stdout, run.Results, c.cassette, c.jsonOut); err != nil {
 		return err
 	}
-	return outcome(results)
-}
-
-// replayChecks runs the checks in a browser whose proxy is a replay server.
-func replayChecks(ctx context.Context, file *checks.File, cfg replay.Config, c common) ([]result, error) {
-	auth, err := c.httpsCA(file, cfg.Cassette)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := replay.NewServer(cfg, "", replay.WithCA(auth))
-	if err != nil {
-		return nil, err
-	}
-	defer srv.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: c.chrome, Proxy: srv.URL(), Timeout: c.timeout, SPKIPins: pins(auth)})
-	if err != nil {
-		return nil, err
-	}
-	results := runChecks(ctx, b, file.Checks, srv.Replayer)
-	if err := b.Close(); err != nil {
-		return nil, err
-	}
-	return results, srv.Close()
-}
-
-// viaProxy returns a transport that sends every request through proxyURL,
-// leaving Accept-Encoding and bodies as the browser sent them. https
-// requests go through the proxy's TLS, whose certificates roots verify
-// (the corsvcr CA; nil: the system roots).
-func viaProxy(proxyURL string, roots *x509.CertPool) http.RoundTripper {
-	return &http.Transport{
-		Proxy: func(*http.Request) (*url.URL, error) {
-			return url.Parse(proxyURL)
-		},
-		TLSClientConfig:    &tls.Config{RootCAs: roots},
-		DisableCompression: true,
-	}
+	return outcome(run)
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -230,9 +121,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (loopback unless you name another)")
 	host := fs.String("host", "", "authority assumed for direct (non-proxy) requests, e.g. localhost:8000 (default: match on path against any recorded host)")
 	strict := fs.Bool("strict", false, "a request whose recorded answers are used up is a miss instead of repeating the last answer")
-	verbose := fs.Bool("v", false, "verbose logging on stderr")
-	var c common
-	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
+	verbose := verboseFlag(fs)
+	caDir := fs.String("ca-dir", "", caDirUsage)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -249,11 +139,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	auth, err := c.httpsCA(nil, cas)
+	r, err := vcr.New(vcr.Config{CADir: *caDir, Logger: log})
 	if err != nil {
 		return err
 	}
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Strict: *strict, Host: *host}, *listen, replay.WithCA(auth))
+	rp := vcr.Replay{Cassette: cas, Strict: *strict}
+	announceOriginMap(rp, stderr)
+	srv, auth, err := r.Serve(rp, *listen, *host)
 	if err != nil {
 		return err
 	}
@@ -278,11 +170,4 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: exitMiss, err: fmt.Errorf("%d replay misses", misses)}
 	}
 	return nil
-}
-
-// saveCassette writes cas to path atomically, creating its directory,
-// after redacting its secrets and refusing when a scan still finds one
-// (see secretFlags.protect; the flags' defaults apply).
-func saveCassette(path string, cas *cassettes.Cassette) error {
-	return saveCassetteSecrets(path, cas, secretFlags{}, discardLogger)
 }

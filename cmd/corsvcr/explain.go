@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"reflect"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/predict"
 	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 const explainUsage = `corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
@@ -70,7 +70,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		ex, err := predict.Explain(c, cas)
+		ex, err := predict.Explain(c, replay.Config{Cassette: cas, OriginMap: cas.Meta.OriginMap})
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func writeExplanation(w io.Writer, c checks.Check, ex predict.Explanation, note 
 			fmt.Fprintf(w, "  derived:  %s\n", note)
 		}
 		v := st.Verdict
-		fmt.Fprintf(w, "  verdict:  %s\n", summary(&v))
+		fmt.Fprintf(w, "  verdict:  %s\n", vcr.Summary(&v))
 		if v.Console != "" {
 			fmt.Fprintf(w, "  console:  %s\n", v.Console)
 		}
@@ -160,7 +160,7 @@ func writeExplanation(w io.Writer, c checks.Check, ex predict.Explanation, note 
 		fmt.Fprintf(w, "  stack:    %s: %s\n", st.Name, st.Advice)
 	}
 	last := ex.Fixed.Steps[len(ex.Fixed.Steps)-1].Verdict
-	fmt.Fprintf(w, "  fixed:    %s\n", summary(&last))
+	fmt.Fprintf(w, "  fixed:    %s\n", vcr.Summary(&last))
 }
 
 func allowed(r predict.Result) bool {
@@ -307,38 +307,8 @@ func hostport(u *url.URL) string {
 	return u.Hostname() + ":" + p
 }
 
-// predictionNote is the predictor's comment on Chrome's verdict v for c in
-// `corsvcr check`: a one-line "why" for a blocked verdict, and a warning
-// when the prediction from the cassette disagrees with Chrome's verdict.
-func predictionNote(c checks.Check, v checks.Verdict, rp *replay.Replayer) (why, disagree string) {
-	if rp == nil {
-		return "", ""
-	}
-	srv, err := predict.NewReplay(rp.Cassette(), false)
-	if err != nil {
-		return "", ""
-	}
-	res := predict.Predict(c, srv)
-	steps := v.StepVerdicts()
-	if len(steps) == len(res.Steps) {
-		for i, st := range res.Steps {
-			if !steps[i].Allowed && st.Rule != "" && why == "" {
-				why = st.Rule
-			}
-			pv, _ := st.WithFailedParameter(steps[i].FailedParameter)
-			pv.Steps = nil
-			cv := steps[i]
-			cv.Steps = nil
-			if !reflect.DeepEqual(pv, cv) && disagree == "" {
-				disagree = "predicted " + summary(&pv) + " from the cassette (step " + fmt.Sprint(i+1) + ")"
-			}
-		}
-	}
-	return why, disagree
-}
-
 // writeNote prints the predictor's lines of a result under its last row.
-func writeNote(w io.Writer, indent string, r result, last bool) {
+func writeNote(w io.Writer, indent string, r vcr.Result, last bool) {
 	if !last {
 		return
 	}

@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
 
-	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/browsercheck"
+	"github.com/corsvcr/corsvcr/ca"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // common holds the flags shared by the commands that run checks.
@@ -17,29 +20,55 @@ type common struct {
 	checks    string
 	cassette  string
 	jsonOut   bool
-	verbose   bool
+	verbose   *bool
 	chrome    string
 	timeout   time.Duration
 	upstreams upstreamFlag
 	hosts     hostsFlag
 
-	caDir      string // --ca-dir: the HTTPS certificate authority (see ca.go)
+	caDir      string // --ca-dir: the HTTPS certificate authority
 	upstreamCA string // --upstream-ca: extra roots for https origins
 }
 
 func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
 	fs.StringVar(&c.checks, "checks", "", "check file (YAML)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print verdicts as JSON")
-	fs.BoolVar(&c.verbose, "v", false, "verbose logging on stderr")
+	c.verbose = verboseFlag(fs)
 	fs.StringVar(&c.chrome, "chrome", "", "browser binary (default: $CORSVCR_CHROME, then chromium-headless-shell, chromium, google-chrome on PATH)")
-	fs.DurationVar(&c.timeout, "timeout", 15*time.Second, "time limit for one check")
+	fs.DurationVar(&c.timeout, "timeout", browsercheck.DefaultTimeout, "time limit for one check")
 	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
+	c.upstreams = upstreamFlag{}
 	if withUpstream {
-		c.upstreams = upstreamFlag{}
 		fs.Var(&c.upstreams, "upstream", "HOST[:PORT]=ADDR: dial ADDR for requests the checks send to HOST:PORT; HOST alone means its default port, 80 for http URLs and 443 for https (repeatable)")
 		fs.StringVar(&c.upstreamCA, "upstream-ca", "", "PEM file of extra root certificates trusted for https origins (besides the system roots)")
 		fs.Var(&c.hosts, "record-host", "HOST:PORT whose exchanges are recorded (repeatable; default: the hosts the checks' request URLs name)")
 	}
+}
+
+// verboseFlag declares -v, the same on every command.
+func verboseFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("v", false, "verbose logging on stderr")
+}
+
+// runner returns the workflow runner the flags describe.
+func (c *common) runner(log *slog.Logger) (*vcr.Runner, error) {
+	cfg := vcr.Config{
+		Chrome:      c.chrome,
+		Timeout:     c.timeout,
+		Upstreams:   c.upstreams,
+		RecordHosts: c.hosts,
+		CADir:       c.caDir,
+		Version:     version,
+		Logger:      log,
+	}
+	if c.upstreamCA != "" {
+		roots, err := ca.SystemRootsWith(c.upstreamCA)
+		if err != nil {
+			return nil, usageErrorf("--upstream-ca: %v", err)
+		}
+		cfg.UpstreamRootCAs = roots
+	}
+	return vcr.New(cfg)
 }
 
 // parse parses args into fs and rejects positional arguments.
@@ -69,18 +98,11 @@ func (u upstreamFlag) String() string {
 }
 
 func (u upstreamFlag) Set(s string) error {
-	from, to, ok := strings.Cut(s, "=")
-	if !ok || from == "" || to == "" {
-		return fmt.Errorf("%q is not HOST[:PORT]=ADDR", s)
+	from, to, err := vcr.ParseUpstream(s)
+	if err != nil {
+		return err
 	}
-	// HOST alone is fine: its default port, 80 (http) or 443 (https).
-	if _, _, err := net.SplitHostPort(from); strings.ContainsAny(from, "/?#@ \t") || (err != nil && strings.ContainsAny(from, ":[]")) {
-		return fmt.Errorf("%q: %q is not HOST or HOST:PORT, e.g. api.example.com or localhost:8000", s, from)
-	}
-	if _, _, err := net.SplitHostPort(to); err != nil {
-		return fmt.Errorf("%q: %q needs a port, e.g. 127.0.0.1:9000", s, to)
-	}
-	u[strings.ToLower(from)] = to
+	u[from] = to
 	return nil
 }
 
@@ -95,13 +117,4 @@ func (h *hostsFlag) Set(s string) error {
 	}
 	*h = append(*h, strings.ToLower(s))
 	return nil
-}
-
-// recordHosts returns the authorities to record: the explicit allow-list
-// when given, else the hosts the checks name.
-func (c *common) recordHosts(file *checks.File) []string {
-	if len(c.hosts) > 0 {
-		return c.hosts
-	}
-	return file.Hosts()
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // originMapFlag is the repeatable --map-origin FROM=TO flag: declared
@@ -51,34 +51,19 @@ func (m *originMapFlag) Set(s string) error {
 
 const mapOriginUsage = "FROM=TO: replay the recorded origin FROM as the origin TO the browser uses now: TO's requests match FROM's recordings and a served Access-Control-Allow-Origin FROM becomes TO (repeatable; recorded in the cassette meta; not with --strict)"
 
-// useOriginMap sets cfg.OriginMap from the --map-origin flags, or else from
-// the cassette's meta.origin_map, records it in the cassette's meta (for a
-// record-missing save) and says so on stderr: a mapping is never silent.
-func useOriginMap(cfg *replay.Config, flags originMapFlag, stderr io.Writer) error {
-	cas := cfg.Cassette
-	ms, from := []cassettes.OriginMapping(flags), "--map-origin"
-	if len(ms) == 0 {
-		ms, from = cas.Meta.OriginMap, "the cassette's meta.origin_map"
+// announceOriginMap says on stderr which origin mapping the replay rp
+// uses, if any: a mapping is never silent. (A strict replay refuses one:
+// vcr reports vcr.ErrStrictOriginMap.)
+func announceOriginMap(rp vcr.Replay, stderr io.Writer) {
+	ms, fromCassette := rp.ActiveOriginMap()
+	if len(ms) == 0 || rp.Strict {
+		return
 	}
-	if len(ms) == 0 {
-		return nil
+	from := "--map-origin"
+	if fromCassette {
+		from = "the cassette's meta.origin_map"
 	}
-	if cfg.Strict {
-		return usageErrorf("check: the cassette declares an origin mapping (meta.origin_map: %s), which --strict refuses (strict replay serves the recording unchanged)", describeOriginMap(ms))
-	}
-	cfg.OriginMap = ms
-	cas.Meta.OriginMap = ms
-	fmt.Fprintf(stderr, "corsvcr: origin mapping active (from %s): %s; Origin and Access-Control-Allow-Origin are mapped on exact equality\n", from, describeOriginMap(ms))
-	return nil
-}
-
-// describeOriginMap renders mappings as "A → B, C → D".
-func describeOriginMap(ms []cassettes.OriginMapping) string {
-	var parts []string
-	for _, m := range ms {
-		parts = append(parts, m.From+" → "+m.To)
-	}
-	return strings.Join(parts, ", ")
+	fmt.Fprintf(stderr, "corsvcr: origin mapping active (from %s): %s; Origin and Access-Control-Allow-Origin are mapped on exact equality\n", from, vcr.DescribeOriginMap(ms))
 }
 
 // parseWithFile parses args into fs, taking one positional argument, the
@@ -171,10 +156,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// The check file is written from these requests only, so scanning
 	// them with the cassette covers it.
-	if err := sec.protect(*out, cas, extra, log); err != nil {
-		return err
-	}
-	if err := writeCassette(*out, cas); err != nil {
+	if err := vcr.Save(*out, cas, sec.options(log, extra)); err != nil {
 		return err
 	}
 	var file *checks.File
@@ -278,7 +260,7 @@ func printImport(w io.Writer, harPath, out, checksOut string, rep *cassettes.HAR
 		fmt.Fprintf(w, "  note: request Cookie dropped from %d interactions: a check starts with an empty cookie jar, so replay could never match them; their checks ask for credentials: include\n", dropped)
 	}
 	if len(maps) > 0 {
-		fmt.Fprintf(w, "  origin mapping recorded in the cassette: %s\n", describeOriginMap(maps))
+		fmt.Fprintf(w, "  origin mapping recorded in the cassette: %s\n", vcr.DescribeOriginMap(maps))
 	}
 	fmt.Fprintf(w, "wrote %s\n", out)
 	if file != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 func TestWriteResultsSteps(t *testing.T) {
@@ -17,8 +18,8 @@ func TestWriteResultsSteps(t *testing.T) {
 	multi := step2
 	multi.Steps = []checks.Verdict{step1, step2}
 	one := checks.Verdict{Allowed: true, Status: 204, Preflight: true, Preflights: 2, ReadableHeaders: []string{}}
-	results := []result{
-		{Name: "login", Verdict: &multi, Mismatches: []mismatch{{Step: 2, Field: "allowed", Want: "true", Got: "false"}}},
+	results := []vcr.Result{
+		{Name: "login", Verdict: &multi, Mismatches: []checks.Mismatch{{Step: 2, Field: "allowed", Want: "true", Got: "false"}}},
 		{Name: "one", Verdict: &one},
 		{Name: "broken", Error: "browsercheck: check \"broken\": step 2: boom"},
 	}
@@ -49,5 +50,5 @@ broken   ERROR   -
 	// A miss taints every step of its check.
 	results[0].Misses = []string{"replay: no recorded interaction"}
 	assert.Equal(t, []string{"MISS", "MISS"}, []string{rows(results[0])[0].status, rows(results[0])[1].status})
-	assert.Equal(t, exitMiss, outcome(results[:1]).(*exitError).code)
+	assert.Equal(t, exitMiss, outcome(&vcr.Run{Results: results[:1]}).(*exitError).code)
 }

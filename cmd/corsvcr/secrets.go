@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // secretFlags are the flags of the commands that write cassettes: secrets
@@ -32,57 +32,9 @@ func (s *secretFlags) register(fs *flag.FlagSet) {
 	})
 }
 
-// protect redacts the secrets of cas and of the extra requests (which check
-// files are written from) in place, then scans both, unless --keep-secrets.
-// Anything that still looks like a secret makes it refuse, naming where it
-// is; path names what was about to be written.
-func (s secretFlags) protect(path string, cas *cassettes.Cassette, extra []*cassettes.Request, log *slog.Logger) error {
-	if s.keep {
-		log.Warn("--keep-secrets: writing secrets as recorded, without redaction or scan", "path", path)
-		return nil
-	}
-	rep := cassettes.Redact(cas, cassettes.RedactOptions{Names: s.names, Extra: extra})
-	if rep.Secrets > 0 {
-		log.Info("secrets redacted", "path", path, "secrets", rep.Secrets, "values", len(rep.Fields))
-	}
-	var found []string
-	for _, f := range cassettes.Scan(cas) {
-		found = append(found, f.String())
-	}
-	if len(extra) > 0 {
-		// Scan the check requests as interactions of their own.
-		pseudo := &cassettes.Cassette{}
-		for _, r := range extra {
-			pseudo.Interactions = append(pseudo.Interactions, cassettes.Interaction{Request: *r})
-		}
-		for _, f := range cassettes.Scan(pseudo) {
-			found = append(found, fmt.Sprintf("check request %d %s: %s", f.Interaction+1, f.Field, f.Kind))
-		}
-	}
-	if len(found) > 0 {
-		return &exitError{code: exitHarness, err: fmt.Errorf(
-			"refusing to write %q: it still holds what looks like secrets (add their names with --redact-names, or write them anyway with --keep-secrets):\n  %s",
-			path, strings.Join(found, "\n  "))}
-	}
-	return nil
-}
-
-// saveCassetteSecrets redacts and scans cas as sec says (see protect), then
-// saves it like saveCassette.
-func saveCassetteSecrets(path string, cas *cassettes.Cassette, sec secretFlags, log *slog.Logger) error {
-	if err := sec.protect(path, cas, nil, log); err != nil {
-		return err
-	}
-	return writeCassette(path, cas)
-}
-
-// writeCassette writes cas to path atomically, creating its directory,
-// as it is: no redaction, no scan.
-func writeCassette(path string, cas *cassettes.Cassette) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("save cassette: %w", err)
-	}
-	return cassettes.Save(path, cas)
+// options returns the save options the flags describe.
+func (s secretFlags) options(log *slog.Logger, extra []*cassettes.Request) vcr.SaveOptions {
+	return vcr.SaveOptions{KeepSecrets: s.keep, RedactNames: s.names, Extra: extra, Logger: log}
 }
 
 // writeChecks writes a check file atomically (temp file, rename).
@@ -116,6 +68,3 @@ func writeChecks(path string, f *checks.File) error {
 	}
 	return nil
 }
-
-// discardLogger logs nothing.
-var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -1,0 +1,179 @@
+package vcr
+
+import (
+	"fmt"
+	"net"
+	"reflect"
+	"strings"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/predict"
+	"github.com/corsvcr/corsvcr/replay"
+)
+
+// Result is the outcome of one check.
+type Result struct {
+	Name string `json:"name"`
+	// Verdict is Chrome's verdict; nil when the check could not be run
+	// (Error says why).
+	Verdict *checks.Verdict `json:"verdict,omitempty"`
+	// Mismatches lists the expectations of the check the verdict broke.
+	Mismatches []checks.Mismatch `json:"mismatches,omitempty"`
+	// Misses holds the replay misses the check caused, as text.
+	Misses []string `json:"replay_misses,omitempty"`
+	// Error is the harness failure that kept the check from a verdict.
+	Error string `json:"error,omitempty"`
+	// Why is the predictor's rule for a blocked verdict (replays only).
+	Why string `json:"why,omitempty"`
+	// Disagree is set when the prediction from the cassette differs from
+	// Chrome's verdict on the replay (replays only).
+	Disagree string `json:"predicted,omitempty"`
+}
+
+// Outcome classifies a run, worst first: a harness error outweighs a replay
+// miss, which outweighs a broken expectation.
+type Outcome int
+
+const (
+	// Pass: every check ran, with no miss, and met its expectations.
+	Pass Outcome = iota
+	// Mismatch: a verdict broke an expectation of its check.
+	Mismatch
+	// Miss: a check caused a replay miss.
+	Miss
+	// Error: a check could not be run, or checks did not run at all.
+	Error
+)
+
+// Outcome returns the outcome of r (see Outcomes); checks that did not run
+// make it Error.
+func (r *Run) Outcome() Outcome {
+	o := Outcomes(r.Results)
+	if r.NotRun > 0 {
+		o = Error
+	}
+	return o
+}
+
+// Outcomes returns the worst outcome of results.
+func Outcomes(results []Result) Outcome {
+	o := Pass
+	for _, res := range results {
+		o = max(o, res.Outcome())
+	}
+	return o
+}
+
+// Outcome returns the outcome of one check.
+func (r Result) Outcome() Outcome {
+	switch {
+	case r.Error != "":
+		return Error
+	case len(r.Misses) > 0:
+		return Miss
+	case len(r.Mismatches) > 0:
+		return Mismatch
+	}
+	return Pass
+}
+
+// Same reports whether two results of the same check, say live and
+// replayed, carry the same verdict with neither an error nor a miss.
+func Same(a, b Result) bool {
+	return a.Error == "" && b.Error == "" && len(a.Misses) == 0 && len(b.Misses) == 0 &&
+		reflect.DeepEqual(a.Verdict, b.Verdict)
+}
+
+// predictionNote is the predictor's comment on Chrome's verdict v for c
+// against a replay that answers as sess: a one-line "why" for a blocked
+// verdict, and a note when the prediction disagrees with Chrome's verdict.
+// sess must answer as the replay did when the check started, so it uses
+// the same recorded answers.
+func predictionNote(c checks.Check, v checks.Verdict, sess *replay.Session) (why, disagree string) {
+	res := predict.Predict(c, sess)
+	steps := v.StepVerdicts()
+	if len(steps) != len(res.Steps) {
+		return "", ""
+	}
+	for i, st := range res.Steps {
+		if !steps[i].Allowed && st.Rule != "" && why == "" {
+			why = st.Rule
+		}
+		pv, _ := st.WithFailedParameter(steps[i].FailedParameter)
+		pv.Steps = nil
+		cv := steps[i]
+		cv.Steps = nil
+		if !reflect.DeepEqual(pv, cv) && disagree == "" {
+			disagree = fmt.Sprintf("predicted %s from the cassette (step %d)", Summary(&pv), i+1)
+		}
+	}
+	return why, disagree
+}
+
+// Summary is a one-line rendering of a verdict, e.g. `allowed 200,
+// preflight` or `blocked AllowOriginMismatch "http://x"`; "-" for nil.
+func Summary(v *checks.Verdict) string {
+	if v == nil {
+		return "-"
+	}
+	var b strings.Builder
+	switch {
+	case v.Allowed && v.Opaque:
+		b.WriteString("allowed (opaque)")
+	case v.Allowed:
+		fmt.Fprintf(&b, "allowed %d", v.Status)
+	case v.CorsError != "":
+		b.WriteString("blocked " + v.CorsError)
+		if v.FailedParameter != "" {
+			fmt.Fprintf(&b, " %q", v.FailedParameter)
+		}
+	case v.ORB:
+		b.WriteString("blocked by ORB (not CORS)")
+	default:
+		b.WriteString("failed")
+		if v.JSError != "" {
+			b.WriteString(": " + v.JSError)
+		}
+	}
+	switch {
+	case v.Preflights > 1:
+		fmt.Fprintf(&b, ", %d preflights", v.Preflights)
+	case v.Preflight:
+		b.WriteString(", preflight")
+	}
+	return b.String()
+}
+
+// ParseUpstream parses "HOST[:PORT]=ADDR", a Config.Upstreams entry as the
+// command line writes it: HOST alone means its scheme's default port.
+func ParseUpstream(s string) (from, to string, err error) {
+	from, to, ok := strings.Cut(s, "=")
+	if !ok || from == "" || to == "" {
+		return "", "", fmt.Errorf("%q is not HOST[:PORT]=ADDR", s)
+	}
+	if err := checkUpstream(from, to); err != nil {
+		return "", "", fmt.Errorf("%q: %w", s, err)
+	}
+	return strings.ToLower(from), to, nil
+}
+
+// checkUpstream validates one Config.Upstreams entry.
+func checkUpstream(from, to string) error {
+	if _, _, err := net.SplitHostPort(from); from == "" || strings.ContainsAny(from, "/?#@ \t") || (err != nil && strings.ContainsAny(from, ":[]")) {
+		return fmt.Errorf("%q is not HOST or HOST:PORT, e.g. api.example.com or localhost:8000", from)
+	}
+	if _, _, err := net.SplitHostPort(to); err != nil {
+		return fmt.Errorf("%q needs a port, e.g. 127.0.0.1:9000", to)
+	}
+	return nil
+}
+
+// DescribeOriginMap renders mappings as "A → B, C → D".
+func DescribeOriginMap(ms []cassettes.OriginMapping) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, m.From+" → "+m.To)
+	}
+	return strings.Join(parts, ", ")
+}
