@@ -11,18 +11,19 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/integration/sampleapi"
+	"github.com/corsvcr/corsvcr/internal/sampleapi"
 	"github.com/corsvcr/corsvcr/recorder"
 )
 
 const (
-	demoCassette = "testdata/demo/cassette.yaml"
-	demoVerdicts = "testdata/demo/verdicts.json"
+	demoChecksFile = "../internal/sampleapi/checks.yaml" // embedded as sampleapi.Checks
+	demoCassette   = "testdata/demo/cassette.yaml"
+	demoVerdicts   = "testdata/demo/verdicts.json"
 )
 
 func demoChecks(t *testing.T) *checks.File {
 	t.Helper()
-	f, err := checks.Parse("sampleapi/checks.yaml", sampleapi.Checks)
+	f, err := checks.Parse(demoChecksFile, sampleapi.Checks)
 	require.NoError(t, err)
 	return f
 }

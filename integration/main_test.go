@@ -22,7 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
-	"github.com/corsvcr/corsvcr/integration/sampleapi"
+	"github.com/corsvcr/corsvcr/internal/sampleapi"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")

@@ -38,7 +38,7 @@ type corpusCase struct {
 func goldenCorpus() []corpusCase {
 	out := []corpusCase{{
 		name:     "demo",
-		checks:   filepath.Join("sampleapi", "checks.yaml"),
+		checks:   demoChecksFile,
 		cassette: filepath.Join("testdata", "demo", "cassette.yaml"),
 		verdicts: filepath.Join("testdata", "demo", "verdicts.json"),
 	}, {
