@@ -23,6 +23,7 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/integration/stacks/gocors/api"
+	"github.com/corsvcr/corsvcr/internal/corpustest"
 	"github.com/corsvcr/corsvcr/recorder"
 )
 
@@ -123,11 +124,11 @@ func prefixes(scenarios []string) []string {
 }
 
 func stackCassettePath(name string) string {
-	return filepath.Join("testdata", "stacks", name, "cassette.yaml")
+	return corpustest.In(filepath.Join(corpustest.StacksDir, name)).Cassette
 }
 
 func stackVerdictsPath(name string) string {
-	return filepath.Join("testdata", "stacks", name, "verdicts.json")
+	return corpustest.In(filepath.Join(corpustest.StacksDir, name)).Verdicts
 }
 
 // TestStacks records every stack live, replays it offline and compares
