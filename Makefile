@@ -38,8 +38,11 @@ fmt-check: go-check
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# vet also covers integration/stacks/gocors, the Go stacks' nested module
+# (rs/cors, jub0bs/cors), which ./... does not descend into.
 vet: go-check
 	$(GO) vet ./...
+	cd integration/stacks/gocors && GOWORK=off $(GO) vet ./...
 
 # stacks installs the real third-party CORS servers the stack tests record
 # from (nginx, Apache + PHP, Flask, Django, FastAPI, Express, Vite, Go).

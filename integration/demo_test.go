@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,18 +10,20 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/integration/sampleapi"
+	"github.com/corsvcr/corsvcr/internal/corpustest"
+	"github.com/corsvcr/corsvcr/internal/sampleapi"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
 const (
-	demoCassette = "testdata/demo/cassette.yaml"
-	demoVerdicts = "testdata/demo/verdicts.json"
+	demoChecksFile = corpustest.DemoChecks // embedded as sampleapi.Checks
+	demoCassette   = corpustest.DemoDir + "/cassette.yaml"
+	demoVerdicts   = corpustest.DemoDir + "/verdicts.json"
 )
 
 func demoChecks(t *testing.T) *checks.File {
 	t.Helper()
-	f, err := checks.Parse("sampleapi/checks.yaml", sampleapi.Checks)
+	f, err := checks.Parse(demoChecksFile, sampleapi.Checks)
 	require.NoError(t, err)
 	return f
 }
@@ -102,17 +103,12 @@ func TestGoldenDemoCassette(t *testing.T) {
 
 func writeVerdicts(t *testing.T, path string, v map[string]checks.Verdict) {
 	t.Helper()
-	data, err := json.MarshalIndent(v, "", "  ")
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, append(data, '\n'), 0o644))
+	require.NoError(t, corpustest.WriteVerdicts(path, v))
 }
 
 func readVerdicts(t *testing.T, path string) map[string]checks.Verdict {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	v, err := corpustest.ReadVerdicts(path)
 	require.NoError(t, err, "run 'go test ./integration -run TestDemoLiveEqualsReplay -update' to create it")
-	var v map[string]checks.Verdict
-	require.NoError(t, json.Unmarshal(data, &v))
 	return v
 }

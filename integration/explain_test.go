@@ -18,7 +18,7 @@ import (
 // disagreement between replay and prediction.
 func TestExplainFixesDemo(t *testing.T) {
 	const page = "http://localhost:8080"
-	checksFile := filepath.Join("sampleapi", "checks.yaml")
+	checksFile := demoChecksFile
 	fixed := filepath.Join(t.TempDir(), "fixed.yaml")
 	run := corsvcr(t, "explain", "--cassette", demoCassette, "--checks", checksFile, "--apply", "--out", fixed)
 	require.Equal(t, 0, run.code, "stdout: %s\nstderr: %s", run.stdout, run.stderr)

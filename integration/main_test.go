@@ -22,13 +22,17 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
-	"github.com/corsvcr/corsvcr/integration/sampleapi"
+	"github.com/corsvcr/corsvcr/internal/sampleapi"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // corsvcrBin is the CLI built once for the package.
 var corsvcrBin string
+
+// harnessDir is the package's private directory (removed when the tests
+// end): the CLI, other programs the tests build, and TMPDIR.
+var harnessDir string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -43,6 +47,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		os.Exit(1)
 	}
+	harnessDir = dir
 	// A private TMPDIR marks every process and temp dir this run starts.
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {

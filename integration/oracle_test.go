@@ -13,13 +13,14 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/corpustest"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // oracleDir holds the CORS oracle corpus: one directory per group, each
 // with a check file, the cassette recorded from oracleAPI and Chrome's
 // verdicts.
-const oracleDir = "testdata/oracle"
+const oracleDir = corpustest.OracleDir
 
 // oracleGroups are the groups TestOracleCorpus runs against oracleAPI; each
 // uses its own URL paths (runCorpora splits the recording by path).
@@ -122,18 +123,6 @@ func oracleAPI() http.Handler {
 	})
 }
 
-// corpusPaths are the files of one corpus directory.
-type corpusPaths struct{ dir, checks, cassette, verdicts string }
-
-func corpusIn(dir string) corpusPaths {
-	return corpusPaths{
-		dir:      dir,
-		checks:   filepath.Join(dir, "checks.yaml"),
-		cassette: filepath.Join(dir, "cassette.yaml"),
-		verdicts: filepath.Join(dir, "verdicts.json"),
-	}
-}
-
 // corpusRun is the outcome of one corpus in runCorpora.
 type corpusRun struct {
 	file     *checks.File
@@ -158,14 +147,14 @@ type corpusRun struct {
 func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 	t.Helper()
 	rerun := "go test ./integration -run '^" + t.Name() + "$' -update"
-	paths := make([]corpusPaths, len(dirs))
+	paths := make([]corpustest.Corpus, len(dirs))
 	runs := make([]corpusRun, len(dirs))
 	merged := &checks.File{Version: 1}
 	owner := map[string]int{} // URL path → corpus
 	key := func(i int, name string) string { return dirs[i] + ":" + name }
 	for i, dir := range dirs {
-		paths[i] = corpusIn(dir)
-		file, err := checks.Load(paths[i].checks)
+		paths[i] = corpustest.In(dir)
+		file, err := checks.Load(paths[i].Checks)
 		require.NoError(t, err)
 		runs[i].file = file
 		for _, c := range file.Checks {
@@ -173,7 +162,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 				u, err := url.Parse(st.Request.URL)
 				require.NoError(t, err)
 				if j, ok := owner[u.Path]; ok && j != i && len(dirs) > 1 {
-					t.Fatalf("path %q is requested by %s and %s: give each corpus its own paths", u.Path, paths[j].checks, paths[i].checks)
+					t.Fatalf("path %q is requested by %s and %s: give each corpus its own paths", u.Path, paths[j].Checks, paths[i].Checks)
 				}
 				owner[u.Path] = i
 			}
@@ -211,7 +200,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 				t.Parallel()
 				var cs []*cassettes.Cassette
 				for _, p := range paths {
-					cas, err := cassettes.Load(p.cassette)
+					cas, err := cassettes.Load(p.Cassette)
 					require.NoError(t, err, "run %q to create it", rerun)
 					cs = append(cs, cas)
 				}
@@ -247,25 +236,25 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 
 	for i, p := range paths {
 		if *update {
-			require.NoError(t, cassettes.Save(p.cassette, fresh[i]))
-			writeVerdicts(t, p.verdicts, runs[i].live)
+			require.NoError(t, cassettes.Save(p.Cassette, fresh[i]))
+			writeVerdicts(t, p.Verdicts, runs[i].live)
 		}
-		committed := readVerdicts(t, p.verdicts)
+		committed := readVerdicts(t, p.Verdicts)
 		gold := split(golden, i)
 		if *update {
 			gold = split(replayed, i)
 		}
-		assert.Len(t, committed, len(runs[i].file.Checks), "%s holds a verdict per check and no other", p.verdicts)
+		assert.Len(t, committed, len(runs[i].file.Checks), "%s holds a verdict per check and no other", p.Verdicts)
 		for _, c := range runs[i].file.Checks {
 			k := key(i, c.Name)
-			t.Run(filepath.Base(p.dir)+"/"+c.Name, func(t *testing.T) {
+			t.Run(filepath.Base(p.Dir)+"/"+c.Name, func(t *testing.T) {
 				require.Len(t, live[k].StepVerdicts(), len(c.Steps))
 				for _, m := range c.Mismatches(live[k]) {
-					t.Errorf("live verdict vs the expectation in %s: %s", p.checks, m)
+					t.Errorf("live verdict vs the expectation in %s: %s", p.Checks, m)
 				}
 				assert.Equal(t, live[k], replayed[k], "replay of the fresh recording vs live")
-				assert.Equal(t, committed[c.Name], live[k], "%s vs live", p.verdicts)
-				assert.Equal(t, committed[c.Name], gold[c.Name], "replay of %s vs %s", p.cassette, p.verdicts)
+				assert.Equal(t, committed[c.Name], live[k], "%s vs live", p.Verdicts)
+				assert.Equal(t, committed[c.Name], gold[c.Name], "replay of %s vs %s", p.Cassette, p.Verdicts)
 			})
 		}
 	}
@@ -287,21 +276,12 @@ func runCorpus(t *testing.T, dir string, server http.Handler) (*checks.File, map
 // each check stating Chrome's verdict. Live, replayed from the fresh
 // recording, replayed from the committed cassette and committed verdicts
 // are equal, check by check; -update rewrites cassette.yaml and
-// verdicts.json. TestPredictCorpus holds the predictor to the same verdicts.
+// verdicts.json. predict's TestCorpus holds the predictor to the same
+// verdicts, offline.
 func TestOracleCorpus(t *testing.T) {
 	var dirs []string
 	for _, g := range oracleGroups {
 		dirs = append(dirs, filepath.Join(oracleDir, g))
 	}
 	runCorpora(t, oracleAPI(), dirs...)
-}
-
-// oracleCorpus lists the oracle groups for TestPredictCorpus.
-func oracleCorpus() []corpusCase {
-	var out []corpusCase
-	for _, g := range oracleGroups {
-		p := corpusIn(filepath.Join(oracleDir, g))
-		out = append(out, corpusCase{name: "oracle/" + g, checks: p.checks, cassette: p.cassette, verdicts: p.verdicts})
-	}
-	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/corpustest"
 	"github.com/corsvcr/corsvcr/predict"
 	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -214,8 +215,8 @@ func hopKey(r cassettes.Request) string {
 // hop.)
 func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *cassettes.Cassette) {
 	t.Helper()
-	p := corpusIn(redirectsDir)
-	file, err := checks.Load(p.checks)
+	p := corpustest.In(redirectsDir)
+	file, err := checks.Load(p.Checks)
 	require.NoError(t, err)
 	var (
 		live, golden map[string]checks.Verdict
@@ -229,7 +230,7 @@ func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *
 		if !*update {
 			t.Run("committed cassette", func(t *testing.T) {
 				t.Parallel()
-				cas, err := cassettes.Load(p.cassette)
+				cas, err := cassettes.Load(p.Cassette)
 				require.NoError(t, err, "run 'go test ./integration -run TestRedirectCorpus -update' to create it")
 				golden = replayChecks(t, file, cas, vcr.Config{})
 			})
@@ -240,21 +241,21 @@ func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *
 	fresh := viaFile(t, recorded)
 	replayed := replayChecks(t, file, fresh, vcr.Config{})
 	if *update {
-		require.NoError(t, cassettes.Save(p.cassette, fresh))
-		writeVerdicts(t, p.verdicts, live)
+		require.NoError(t, cassettes.Save(p.Cassette, fresh))
+		writeVerdicts(t, p.Verdicts, live)
 		golden = replayed
 	}
-	committed := readVerdicts(t, p.verdicts)
-	assert.Len(t, committed, len(file.Checks), "%s holds a verdict per check and no other", p.verdicts)
+	committed := readVerdicts(t, p.Verdicts)
+	assert.Len(t, committed, len(file.Checks), "%s holds a verdict per check and no other", p.Verdicts)
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
 			require.Len(t, live[c.Name].StepVerdicts(), len(c.Steps))
 			for _, m := range c.Mismatches(live[c.Name]) {
-				t.Errorf("live verdict vs the expectation in %s: %s", p.checks, m)
+				t.Errorf("live verdict vs the expectation in %s: %s", p.Checks, m)
 			}
 			assert.Equal(t, live[c.Name], replayed[c.Name], "replay of the fresh recording vs live")
-			assert.Equal(t, committed[c.Name], live[c.Name], "%s vs live", p.verdicts)
-			assert.Equal(t, committed[c.Name], golden[c.Name], "replay of %s vs %s", p.cassette, p.verdicts)
+			assert.Equal(t, committed[c.Name], live[c.Name], "%s vs live", p.Verdicts)
+			assert.Equal(t, committed[c.Name], golden[c.Name], "replay of %s vs %s", p.Cassette, p.Verdicts)
 		})
 	}
 	return file, live, fresh

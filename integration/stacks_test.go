@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/integration/stacks/gocors/api"
+	"github.com/corsvcr/corsvcr/internal/corpustest"
 	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -106,13 +107,26 @@ var stacks = []*stack{
 	{
 		name: "django", desc: "Django 3.2 + django-cors-headers 3.14 (Debian) under `runserver`: settings are global, so one process per scenario",
 		dir: "django", start: startDjango,
-		groups: prefixes(api.Scenarios),
+		groups: prefixes(stackScenarios),
 	},
 	{name: "fastapi", desc: "FastAPI 0.92 / Starlette 0.26 `CORSMiddleware` under uvicorn 0.17 (Debian): one mounted sub-app per prefix", dir: "fastapi", start: startFastAPI},
 	{name: "express", desc: "Express 5 + `cors` 2.8.5 (npm): one `cors()` per prefix; no-preflight has `cors()` on the GET/PUT routes only", dir: "express", start: startExpress},
 	{name: "rscors", desc: "Go net/http + github.com/rs/cors v1.11.1: one `cors.Options` per prefix; no-preflight wraps method-specific routes", dir: "gocors/rscors", start: startGoCORS},
 	{name: "jubcors", desc: "Go net/http + github.com/jub0bs/cors v0.8.0: one `cors.Config` per prefix; no-preflight wraps method-specific routes", dir: "gocors/jubcors", start: startGoCORS},
 	{name: "vite", desc: "Vite 8 dev server (npm) whose `server.proxy` forwards `/api` to a backend that sends no CORS headers", dir: "vite", start: startVite},
+}
+
+// stackScenarios are the path prefixes every stack serves, one per CORS
+// setup.
+var stackScenarios = []string{
+	"correct",
+	"wildcard-credentials",
+	"origin-not-allowed",
+	"method-not-allowed",
+	"header-not-allowed",
+	"no-preflight",
+	"no-expose",
+	"no-credentials",
 }
 
 func prefixes(scenarios []string) []string {
@@ -124,11 +138,11 @@ func prefixes(scenarios []string) []string {
 }
 
 func stackCassettePath(name string) string {
-	return filepath.Join("testdata", "stacks", name, "cassette.yaml")
+	return corpustest.In(filepath.Join(corpustest.StacksDir, name)).Cassette
 }
 
 func stackVerdictsPath(name string) string {
-	return filepath.Join("testdata", "stacks", name, "verdicts.json")
+	return corpustest.In(filepath.Join(corpustest.StacksDir, name)).Verdicts
 }
 
 // TestStacks records every stack live, replays it offline and compares
@@ -516,34 +530,59 @@ func startExpress(t *testing.T, st *stack, run, _ string) *stackServer {
 	return single(t, p, addr)
 }
 
-// startGoCORS builds and runs the stack's Go program.
-func startGoCORS(t *testing.T, st *stack, run, _ string) *stackServer {
-	bin := filepath.Join(run, st.name)
-	build := exec.Command("go", "build", "-o", bin, "./"+filepath.ToSlash(st.path()))
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", st.path(), out)
+// goStacksDir is the nested Go module of the Go stacks
+// (integration/stacks/gocors, module
+// github.com/corsvcr/corsvcr/integration/stacks/gocors): it keeps rs/cors
+// and jub0bs/cors out of corsvcr's own go.mod.
+var goStacksDir = filepath.Join(stacksDir, "gocors")
+
+// goStackBins builds the Go stacks' programs (rscors, jubcors and nocors,
+// the Vite stack's backend) once per test binary, into a directory of the
+// harness, and returns it.
+var goStackBins = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(harnessDir, "gocors")
+	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./rscors", "./jubcors", "./nocors")
+	build.Dir = goStacksDir
+	// The nested module is a module of its own, never part of a workspace.
+	build.Env = append(os.Environ(), "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build in %s: %v\n%s", goStacksDir, err, out)
+	}
+	return bin, nil
+})
+
+// startGoProgram runs one of the Go stacks' programs (see goStackBins) on
+// an inherited loopback listener and returns the process and its address;
+// the caller waits until it is ready.
+func startGoProgram(t *testing.T, st *stack, run, name string) (*stackProc, string) {
+	t.Helper()
+	dir, err := goStackBins()
+	require.NoError(t, err, "stack %q: %s", st.name, stackInstallHint)
 	f, addr := listenFD(t)
-	p := startProc(t, run, st.name, nil, []*os.File{f}, bin, "-fd", "3")
+	return startProc(t, run, name, nil, []*os.File{f}, filepath.Join(dir, name), "-fd", "3"), addr
+}
+
+// startGoCORS runs the stack's Go program, a separate process like every
+// other stack's server.
+func startGoCORS(t *testing.T, st *stack, run, _ string) *stackServer {
+	p, addr := startGoProgram(t, st, run, st.name)
 	return single(t, p, addr)
 }
 
 // startVite starts the Vite dev server at the page origin, proxying /api to
-// a backend that sends no CORS headers at all (Go, in this process), which
-// the checks also call directly at localhost:8000.
+// a backend that sends no CORS headers at all (nocors, a Go stack program),
+// which the checks also call directly at localhost:8000.
 func startVite(t *testing.T, st *stack, run, _ string) *stackServer {
 	node := nodeModules(t, st)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	backend := &http.Server{Handler: api.NoDate(api.Items()), ReadHeaderTimeout: 10 * time.Second}
-	go backend.Serve(ln)
-	t.Cleanup(func() { backend.Close() })
+	backend, backendAddr := startGoProgram(t, st, run, "nocors")
 
 	port := freePort(t)
 	p := startProc(t, run, "vite",
-		[]string{fmt.Sprintf("CORSVCR_PORT=%d", port), "CORSVCR_API=http://" + ln.Addr().String()}, nil,
+		[]string{fmt.Sprintf("CORSVCR_PORT=%d", port), "CORSVCR_API=http://" + backendAddr}, nil,
 		node, st.absPath(t, "node_modules", "vite", "bin", "vite.js"), "--config", st.absPath(t, "vite.config.js"), st.absPath(t))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	srv := &stackServer{ups: map[string]string{"localhost:8080": addr, apiHost: ln.Addr().String()}, procs: []*stackProc{p}}
+	srv := &stackServer{ups: map[string]string{"localhost:8080": addr, apiHost: backendAddr}, procs: []*stackProc{backend, p}}
+	waitReady(t, srv, backendAddr)
 	waitReady(t, srv, addr)
 	return srv
 }

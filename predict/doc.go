@@ -126,4 +126,11 @@
 // included). Cookies are modelled per host only (see session.jar), also
 // across redirects; Referer and the Referrer-Policy of a redirect are not
 // modelled (replay does not match on them).
+//
+// The proof that Predict equals Chrome is two tests. TestCorpus, in this
+// package and offline (go test ./predict/), predicts every check of the
+// golden corpora the integration tests recorded in Chrome
+// (integration/testdata: cassettes and Chrome's verdicts) and compares the
+// verdicts field by field. integration's TestGenerated runs random checks
+// through real Chrome and through Predict.
 package predict

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh installs every real CORS server the stack tests (integration/stacks_test.go)
 # start: Debian packages (nginx, Apache + mod_php, Flask, Django, FastAPI/uvicorn),
-# npm packages (Express 5 + cors, Vite) and Go modules (rs/cors, jub0bs/cors).
+# npm packages (Express 5 + cors, Vite) and Go modules (rs/cors, jub0bs/cors, for
+# the nested module integration/stacks/gocors).
 #
 # Idempotent: an apt package is installed only when `dpkg -s` says it is missing,
 # `npm ci` runs only where node_modules is missing. Exits non-zero, naming what
@@ -72,8 +73,10 @@ stack() {
 	vite) npm_ci "$here/vite" ;;
 	gocors)
 		command -v go >/dev/null || die "go not found (need Go 1.26)"
-		(cd "$here/../.." && go mod download github.com/rs/cors github.com/jub0bs/cors) ||
-			die "go mod download of rs/cors and jub0bs/cors failed"
+		# A nested module (its own go.mod): rs/cors and jub0bs/cors stay out
+		# of corsvcr's go.mod. The stack tests build its programs.
+		(cd "$here/gocors" && GOWORK=off go mod download) ||
+			die "go mod download in \"$here/gocors\" (rs/cors, jub0bs/cors) failed"
 		;;
 	*) die "unknown stack \"$1\"" ;;
 	esac

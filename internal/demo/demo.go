@@ -16,7 +16,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/integration/sampleapi"
+	"github.com/corsvcr/corsvcr/internal/sampleapi"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 

@@ -1,6 +1,7 @@
 // Package api is the tiny JSON API the Go CORS stacks wrap: every scenario
 // serves the same items under its own path prefix, so only the CORS layer
-// differs between scenarios.
+// differs between scenarios. (The scenarios are listed in
+// integration/stacks_test.go.)
 package api
 
 import (
@@ -12,18 +13,6 @@ import (
 	"os"
 	"time"
 )
-
-// Scenarios are the path prefixes every stack serves, one per CORS setup.
-var Scenarios = []string{
-	"correct",
-	"wildcard-credentials",
-	"origin-not-allowed",
-	"method-not-allowed",
-	"header-not-allowed",
-	"no-preflight",
-	"no-expose",
-	"no-credentials",
-}
 
 // Items answers GET and PUT with a JSON list and an X-Total-Count header,
 // the header the check scripts try to read.

@@ -23,129 +23,10 @@ import (
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/corpustest"
 	"github.com/corsvcr/corsvcr/predict"
 	"github.com/corsvcr/corsvcr/replay"
 )
-
-// corpusCase is one golden corpus: a check file, the cassette Chrome
-// recorded for it and Chrome's verdicts.
-type corpusCase struct {
-	name, checks, cassette, verdicts string
-}
-
-// goldenCorpus lists every committed golden corpus: the demo, the
-// preflight-cache sequences and each stack.
-func goldenCorpus() []corpusCase {
-	out := []corpusCase{{
-		name:     "demo",
-		checks:   filepath.Join("sampleapi", "checks.yaml"),
-		cassette: filepath.Join("testdata", "demo", "cassette.yaml"),
-		verdicts: filepath.Join("testdata", "demo", "verdicts.json"),
-	}, {
-		name:     "oracle/preflight-cache",
-		checks:   filepath.Join(preflightCacheDir, "checks.yaml"),
-		cassette: filepath.Join(preflightCacheDir, "cassette.yaml"),
-		verdicts: filepath.Join(preflightCacheDir, "verdicts.json"),
-	}, {
-		name:     "oracle/redirects",
-		checks:   filepath.Join(redirectsDir, "checks.yaml"),
-		cassette: filepath.Join(redirectsDir, "cassette.yaml"),
-		verdicts: filepath.Join(redirectsDir, "verdicts.json"),
-	}}
-	for _, st := range stacks {
-		out = append(out, corpusCase{
-			name:     "stacks/" + st.name,
-			checks:   st.path("checks.yaml"),
-			cassette: stackCassettePath(st.name),
-			verdicts: stackVerdictsPath(st.name),
-		})
-	}
-	out = append(out, oracleCorpus()...)
-	out = append(out, generatedCorpus()...)
-	return out
-}
-
-// TestPredictCorpus is the offline half of the proof that the predictor
-// equals Chrome: for every check of every golden corpus, the predicted
-// verdict equals the verdict Chrome gave, field by field (console message
-// included), predicting from the recorded cassette as replay serves it.
-func TestPredictCorpus(t *testing.T) {
-	total, agree := 0, 0
-	for _, cc := range goldenCorpus() {
-		t.Run(cc.name, func(t *testing.T) {
-			file, err := checks.Load(cc.checks)
-			require.NoError(t, err)
-			cas, err := cassettes.Load(cc.cassette)
-			require.NoError(t, err)
-			golden := readVerdicts(t, cc.verdicts)
-			srv, err := replay.NewSession(replay.Config{Cassette: cas})
-			require.NoError(t, err)
-			for _, c := range file.Checks {
-				want, ok := golden[c.Name]
-				require.True(t, ok, "no golden verdict for %q in %s", c.Name, cc.verdicts)
-				res := predict.Predict(c, srv)
-				total++
-				for i, st := range res.Steps {
-					assert.False(t, st.Miss, "check %q step %d: the predictor's requests miss the cassette: %s", c.Name, i+1, st.Rule)
-				}
-				if assert.Equal(t, want, aligned(want, res), "check %q: Chrome's verdict (-) vs predicted (+); rule: %s", c.Name, rules(res)) {
-					agree++
-				}
-			}
-		})
-	}
-	t.Logf("predictor == Chrome on %d of %d corpus checks", agree, total)
-}
-
-// aligned returns the predicted verdict with the failedParameter Chrome
-// chose where the predictor cannot know Chrome's choice: among several
-// request headers missing from Access-Control-Allow-Headers, Chrome names
-// the first in a Blink hash-map order (see
-// predict.Step.FailedParameterCandidates). Every other field stays as
-// predicted, and a name outside the candidates stays a disagreement.
-func aligned(chrome checks.Verdict, r predict.Result) checks.Verdict {
-	cs := chrome.StepVerdicts()
-	if len(cs) != len(r.Steps) {
-		return r.Verdict
-	}
-	v := r.Verdict
-	var steps []checks.Verdict
-	for i, st := range r.Steps {
-		sv, _ := st.WithFailedParameter(cs[i].FailedParameter)
-		steps = append(steps, sv)
-	}
-	if len(steps) == 1 {
-		return steps[0]
-	}
-	last := steps[len(steps)-1]
-	last.Steps = steps
-	_ = v
-	return last
-}
-
-func rules(r predict.Result) []string {
-	var out []string
-	for _, s := range r.Steps {
-		out = append(out, s.Rule)
-	}
-	return out
-}
-
-// generatedCorpus lists the cases saved from the generative test under
-// testdata/oracle/generated/NAME/.
-func generatedCorpus() []corpusCase {
-	dirs, _ := filepath.Glob(filepath.Join("testdata", "oracle", "generated", "*"))
-	var out []corpusCase
-	for _, d := range dirs {
-		out = append(out, corpusCase{
-			name:     "generated/" + filepath.Base(d),
-			checks:   filepath.Join(d, "checks.yaml"),
-			cassette: filepath.Join(d, "cassette.yaml"),
-			verdicts: filepath.Join(d, "verdicts.json"),
-		})
-	}
-	return out
-}
 
 // ---- the generative differential test ------------------------------------
 
@@ -409,7 +290,7 @@ func (o *oracle) run(ctx context.Context, cases []genCase) []outcome {
 		seen := len(rp.Journal())
 		v, err := o.b.Check(ctx, gc.check)
 		res := predict.Predict(gc.check, pred)
-		out[i] = outcome{chrome: v, predicted: aligned(v, res), rule: strings.Join(rules(res), "; "), err: err}
+		out[i] = outcome{chrome: v, predicted: corpustest.Aligned(v, res), rule: strings.Join(corpustest.Rules(res), "; "), err: err}
 		for _, e := range rp.Journal()[seen:] {
 			if e.Miss != nil {
 				out[i].misses = append(out[i].misses, e.Miss.Error())
@@ -425,7 +306,8 @@ func (o *oracle) run(ctx context.Context, cases []genCase) []outcome {
 // expects, and through the predictor. Any disagreement — a different
 // verdict field, or a request Chrome sent that the predictor did not
 // expect — fails the test with a shrunk reproduction and the command that
-// saves it as a corpus case (-gen.save), which TestPredictCorpus then runs.
+// saves it as a corpus case (-gen.save), which predict's TestCorpus then
+// runs offline.
 func TestGenerated(t *testing.T) {
 	seed := *genSeed
 	if seed == 0 {
@@ -613,7 +495,7 @@ func checkFile(c checks.Check) []byte {
 
 // saveCase writes gc and Chrome's verdict as testdata/oracle/generated/NAME.
 func saveCase(t *testing.T, name string, gc genCase, chrome checks.Verdict) {
-	dir := filepath.Join("testdata", "oracle", "generated", name)
+	dir := filepath.Join(corpustest.GeneratedDir, name)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	gc.check.Name = name
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "checks.yaml"), checkFile(gc.check), 0o644))
