@@ -3,6 +3,14 @@
 // in one browser state; a verdict is what Chrome decided about a request. It
 // also reads check files. browsercheck runs checks in Chrome; the types here
 // carry no browser dependency.
+//
+// A Request's modes are typed values (ModeCORS, CredentialsInclude, …); an
+// empty one is the fetch() default, filled in by Request.WithDefaults, the
+// one place defaults live. Check.Validate and File.Validate hold the rules
+// of a valid check, the same for a check file (Parse) and for a check
+// built in Go (browsercheck validates before it runs one). The Fetch facts
+// the rules rest on (token grammar, origin serialisation) come from
+// internal/fetch.
 package checks
 
 import (

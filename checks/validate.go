@@ -80,8 +80,9 @@ func (f *File) Validate() error {
 }
 
 // Validate reports every problem of c at once (errors.Join of
-// *FieldError), naming the check and the field: a missing name, page or
-// URL; a page that is not an origin as Chrome serialises it
+// *FieldError), naming the check and the field: a missing page or URL, a
+// name of only spaces (a check built in Go needs no name; one in a File
+// does); a page that is not an origin as Chrome serialises it
 // (fetch.OriginProblem: "HTTP://Localhost:80" is refused, with the hint
 // "http://localhost"); a method or header name that is not a token; a
 // header value with CR, LF or NUL; a credentials, mode, api, cache or
@@ -90,7 +91,8 @@ func (f *File) Validate() error {
 // without mode same-origin, XHR with a cache or redirect mode, mode or
 // credentials omit, another scheme than http or https outside fetch() in
 // mode cors); a negative wait; and expectations that cannot hold. A File
-// also bounds waits by MaxWait and refuses one on the first step. Empty fields are the defaults (see
+// also needs a name for every check, bounds waits by MaxWait and refuses
+// one on the first step. Empty fields are the defaults (see
 // Request.WithDefaults). browsercheck.(*Browser).Check calls it.
 func (c Check) Validate() error {
 	var errs []error
@@ -162,16 +164,16 @@ func (f *File) problems() []problem {
 // problems returns the problems of c, check number index (0 when alone);
 // filePage is the page c inherits. noFilePage words a missing page for a
 // check of a file that has none. inFile adds the rules of check files: a
-// wait of at most MaxWait, and none on the first step.
+// name, a wait of at most MaxWait, and none on the first step.
 func (c Check) problems(index int, filePage string, noFilePage, inFile bool) []problem {
 	var out []problem
 	add := func(step int, field, reason string, item int) {
 		out = append(out, problem{check: index, name: c.Name, step: step, steps: len(c.Steps), field: field, index: item, reason: reason})
 	}
 	switch {
-	case c.Name == "":
+	case c.Name == "" && inFile:
 		add(0, "name", "missing", -1)
-	case strings.TrimSpace(c.Name) == "":
+	case c.Name != "" && strings.TrimSpace(c.Name) == "":
 		add(0, "name", "empty", -1)
 	}
 	switch {

@@ -42,7 +42,7 @@ func TestCheckValidate(t *testing.T) {
 		{
 			name:  "nothing",
 			check: checks.Check{},
-			want:  []string{`checks: name: missing`, `checks: page: missing`, `checks: steps: empty list`},
+			want:  []string{`checks: page: missing`, `checks: steps: empty list`},
 		},
 		{
 			name: "page not serialised, bad values",
