@@ -30,14 +30,17 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
+
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // PagePrefix is the reserved path under which check pages are served at any
-// origin. Proxies serve requests under it with Intercept.
-const PagePrefix = "/__corsvcr__/"
+// origin (fetch.CheckPagePrefix). Proxies serve requests under it with
+// Intercept.
+const PagePrefix = fetch.CheckPagePrefix
 
 // pagePath is the path of the check page below the page origin.
-const pagePath = PagePrefix + "page"
+const pagePath = fetch.CheckPagePath
 
 // Config configures a Browser. The zero value finds Chrome itself, uses no
 // proxy and a 15 s check timeout.

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // graceWait bounds how long a check waits, once every event it needs has
@@ -36,9 +37,11 @@ const graceWait = 2 * time.Second
 // For a check of more than one step the verdict holds every step's verdict
 // in Steps and repeats the last step's (see checks.Verdict).
 //
-// A blocked request is a verdict; the error is only for harness failures:
-// Chrome died, the page did not load, or an expected DevTools event did not
-// arrive within the timeout (which bounds each step).
+// A blocked request is a verdict; the error is only for harness and usage
+// failures: c is invalid (checks.Check.Validate, e.g. a page origin that is
+// not serialised as Chrome serialises it, or XHR in mode no-cors), Chrome
+// died, the page did not load, or an expected DevTools event did not arrive
+// within the timeout (which bounds each step).
 //
 // Before the first step it clears the browser cache (which holds the
 // preflight cache) and the cookies, and navigates the tab to
@@ -46,6 +49,10 @@ const graceWait = 2 * time.Second
 // else. It never disables the cache (Network.setCacheDisabled would also
 // disable the preflight cache that steps share).
 func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdict, error) {
+	if err := c.Validate(); err != nil {
+		// A usage error, not a verdict: Chrome is not asked.
+		return checks.Verdict{}, fmt.Errorf("browsercheck: invalid check: %w", err)
+	}
 	b.checkMu.Lock()
 	defer b.checkMu.Unlock()
 	vs, err := b.check(ctx, c)
@@ -88,37 +95,20 @@ type jsResult struct {
 	Headers []string `json:"headers"`
 }
 
-// specOf fills in the defaults of r.
+// specOf fills in the defaults of r (checks.Request.WithDefaults).
 func specOf(r checks.Request) spec {
+	r = r.WithDefaults()
 	s := spec{
 		URL:         r.URL,
 		Method:      r.Method,
 		Headers:     [][2]string{},
 		Body:        r.Body,
 		HasBody:     r.Body != "",
-		Credentials: r.Credentials,
-		Mode:        r.Mode,
-		API:         r.API,
-		Cache:       r.Cache,
-		Redirect:    r.Redirect,
-	}
-	if s.Method == "" {
-		s.Method = http.MethodGet
-	}
-	if s.Credentials == "" {
-		s.Credentials = "same-origin"
-	}
-	if s.Mode == "" {
-		s.Mode = "cors"
-	}
-	if s.API == "" {
-		s.API = "fetch"
-	}
-	if s.Cache == "" {
-		s.Cache = "default"
-	}
-	if s.Redirect == "" {
-		s.Redirect = "follow"
+		Credentials: string(r.Credentials),
+		Mode:        string(r.Mode),
+		API:         string(r.API),
+		Cache:       string(r.Cache),
+		Redirect:    string(r.Redirect),
 	}
 	for _, h := range r.Headers {
 		s.Headers = append(s.Headers, [2]string{h.Name, h.Value})
@@ -455,7 +445,7 @@ func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s s
 // error by which fetch and XHR report a blocked or failed request, as opposed
 // to an exception thrown before any request (bad header, no-cors PUT, …).
 func jsNetworkError(s spec, js jsResult) bool {
-	if s.API == "xhr" {
+	if s.API == string(checks.APIXHR) {
 		return js.Error == "XMLHttpRequest: error event"
 	}
 	return js.Error == "TypeError: Failed to fetch"
@@ -556,7 +546,7 @@ func (c *collector) state(s spec, js jsResult) state {
 // opaqueAnswered reports whether a no-cors request has been answered: the
 // script holds its opaque response and Chrome reported the response.
 func opaqueAnswered(s spec, js jsResult, actual *reqState) bool {
-	return s.Mode == "no-cors" && js.OK && js.Type == "opaque" && actual.status != 0
+	return s.Mode == string(checks.ModeNoCORS) && js.OK && js.Type == "opaque" && actual.status != 0
 }
 
 // wentOnNetwork reports whether the actual request was sent to the server:
@@ -646,17 +636,14 @@ func (c *collector) console(href string) string {
 	return ""
 }
 
-// connectionHeaders describe the connection to the nearest hop (a proxy,
-// when there is one), not the server's response: whether a same-origin
-// script sees them depends on the transport, so verdicts leave them out.
-var connectionHeaders = []string{"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
-
 // normHeaders lower-cases, de-duplicates and sorts header names, leaving out
-// connection-level headers; never nil.
+// connection-level headers (fetch.IsConnectionHeader: they describe the
+// connection to the nearest hop, a proxy when there is one, not the
+// server's response); never nil.
 func normHeaders(names []string) []string {
 	out := make([]string, 0, len(names))
 	for _, n := range names {
-		if n = strings.ToLower(n); !slices.Contains(connectionHeaders, n) {
+		if n = strings.ToLower(n); !fetch.IsConnectionHeader(n) {
 			out = append(out, n)
 		}
 	}

@@ -32,9 +32,9 @@ func Example() {
 	}
 	defer b.Close()
 
-	for _, creds := range []string{"same-origin", "include"} {
+	for _, creds := range []checks.Credentials{checks.CredentialsSameOrigin, checks.CredentialsInclude} {
 		v, err := b.Check(context.Background(), checks.Check{
-			Name: "posts " + creds,
+			Name: "posts " + string(creds),
 			Page: "http://localhost:8080",
 			Steps: []checks.Step{{Request: checks.Request{
 				URL:         "http://localhost:8000/api/posts",

@@ -160,7 +160,7 @@ func TestStepCacheMode(t *testing.T) {
 		{name: "no-store", cache: "no-store", want: "no-cache"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			runSteps(t, tc.name, step(checks.Request{URL: apiOrigin + "/cachemode", Cache: tc.cache}, checks.Expect{Allowed: ptr(true), Status: ptr(200)}))
+			runSteps(t, tc.name, step(checks.Request{URL: apiOrigin + "/cachemode", Cache: checks.Cache(tc.cache)}, checks.Expect{Allowed: ptr(true), Status: ptr(200)}))
 			seen.Lock()
 			defer seen.Unlock()
 			assert.Equal(t, tc.want, seen.cacheControl["GET /cachemode"])
@@ -171,7 +171,9 @@ func TestStepCacheMode(t *testing.T) {
 func TestStepErrors(t *testing.T) {
 	b := needChrome(t)
 	_, err := b.Check(context.Background(), checks.Check{Name: "empty", Page: pageOrigin})
-	assert.EqualError(t, err, `browsercheck: check "empty": no steps`)
+	assert.EqualError(t, err, `browsercheck: invalid check: checks: check "empty": steps: empty list`)
+	var fe *checks.FieldError
+	assert.ErrorAs(t, err, &fe, "an invalid check is a usage error, not a verdict")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // HAR (HTTP Archive 1.2) import and export. The subset read is what Chrome
@@ -189,9 +191,7 @@ func (r *HARReport) NoPreflights() bool {
 // the CORS-safelisted ones (the check the Fetch standard makes, minus the
 // value limits).
 func needsPreflight(r Request) bool {
-	switch r.Method {
-	case "GET", "HEAD", "POST":
-	default:
+	if !fetch.IsCORSSafelistedMethod(r.Method) {
 		return true
 	}
 	for _, h := range r.Headers {
@@ -217,16 +217,11 @@ func needsPreflight(r Request) bool {
 // (not a page script) sets: forbidden header names, client hints, and the
 // ones a HAR writer adds.
 func browserSetHeader(name string) bool {
-	n := strings.ToLower(name)
-	if strings.HasPrefix(n, "sec-") || strings.HasPrefix(n, "proxy-") || strings.HasPrefix(n, ":") {
+	if fetch.IsForbiddenRequestHeaderName(name) || strings.HasPrefix(name, ":") {
 		return true
 	}
-	switch n {
-	case "origin", "referer", "user-agent", "accept-encoding", "accept-charset", "accept-language",
-		"cookie", "cookie2", "host", "content-length", "connection", "keep-alive", "te", "trailer",
-		"transfer-encoding", "upgrade", "upgrade-insecure-requests", "date", "dnt", "expect", "via",
-		"access-control-request-method", "access-control-request-headers",
-		"access-control-request-private-network", "access-control-request-local-network",
+	switch strings.ToLower(name) {
+	case "accept-language", "upgrade-insecure-requests", "access-control-request-local-network",
 		"priority", "purpose", "x-client-data", "if-none-match", "if-modified-since":
 		return true
 	}
@@ -252,10 +247,6 @@ func ScriptHeaders(r Request) Headers {
 	}
 	return out
 }
-
-// hopByHopNames are never recorded (see the recorder).
-var hopByHopNames = []string{"connection", "proxy-connection", "keep-alive", "proxy-authenticate",
-	"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"}
 
 // ImportHAR turns a HAR 1.2 file into a cassette. name is used in errors.
 //
@@ -364,7 +355,7 @@ func (im *harImporter) entry(i int, e *harEntry) (it Interaction, ok bool, err e
 	if rq.Method == "" {
 		return it, false, im.errorf(i, "request.method", "missing")
 	}
-	if !isToken(rq.Method) {
+	if !fetch.IsToken(rq.Method) {
 		return it, false, im.errorf(i, "request.method", "%q is not a valid HTTP method", rq.Method)
 	}
 	if rq.URL == "" {
@@ -462,9 +453,9 @@ func (im *harImporter) headers(i int, where string, in []harNV, h2 bool) Headers
 		case strings.HasPrefix(h.Name, ":"):
 			pseudo = append(pseudo, h.Name)
 			continue
-		case slices.Contains(hopByHopNames, strings.ToLower(h.Name)):
+		case fetch.IsHopByHop(h.Name): // never recorded (see the recorder)
 			continue
-		case !isToken(h.Name):
+		case !fetch.IsToken(h.Name):
 			im.note(i, "%s header %q dropped: not a valid header name", where, h.Name)
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // Validate reports every problem in c at once (errors.Join of *FieldError).
@@ -164,11 +166,11 @@ func (k *checker) interaction(i int, it *Interaction) {
 // and header names, so that a kind mismatch is a problem of its own rather
 // than a consequence of another one.
 func (k *checker) classifiable(i int, req *Request) bool {
-	if !isToken(req.Method) || k.pos.badUnder(i, "request") {
+	if !fetch.IsToken(req.Method) || k.pos.badUnder(i, "request") {
 		return false
 	}
 	for _, h := range req.Headers {
-		if !isToken(h.Name) {
+		if !fetch.IsToken(h.Name) {
 			return false
 		}
 	}
@@ -203,7 +205,7 @@ func (k *checker) method(i int, m string) {
 	case k.pos.skip(i, path):
 	case m == "":
 		k.add(i, path, path, "missing")
-	case !isToken(m):
+	case !fetch.IsToken(m):
 		k.add(i, path, path, fmt.Sprintf("%q is not a valid HTTP method", m))
 	}
 }
@@ -238,7 +240,7 @@ func (k *checker) headers(i int, path string, hs Headers) {
 			switch {
 			case h.Name == "":
 				k.add(i, p+".name", p, "empty name")
-			case !isToken(h.Name):
+			case !fetch.IsToken(h.Name):
 				k.add(i, p+".name", fmt.Sprintf("%s %q", p, h.Name), "not a valid header name")
 			}
 		}
@@ -271,7 +273,7 @@ func (k *checker) originMap(ms []OriginMapping) {
 			if k.pos.skip(-1, p+"."+f.name) {
 				continue
 			}
-			if prob := OriginProblem(f.v); prob != "" {
+			if prob := fetch.OriginProblem(f.v); prob != "" {
 				k.add(-1, p+"."+f.name, p+"."+f.name, prob)
 			}
 		}
@@ -285,47 +287,4 @@ func (k *checker) originMap(ms []OriginMapping) {
 			seen[m.From] = j
 		}
 	}
-}
-
-// OriginProblem returns why s is not a serialised http or https origin
-// (scheme://host[:port], lower-case scheme and host, no default port, no
-// path), or "" when it is one.
-func OriginProblem(s string) string {
-	if s == "" {
-		return "missing"
-	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return fmt.Sprintf("%q is not an origin: %v", s, err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Sprintf("%q is not an http or https origin (scheme://host[:port])", s)
-	case u.Host == "" || u.Opaque != "" || u.User != nil:
-		return fmt.Sprintf("%q is not an origin (scheme://host[:port])", s)
-	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return fmt.Sprintf("%q is not an origin: it has a path, query or fragment", s)
-	case s != strings.ToLower(s):
-		return fmt.Sprintf("%q is not an origin as browsers send it: scheme and host are lower-case", s)
-	case u.Scheme == "http" && u.Port() == "80", u.Scheme == "https" && u.Port() == "443", strings.HasSuffix(u.Host, ":"):
-		return fmt.Sprintf("%q is not an origin as browsers send it: leave out the default port", s)
-	}
-	return ""
-}
-
-// isToken reports whether s is an RFC 9110 token, the syntax of methods and
-// header names.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

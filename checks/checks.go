@@ -3,9 +3,20 @@
 // in one browser state; a verdict is what Chrome decided about a request. It
 // also reads check files. browsercheck runs checks in Chrome; the types here
 // carry no browser dependency.
+//
+// A Request's modes are typed values (ModeCORS, CredentialsInclude, …); an
+// empty one is the fetch() default, filled in by Request.WithDefaults, the
+// one place defaults live. Check.Validate and File.Validate hold the rules
+// of a valid check, the same for a check file (Parse) and for a check
+// built in Go (browsercheck validates before it runs one). The Fetch facts
+// the rules rest on (token grammar, origin serialisation) come from
+// internal/fetch.
 package checks
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Check is one or more requests made, in order, by a page script at a page
 // origin. The steps of a check share one browser state: cookies set by a
@@ -38,26 +49,108 @@ type Step struct {
 // MaxWait bounds Step.Wait in check files.
 const MaxWait = 10 * time.Second
 
-// Request is what the page script asks for.
+// Request is what the page script asks for. Its zero fields mean the
+// defaults of fetch() (Fetch §5.4 Request constructor, RequestInit):
+// WithDefaults fills them in.
 type Request struct {
 	URL         string
 	Method      string // "" means GET
 	Headers     []Header
 	Body        string
-	Credentials string // "omit" | "same-origin" (default) | "include"
-	Mode        string // "cors" (default) | "no-cors" | "same-origin"
-	API         string // "fetch" (default) | "xhr"
-	// Cache is the fetch cache mode: "default" (also "") | "no-store" |
-	// "reload" | "no-cache" | "force-cache" | "only-if-cached". It governs
-	// the HTTP cache; what it does to Chrome's preflight cache is Chrome's
+	Credentials Credentials // "" means CredentialsSameOrigin
+	Mode        Mode        // "" means ModeCORS
+	API         API         // "" means APIFetch
+	// Cache is the fetch cache mode; "" means CacheDefault. It governs the
+	// HTTP cache; what it does to Chrome's preflight cache is Chrome's
 	// business (measured, not assumed). XHR has no cache mode.
-	Cache string
-	// Redirect is the fetch redirect mode (Fetch §5.3 RequestRedirect):
-	// "follow" (also "") | "error" | "manual". XMLHttpRequest always
-	// follows. A "manual" fetch that gets a redirect resolves with an
-	// opaque-redirect response (type "opaqueredirect", status 0, nothing
-	// readable): its Verdict is Allowed and Opaque with Status 0.
-	Redirect string
+	Cache Cache
+	// Redirect is the fetch redirect mode (Fetch §5.3 RequestRedirect);
+	// "" means RedirectFollow. XMLHttpRequest always follows. A "manual"
+	// fetch that gets a redirect resolves with an opaque-redirect response
+	// (type "opaqueredirect", status 0, nothing readable): its Verdict is
+	// Allowed and Opaque with Status 0.
+	Redirect Redirect
+}
+
+// DefaultMethod is the method of a Request that names none (Fetch §5.4
+// Request constructor: RequestInit's method defaults to GET).
+const DefaultMethod = "GET"
+
+// Credentials is a request's credentials mode (Fetch §5.3
+// RequestCredentials; for XMLHttpRequest, withCredentials).
+type Credentials string
+
+// The credentials modes.
+const (
+	CredentialsOmit       Credentials = "omit"
+	CredentialsSameOrigin Credentials = "same-origin" // the default
+	CredentialsInclude    Credentials = "include"
+)
+
+// Mode is a request's mode (Fetch §5.3 RequestMode).
+type Mode string
+
+// The request modes a page script can choose.
+const (
+	ModeCORS       Mode = "cors" // the default
+	ModeNoCORS     Mode = "no-cors"
+	ModeSameOrigin Mode = "same-origin"
+)
+
+// API is the script API that makes a request.
+type API string
+
+// The APIs.
+const (
+	APIFetch API = "fetch" // the default
+	APIXHR   API = "xhr"   // XMLHttpRequest: always mode cors, follows redirects, no cache mode
+)
+
+// Cache is a fetch cache mode (Fetch §5.3 RequestCache).
+type Cache string
+
+// The cache modes.
+const (
+	CacheDefault      Cache = "default" // the default
+	CacheNoStore      Cache = "no-store"
+	CacheReload       Cache = "reload"
+	CacheNoCache      Cache = "no-cache"
+	CacheForceCache   Cache = "force-cache"
+	CacheOnlyIfCached Cache = "only-if-cached" // only with mode same-origin
+)
+
+// Redirect is a fetch redirect mode (Fetch §5.3 RequestRedirect).
+type Redirect string
+
+// The redirect modes.
+const (
+	RedirectFollow Redirect = "follow" // the default
+	RedirectError  Redirect = "error"
+	RedirectManual Redirect = "manual"
+)
+
+// The values of each typed field, in the order messages list them.
+var (
+	allCredentials = []Credentials{CredentialsOmit, CredentialsSameOrigin, CredentialsInclude}
+	allModes       = []Mode{ModeCORS, ModeNoCORS, ModeSameOrigin}
+	allAPIs        = []API{APIFetch, APIXHR}
+	allCaches      = []Cache{CacheDefault, CacheNoStore, CacheReload, CacheNoCache, CacheForceCache, CacheOnlyIfCached}
+	allRedirects   = []Redirect{RedirectFollow, RedirectError, RedirectManual}
+)
+
+// WithDefaults returns r with every empty field that has a default set to
+// it: Method GET, Credentials same-origin, Mode cors, API fetch, Cache
+// default, Redirect follow. It is the one place these defaults are filled
+// in: Parse, browsercheck and predict all use it. It changes nothing else
+// (an invalid value stays, for Validate to report).
+func (r Request) WithDefaults() Request {
+	r.Method = cmp.Or(r.Method, DefaultMethod)
+	r.Credentials = cmp.Or(r.Credentials, CredentialsSameOrigin)
+	r.Mode = cmp.Or(r.Mode, ModeCORS)
+	r.API = cmp.Or(r.API, APIFetch)
+	r.Cache = cmp.Or(r.Cache, CacheDefault)
+	r.Redirect = cmp.Or(r.Redirect, RedirectFollow)
+	return r
 }
 
 // Header is one request header set by the script.

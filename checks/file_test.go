@@ -112,8 +112,16 @@ func TestParseChecksErrors(t *testing.T) {
 			name: "page with path",
 			file: "version: 1\npage: http://localhost:8080/app\nchecks:\n  - name: a\n    page: localhost:8080\n    request: {url: http://localhost:8000/}\n",
 			want: []string{
-				`checks: "checks.yaml": (line 2): page: "http://localhost:8080/app": want an origin scheme://host[:port], without path, query or fragment`,
-				`checks: "checks.yaml": check 1 "a" (line 5): page: "localhost:8080": want an http or https origin, scheme://host[:port]`,
+				`checks: "checks.yaml": (line 2): page: "http://localhost:8080/app" is not an origin: it has a path, query or fragment (write "http://localhost:8080")`,
+				`checks: "checks.yaml": check 1 "a" (line 5): page: "localhost:8080" is not an http or https origin (scheme://host[:port])`,
+			},
+		},
+		{
+			name: "page not serialised",
+			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    page: HTTP://Localhost:80\n    request: {url: http://localhost:8000/}\n  - name: b\n    page: 'https://app.example:443'\n    request: {url: http://localhost:8000/}\n",
+			want: []string{
+				`checks: "checks.yaml": check 1 "a" (line 5): page: "HTTP://Localhost:80" is not an origin as browsers send it: scheme and host are lower-case (write "http://localhost")`,
+				`checks: "checks.yaml": check 2 "b" (line 8): page: "https://app.example:443" is not an origin as browsers send it: leave out the default port (write "https://app.example")`,
 			},
 		},
 		{

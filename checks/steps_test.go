@@ -34,10 +34,10 @@ func TestParseSteps(t *testing.T) {
 	require.Len(t, f.Checks, 2)
 	def := func(r checks.Request) checks.Request {
 		r.Method = cmp(r.Method, "GET")
-		r.Credentials = cmp(r.Credentials, "same-origin")
+		r.Credentials = cmp(r.Credentials, checks.CredentialsSameOrigin)
 		r.Mode, r.API = "cors", "fetch"
-		r.Cache = cmp(r.Cache, "default")
-		r.Redirect = cmp(r.Redirect, "follow")
+		r.Cache = cmp(r.Cache, checks.CacheDefault)
+		r.Redirect = cmp(r.Redirect, checks.RedirectFollow)
 		return r
 	}
 	assert.Equal(t, checks.Check{
@@ -62,7 +62,7 @@ func TestParseSteps(t *testing.T) {
 	assert.Equal(t, []string{"localhost:8000", "localhost:8001", "localhost:8002"}, f.Hosts(), "hosts of every step")
 }
 
-func cmp(s, def string) string {
+func cmp[T ~string](s, def T) T {
 	if s == "" {
 		return def
 	}

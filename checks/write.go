@@ -85,9 +85,10 @@ func Encode(f *File) ([]byte, error) {
 }
 
 func requestNode(r Request) *yaml.Node {
+	def := Request{}.WithDefaults()
 	n := &yaml.Node{Kind: yaml.MappingNode}
 	encPut(n, "url", encStr(r.URL))
-	if r.Method != "" && r.Method != "GET" {
+	if r.Method != "" && r.Method != def.Method {
 		encPut(n, "method", encStr(r.Method))
 	}
 	if len(r.Headers) > 0 {
@@ -101,11 +102,11 @@ func requestNode(r Request) *yaml.Node {
 		encPut(n, "body", encStr(r.Body))
 	}
 	for _, f := range []struct{ key, v, def string }{
-		{"credentials", r.Credentials, "same-origin"},
-		{"mode", r.Mode, "cors"},
-		{"api", r.API, "fetch"},
-		{"cache", r.Cache, "default"},
-		{"redirect", r.Redirect, "follow"},
+		{"credentials", string(r.Credentials), string(def.Credentials)},
+		{"mode", string(r.Mode), string(def.Mode)},
+		{"api", string(r.API), string(def.API)},
+		{"cache", string(r.Cache), string(def.Cache)},
+		{"redirect", string(r.Redirect), string(def.Redirect)},
 	} {
 		if f.v != "" && f.v != f.def {
 			encPut(n, f.key, encStr(f.v))

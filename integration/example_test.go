@@ -27,7 +27,7 @@ func TestGoAPI(t *testing.T) {
 	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
 	require.NoError(t, err)
 	defer b.Close()
-	v, err := b.Check(ctx, checks.Check{Page: "http://localhost:8080", Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: "include"}}}})
+	v, err := b.Check(ctx, checks.Check{Page: "http://localhost:8080", Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: checks.CredentialsInclude}}}})
 	require.NoError(t, err)
 	assert.Equal(t, "WildcardOriginNotAllowed", v.CorsError)
 }
@@ -52,7 +52,7 @@ func Example() {
 
 	v, err := b.Check(ctx, checks.Check{
 		Page:  "http://localhost:8080",
-		Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: "include"}}},
+		Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: checks.CredentialsInclude}}},
 	})
 	if err != nil {
 		panic(err)

@@ -98,9 +98,9 @@ func generate(rng *rand.Rand, i int) genCase {
 	req := checks.Request{
 		URL:         url,
 		Method:      pick(rng, "GET", "GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "patch", "put", "OPTIONS"),
-		Credentials: pick(rng, "omit", "same-origin", "same-origin", "include", "include"),
-		Mode:        pick(rng, "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "no-cors", "same-origin"),
-		API:         pick(rng, "fetch", "fetch", "fetch", "fetch", "fetch", "xhr"),
+		Credentials: pick[checks.Credentials](rng, "omit", "same-origin", "same-origin", "include", "include"),
+		Mode:        pick[checks.Mode](rng, "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "no-cors", "same-origin"),
+		API:         pick[checks.API](rng, "fetch", "fetch", "fetch", "fetch", "fetch", "xhr"),
 	}
 	if req.API == "xhr" {
 		req.Mode = "cors" // XMLHttpRequest has no mode; the check file's default
@@ -197,7 +197,7 @@ func generate(rng *rand.Rand, i int) genCase {
 		rh = append(rh, cassettes.Header{Name: "Location", Value: next})
 		redirect = &cassettes.Response{Status: pick(rng, 301, 302, 303, 307, 308), Headers: rh}
 		if req.API == "fetch" {
-			req.Redirect = pick(rng, "follow", "follow", "follow", "error", "manual")
+			req.Redirect = pick[checks.Redirect](rng, "follow", "follow", "follow", "error", "manual")
 		}
 		if req.Mode == "no-cors" {
 			// browsercheck issue: a redirected no-cors request whose
@@ -478,7 +478,7 @@ func checkFile(c checks.Check) []byte {
 		}
 		_ = i
 		fmt.Fprintf(&b, "%s  url: %s\n", indent, q(r.URL))
-		for _, f := range [][2]string{{"method", r.Method}, {"body", r.Body}, {"credentials", r.Credentials}, {"mode", r.Mode}, {"api", r.API}, {"cache", r.Cache}, {"redirect", r.Redirect}} {
+		for _, f := range [][2]string{{"method", r.Method}, {"body", r.Body}, {"credentials", string(r.Credentials)}, {"mode", string(r.Mode)}, {"api", string(r.API)}, {"cache", string(r.Cache)}, {"redirect", string(r.Redirect)}} {
 			if f[1] != "" {
 				fmt.Fprintf(&b, "%s  %s: %s\n", indent, f[0], q(f[1]))
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // corsErr is a CORS error as Chromium reports it (CorsErrorStatus), with a
@@ -115,7 +116,7 @@ func validURL(s string) bool {
 	}
 	if port != "" {
 		n, err := strconv.Atoi(port)
-		if err != nil || n > 65535 || !intABNF(port) {
+		if err != nil || n > 65535 || strings.Trim(port, "0123456789") != "" {
 			return false
 		}
 	}
@@ -185,7 +186,7 @@ func parseAllowList(v string, lower bool) ([]string, bool) {
 		if m == "" {
 			continue
 		}
-		if !isToken(m) {
+		if !fetch.IsToken(m) {
 			return nil, false
 		}
 		if lower {
@@ -223,7 +224,7 @@ func parseMaxAge(v string, ok bool) time.Duration {
 // byte for byte as sent (Fetch §4.8 step 7.5), or be safelisted; "*" allows
 // any method when the request's credentials mode is not include.
 func (r *preflightResult) allowsMethod(method string) (corsErr, bool) {
-	if slices.Contains(r.methods, method) || isSafelistedMethod(method) {
+	if slices.Contains(r.methods, method) || fetch.IsCORSSafelistedMethod(method) {
 		return corsErr{}, true
 	}
 	if !r.credentials && slices.Contains(r.methods, "*") {
@@ -381,7 +382,7 @@ func parseNameList(v string) ([]string, bool) {
 			return out, true
 		}
 		start := i
-		for i < len(v) && isTokenChar(v[i]) {
+		for i < len(v) && fetch.IsTokenChar(v[i]) {
 			i++
 		}
 		if i == start {
@@ -401,19 +402,6 @@ func parseNameList(v string) ([]string, bool) {
 	}
 }
 
-// safelistedResponseHeader is Fetch §2.2.6 "CORS-safelisted response-header
-// name" (Blink cors.cc IsCorsSafelistedResponseHeader).
-func safelistedResponseHeader(name string) bool {
-	switch strings.ToLower(name) {
-	case "cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma":
-		return true
-	}
-	return false
-}
-
-// connectionHeaders are left out of verdicts (see checks.Verdict).
-var connectionHeaders = []string{"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
-
 // readable returns the sorted, lower-cased, distinct names of h that the
 // script can read: those ok accepts, never Set-Cookie or Set-Cookie2
 // (Fetch §2.2.6 "forbidden response-header name"), connection-level ones
@@ -422,7 +410,7 @@ func readable(h cassettes.Headers, ok func(string) bool) []string {
 	out := []string{}
 	for _, f := range h {
 		n := strings.ToLower(f.Name)
-		if n == "set-cookie" || n == "set-cookie2" || slices.Contains(connectionHeaders, n) || !ok(n) {
+		if fetch.IsForbiddenResponseHeaderName(n) || fetch.IsConnectionHeader(n) || !ok(n) {
 			continue
 		}
 		out = append(out, n)
@@ -449,7 +437,7 @@ func orbBlocks(resp cassettes.Response) bool {
 	}
 	report := !empty && resp.Status >= 200 && resp.Status <= 299
 	ct, _ := responseHeader(resp.Headers, "Content-Type")
-	ess, _ := mimeEssence(strings.ToLower(ct))
+	ess, _ := fetch.MIMEEssence(ct)
 	nosniff := false
 	if v, ok := responseHeader(resp.Headers, "X-Content-Type-Options"); ok {
 		nosniff = strings.EqualFold(v, "nosniff")

@@ -8,7 +8,11 @@
 //
 // It implements the Fetch standard's CORS protocol the way Chromium does.
 // Every step cites the section of https://fetch.spec.whatwg.org/ or the
-// Chromium function it mirrors:
+// Chromium function it mirrors. The facts it shares with the rest of
+// corsvcr (safelisted and forbidden methods and headers, the token grammar,
+// origin serialisation, the connection-level headers left out of readable
+// headers as browsercheck leaves them out, the check page path) live in
+// internal/fetch; request defaults come from checks.Request.WithDefaults:
 //
 //   - what the page sends: Blink's fetch()/XMLHttpRequest request setup
 //     (method normalisation §2.2.1 "normalize"; forbidden request-headers

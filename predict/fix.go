@@ -8,6 +8,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/replay"
 )
 
@@ -173,7 +174,7 @@ func joinList(h cassettes.Headers, name string, fold bool, add ...string) string
 	v, _ := responseHeader(h, name)
 	for m := range strings.SplitSeq(v, ",") {
 		m = strings.Trim(m, " \t")
-		if isToken(m) && m != "*" && !has(m) {
+		if fetch.IsToken(m) && m != "*" && !has(m) {
 			out = append(out, m)
 		}
 	}

@@ -25,10 +25,10 @@ func FuzzPredict(f *testing.F) {
 		for _, h := range tc.act {
 			act += h.Name + ":" + h.Value + "\n"
 		}
-		f.Add(tc.req.URL, tc.req.Method, strings.Join(hn, "\n"), strings.Join(hv, "\n"), tc.req.Credentials, tc.req.Mode, tc.req.API, tc.req.Body, pre, act, tc.preStatus)
+		f.Add(tc.req.URL, tc.req.Method, strings.Join(hn, "\n"), strings.Join(hv, "\n"), string(tc.req.Credentials), string(tc.req.Mode), string(tc.req.API), tc.req.Body, pre, act, tc.preStatus)
 	}
 	f.Fuzz(func(t *testing.T, url, method, names, values, cred, mode, api, body, pre, act string, status int) {
-		req := checks.Request{URL: url, Method: method, Credentials: cred, Mode: mode, API: api, Body: body}
+		req := checks.Request{URL: url, Method: method, Credentials: checks.Credentials(cred), Mode: checks.Mode(mode), API: checks.API(api), Body: body}
 		vs := strings.Split(values, "\n")
 		for i, n := range strings.Split(names, "\n") {
 			if i < len(vs) {

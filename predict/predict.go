@@ -8,6 +8,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/replay"
 )
 
@@ -136,24 +137,7 @@ func pageOrigin(page string) string {
 	if err != nil || u.Host == "" {
 		return strings.TrimSuffix(page, "/")
 	}
-	return origin(u)
-}
-
-// origin serialises u's origin (§ "ASCII serialization of an origin").
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	return scheme + "://" + hostPort(scheme, u.Host)
-}
-
-func hostPort(scheme, host string) string {
-	host = strings.ToLower(host)
-	switch {
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		host = strings.TrimSuffix(host, ":80")
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		host = strings.TrimSuffix(host, ":443")
-	}
-	return strings.TrimSuffix(host, ":")
+	return fetch.SerializeOrigin(u)
 }
 
 // href returns u as the browser serialises it (the URL of the Network
@@ -162,45 +146,12 @@ func hostPort(scheme, host string) string {
 func href(u *url.URL) string {
 	v := *u
 	v.Scheme = strings.ToLower(v.Scheme)
-	v.Host = hostPort(v.Scheme, v.Host)
+	v.Host = fetch.SerializeHost(v.Scheme, v.Host)
 	if v.Path == "" && v.RawPath == "" && v.Opaque == "" {
 		v.Path = "/"
 	}
 	v.Fragment, v.RawFragment = "", ""
 	return v.String()
-}
-
-// normMethod normalises a method as fetch() and XMLHttpRequest.open() do
-// (Fetch §2.2.1 "normalize"): the six standard methods are upper-cased,
-// any other is kept as written.
-func normMethod(m string) string {
-	if m == "" {
-		return "GET"
-	}
-	switch u := strings.ToUpper(m); u {
-	case "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT":
-		return u
-	}
-	return m
-}
-
-// isForbiddenMethod mirrors cors.cc IsForbiddenMethod (Fetch §2.2.1).
-func isForbiddenMethod(m string) bool {
-	switch strings.ToUpper(m) {
-	case "CONNECT", "TRACE", "TRACK":
-		return true
-	}
-	return false
-}
-
-// isSafelistedMethod mirrors cors.cc IsCorsSafelistedMethod (Fetch §2.2.1
-// "CORS-safelisted method"); Chromium compares upper-cased.
-func isSafelistedMethod(m string) bool {
-	switch strings.ToUpper(m) {
-	case "GET", "HEAD", "POST":
-		return true
-	}
-	return false
 }
 
 // blocked fills v for a request that failed: no status, nothing readable.
@@ -217,18 +168,8 @@ func blocked(v *checks.Verdict, api string) {
 
 // step predicts one request of the page script.
 func (s *session) step(r checks.Request) Step {
-	api := r.API
-	if api == "" {
-		api = "fetch"
-	}
-	mode := r.Mode
-	if mode == "" {
-		mode = "cors"
-	}
-	cred := r.Credentials
-	if cred == "" {
-		cred = "same-origin"
-	}
+	r = r.WithDefaults()
+	api, mode, cred := string(r.API), string(r.Mode), string(r.Credentials)
 	if api == "xhr" {
 		// XMLHttpRequest: always CORS mode; withCredentials is "include",
 		// else "same-origin" (XHR §4.5.6 send step 9).
@@ -237,7 +178,7 @@ func (s *session) step(r checks.Request) Step {
 			cred = "same-origin"
 		}
 	}
-	method := normMethod(r.Method)
+	method := fetch.NormalizeMethod(r.Method)
 	out := Step{Verdict: checks.Verdict{ReadableHeaders: []string{}}}
 	v := &out.Verdict
 	jsFail := func(msg, rule string) Step {
@@ -246,7 +187,7 @@ func (s *session) step(r checks.Request) Step {
 		return out
 	}
 
-	base, _ := url.Parse(s.page + "/__corsvcr__/page")
+	base, _ := url.Parse(s.page + fetch.CheckPagePath)
 	ref, err := url.Parse(r.URL)
 	if err != nil || base == nil {
 		return jsFail("TypeError: Failed to construct 'URL': Invalid URL", "the URL does not parse")
@@ -260,7 +201,7 @@ func (s *session) step(r checks.Request) Step {
 		return jsFail("TypeError: Failed to fetch", "scheme "+u.Scheme+" is not modelled")
 	}
 	target := href(u)
-	if isForbiddenMethod(method) {
+	if fetch.IsForbiddenMethod(method) {
 		if api == "xhr" {
 			return jsFail("SecurityError: Failed to execute 'open' on 'XMLHttpRequest': '"+method+"' HTTP method is unsupported.", "forbidden method (Fetch §2.2.1)")
 		}
@@ -270,9 +211,9 @@ func (s *session) step(r checks.Request) Step {
 	if api == "fetch" && r.Body != "" && (method == "GET" || method == "HEAD") {
 		return jsFail("TypeError: Failed to execute 'fetch' on 'Window': Request with GET/HEAD method cannot have body.", "fetch() rejects a GET or HEAD request with a body (Fetch §5.4 Request constructor step 35)")
 	}
-	sameOrigin := origin(u) == s.page
+	sameOrigin := fetch.SerializeOrigin(u) == s.page
 
-	if mode == "no-cors" && !isSafelistedMethod(method) {
+	if mode == "no-cors" && !fetch.IsCORSSafelistedMethod(method) {
 		// Fetch §5.4 Request constructor step 30.
 		return jsFail("TypeError: Failed to execute 'fetch' on 'Window': '"+method+"' is unsupported in no-cors mode.", "no-cors allows only GET, HEAD and POST (Fetch §5.4 Request constructor)")
 	}
@@ -293,7 +234,7 @@ func (s *session) step(r checks.Request) Step {
 		return out
 	}
 
-	if mode == "no-cors" && !sameOrigin && r.Redirect != "" && r.Redirect != "follow" {
+	if mode == "no-cors" && !sameOrigin && r.Redirect != checks.RedirectFollow {
 		// Fetch §4.1 main fetch step 12 ("request's mode is no-cors": a
 		// redirect mode other than follow is a network error); Blink's
 		// fetch_manager.cc FetchManager::Loader::Start reports it as a
@@ -301,17 +242,17 @@ func (s *session) step(r checks.Request) Step {
 		v.CorsError = "NoCorsRedirectModeNotFollow"
 		v.Console = "Fetch API cannot load " + target + ". Request mode is \"no-cors\" but the redirect mode is not \"follow\"."
 		blocked(v, api)
-		out.Rule = "request mode no-cors with redirect mode " + r.Redirect + " (Fetch §4.1 main fetch, fetch_manager.cc)"
+		out.Rule = "request mode no-cors with redirect mode " + string(r.Redirect) + " (Fetch §4.1 main fetch, fetch_manager.cc)"
 		return out
 	}
 
-	redirect := r.Redirect
-	if redirect == "" || api == "xhr" {
+	redirect := string(r.Redirect)
+	if api == "xhr" {
 		redirect = "follow"
 	}
-	f := &fetch{
+	f := &fetchParams{
 		u: u, initial: target, method: method, hdrs: hdrs, mode: mode, cred: cred,
-		api: api, cache: r.Cache, redirect: redirect,
+		api: api, cache: string(r.Cache), redirect: redirect,
 		// cors_url_loader.cc SetCorsFlagIfNeeded (Fetch §4.1 main fetch
 		// step 12: a cross-origin request in mode cors).
 		corsFlag: !sameOrigin && mode == "cors",
@@ -339,7 +280,7 @@ func (s *session) step(r checks.Request) Step {
 func (s *session) preflight(out *Step, u *url.URL, actual cassettes.Request, hdrs []header, method, cred, api, cacheMode, origin string) string {
 	unsafe := unsafeHeaderNames(hdrs)
 	// cors_url_loader.cc NeedsPreflight.
-	if isSafelistedMethod(method) && len(unsafe) == 0 {
+	if fetch.IsCORSSafelistedMethod(method) && len(unsafe) == 0 {
 		return ""
 	}
 	target := actual.URL

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // fetch is one request of the page script as Chrome's network service
@@ -13,7 +14,7 @@ import (
 // CorsURLLoader's request_ with its fetch_cors_flag_, tainted_ and
 // redirect_count_ (Fetch §4.1 main fetch, §4.3 HTTP fetch and §4.4
 // HTTP-redirect fetch).
-type fetch struct {
+type fetchParams struct {
 	u        *url.URL // the request's current URL
 	initial  string   // the first URL, serialised
 	method   string
@@ -53,7 +54,7 @@ const maxRedirects = 20
 // origin returns the serialised origin the request carries when it has the
 // CORS flag: "null" once tainted (cors_url_loader.cc StartRequest and
 // CheckAccess use url::Origin(), an opaque origin, then).
-func (f *fetch) origin(page string) string {
+func (f *fetchParams) origin(page string) string {
 	if f.tainted {
 		return "null"
 	}
@@ -64,11 +65,11 @@ func (f *fetch) origin(page string) string {
 // 12; cors_url_loader.cc CalculateResponseTainting): "cors" with the CORS
 // flag; "opaque" for a no-cors request to another origin or after a
 // redirect tainted it; else "basic".
-func (f *fetch) tainting(page string) string {
+func (f *fetchParams) tainting(page string) string {
 	switch {
 	case f.corsFlag:
 		return "cors"
-	case f.mode == "no-cors" && (f.tainted || origin(f.u) != page):
+	case f.mode == "no-cors" && (f.tainted || fetch.SerializeOrigin(f.u) != page):
 		return "opaque"
 	}
 	return "basic"
@@ -77,7 +78,7 @@ func (f *fetch) tainting(page string) string {
 // fetch sends f and follows its redirects, filling out: each hop is a
 // request (after a preflight when one is needed) whose response is either
 // final or a redirect handled by redirect.
-func (s *session) fetch(out *Step, f *fetch) {
+func (s *session) fetch(out *Step, f *fetchParams) {
 	v := &out.Verdict
 	for {
 		target := href(f.u)
@@ -143,7 +144,7 @@ func (s *session) fetch(out *Step, f *fetch) {
 
 // final fills out from the response that ends the fetch (Fetch §4.1 main
 // fetch steps 14-15: the response filtered by the request's tainting).
-func (s *session) final(out *Step, f *fetch, resp cassettes.Response) {
+func (s *session) final(out *Step, f *fetchParams, resp cassettes.Response) {
 	v := &out.Verdict
 	switch f.tainting(s.page) {
 	case "basic":
@@ -160,7 +161,7 @@ func (s *session) final(out *Step, f *fetch, resp cassettes.Response) {
 		// measured by TestGenerated).
 		v.Allowed = true
 		v.Opaque = true
-		v.ORB = origin(f.u) != s.page && orbBlocks(resp)
+		v.ORB = fetch.SerializeOrigin(f.u) != s.page && orbBlocks(resp)
 	default:
 		if e, ok := checkAccess(resp.Headers, f.cred, f.origin(s.page)); !ok {
 			why := "CORS check of the response (Fetch §4.9, cors.cc CheckAccess): " + e.why
@@ -174,7 +175,7 @@ func (s *session) final(out *Step, f *fetch, resp cassettes.Response) {
 		v.Status = resp.Status
 		exposed := exposedHeaders(resp.Headers, f.cred)
 		v.ReadableHeaders = readable(resp.Headers, func(name string) bool {
-			return safelistedResponseHeader(name) || exposed.has(name)
+			return fetch.IsCORSSafelistedResponseHeaderName(name) || exposed.has(name)
 		})
 	}
 }
@@ -183,7 +184,7 @@ func (s *session) final(out *Step, f *fetch, resp cassettes.Response) {
 // OnReceiveRedirect and FollowRedirect do (Fetch §4.3 HTTP fetch's redirect
 // mode switch and §4.4 HTTP-redirect fetch), and reports whether the fetch
 // goes on to f's new URL. When it does not, out is complete.
-func (s *session) redirect(out *Step, f *fetch, resp cassettes.Response) bool {
+func (s *session) redirect(out *Step, f *fetchParams, resp cassettes.Response) bool {
 	v := &out.Verdict
 	target := href(f.u)
 	// OnReceiveRedirect: "If CORS flag is set and a CORS check for request
@@ -237,7 +238,7 @@ func (s *session) redirect(out *Step, f *fetch, resp cassettes.Response) bool {
 	// that includes credentials, in mode cors to another origin or after
 	// taint, or with the CORS flag). Chrome names no failed parameter, and
 	// its console message quotes it empty.
-	if next.User != nil && ((f.mode == "cors" && (f.tainted || origin(next) != s.page)) || f.corsFlag) {
+	if next.User != nil && ((f.mode == "cors" && (f.tainted || fetch.SerializeOrigin(next) != s.page)) || f.corsFlag) {
 		s.fail(out, corsErr{code: "RedirectContainsCredentials"}, target, f.api, "the redirect's Location includes credentials (Fetch §4.4 HTTP-redirect fetch, cors_url_loader.cc CheckRedirectLocation)")
 		return false
 	}
@@ -252,7 +253,7 @@ func (s *session) redirect(out *Step, f *fetch, resp cassettes.Response) bool {
 		out.Rule = "redirect mode error (Fetch §4.3 HTTP fetch): the response is a redirect"
 		return false
 	}
-	if f.mode == "same-origin" && origin(next) != s.page {
+	if f.mode == "same-origin" && fetch.SerializeOrigin(next) != s.page {
 		// Main fetch on the new URL (Fetch §4.4 last step → §4.1 step 12:
 		// mode same-origin to another origin is a network error). Chrome
 		// stops before the request and, unlike the first hop, reports no
@@ -265,8 +266,8 @@ func (s *session) redirect(out *Step, f *fetch, resp cassettes.Response) bool {
 	// request's current URL's origin and request's origin is not same
 	// origin with request's current URL's origin, then set request's
 	// tainted origin flag" (cors_url_loader.cc CheckTainted).
-	crossed := origin(next) != origin(f.u)
-	if crossed && s.page != origin(f.u) {
+	crossed := fetch.SerializeOrigin(next) != fetch.SerializeOrigin(f.u)
+	if crossed && s.page != fetch.SerializeOrigin(f.u) {
 		f.tainted = true
 	}
 	// Fetch §4.4: 301/302 turn POST into GET, 303 turns anything but GET
@@ -304,14 +305,14 @@ func (s *session) redirect(out *Step, f *fetch, resp cassettes.Response) bool {
 	// next hop goes without them, so it may need no preflight.
 	f.hdrs = slices.DeleteFunc(slices.Clone(f.hdrs), func(h header) bool {
 		name := strings.ToLower(h.Name)
-		return crossed && name == "authorization" || origin(next) != s.page && slices.Contains(clientHints, name)
+		return crossed && name == "authorization" || fetch.SerializeOrigin(next) != s.page && slices.Contains(clientHints, name)
 	})
 	next.User = nil
 	f.u = next
 	// cors_url_loader.cc FollowRedirect → SetCorsFlagIfNeeded: a request
 	// in mode cors gets the CORS flag when it reaches another origin, and
 	// keeps it.
-	if !f.corsFlag && f.mode == "cors" && origin(f.u) != s.page {
+	if !f.corsFlag && f.mode == "cors" && fetch.SerializeOrigin(f.u) != s.page {
 		f.corsFlag = true
 	}
 	return true

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 var (
@@ -42,10 +44,11 @@ func splitAuthority(a string) (host, port string, err error) {
 	return host, port, nil
 }
 
-// defaultPort returns the default port of a URL scheme.
+// defaultPort returns the default port of a URL scheme (fetch.DefaultPort);
+// "80" for a scheme without one.
 func defaultPort(scheme string) string {
-	if strings.EqualFold(scheme, "https") {
-		return "443"
+	if p := fetch.DefaultPort(scheme); p != "" {
+		return p
 	}
 	return "80"
 }
@@ -71,7 +74,7 @@ func configAuthorities(a string) ([]string, error) {
 		return nil, err
 	}
 	if port == "" {
-		return []string{net.JoinHostPort(host, "80"), net.JoinHostPort(host, "443")}, nil
+		return []string{net.JoinHostPort(host, fetch.DefaultPort("http")), net.JoinHostPort(host, fetch.DefaultPort("https"))}, nil
 	}
 	return []string{net.JoinHostPort(host, port)}, nil
 }

@@ -18,10 +18,10 @@
 //     the other names sorted; responses with names sorted, which is also the
 //     order martian writes them to the client. Names are then in net/http's
 //     canonical case. Values of one name always keep their order.
-//   - Hop-by-hop headers (Connection and the names it lists, Keep-Alive,
-//     Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE,
-//     Trailer, Transfer-Encoding, Upgrade) are neither recorded nor
-//     forwarded. Nothing martian adds to traffic is recorded: it adds no Via
+//   - Hop-by-hop headers (fetch.IsHopByHop in internal/fetch: Connection
+//     and the names it lists, Keep-Alive, Proxy-Connection,
+//     Proxy-Authenticate, Proxy-Authorization, TE, Trailer,
+//     Transfer-Encoding, Upgrade) are neither recorded nor forwarded. Nothing martian adds to traffic is recorded: it adds no Via
 //     or X-Forwarded-* by default, and its error Warning headers appear only
 //     on responses it makes itself, which are never recorded.
 //   - Bodies as raw bytes: the upstream transport never asks for or

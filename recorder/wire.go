@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // This file recovers header order and case from the bytes on the wire.
@@ -308,13 +309,6 @@ func statusCode(start string) int {
 	return n
 }
 
-// hopByHop are the hop-by-hop headers of RFC 9110 section 7.6.1 plus the
-// non-standard Proxy-Connection and Keep-Alive, canonicalised.
-var hopByHop = []string{
-	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
-
 // isMartian reports whether a header line is one martian adds to traffic:
 // errors it writes into Warning, or a Via naming it.
 func isMartian(name, value string) bool {
@@ -327,23 +321,21 @@ func isMartian(name, value string) bool {
 	return false
 }
 
-// stripHopByHop returns h without hop-by-hop lines, lines named in
-// Connection, and lines martian adds, keeping order, case and duplicates.
+// stripHopByHop returns h without hop-by-hop lines (fetch.IsHopByHop),
+// lines named in Connection, and lines martian adds, keeping order, case and
+// duplicates.
 func stripHopByHop(h cassettes.Headers) cassettes.Headers {
-	drop := map[string]bool{}
-	for _, k := range hopByHop {
-		drop[k] = true
-	}
+	var named []string // canonical names listed in Connection
 	for _, v := range h.Values("Connection") {
 		for tok := range strings.SplitSeq(v, ",") {
 			if tok = strings.TrimSpace(tok); tok != "" {
-				drop[textproto.CanonicalMIMEHeaderKey(tok)] = true
+				named = append(named, textproto.CanonicalMIMEHeaderKey(tok))
 			}
 		}
 	}
 	out := make(cassettes.Headers, 0, len(h))
 	for _, f := range h {
-		if drop[textproto.CanonicalMIMEHeaderKey(f.Name)] || isMartian(f.Name, f.Value) {
+		if fetch.IsHopByHop(f.Name) || len(named) > 0 && slices.Contains(named, textproto.CanonicalMIMEHeaderKey(f.Name)) || isMartian(f.Name, f.Value) {
 			continue
 		}
 		out = append(out, f)

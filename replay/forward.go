@@ -7,24 +7,12 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
-// hopByHop are the headers that concern one connection only (RFC 9110
-// section 7.6.1, plus Proxy-Connection, which browsers send to proxies).
-var hopByHop = []string{
-	"Connection",
-	"Proxy-Connection",
-	"Keep-Alive",
-	"Proxy-Authenticate",
-	"Proxy-Authorization",
-	"Te",
-	"Trailer",
-	"Transfer-Encoding",
-	"Upgrade",
-}
-
-// removeHopByHop deletes hop-by-hop headers from h, including those named
-// in Connection.
+// removeHopByHop deletes hop-by-hop headers (fetch.IsHopByHop) from h,
+// including those named in Connection.
 func removeHopByHop(h http.Header) {
 	for _, v := range h["Connection"] {
 		for f := range strings.SplitSeq(v, ",") {
@@ -33,8 +21,10 @@ func removeHopByHop(h http.Header) {
 			}
 		}
 	}
-	for _, name := range hopByHop {
-		h.Del(name)
+	for name := range h {
+		if fetch.IsHopByHop(name) {
+			delete(h, name)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // key is the match key of a request (see the package documentation). It is
@@ -177,8 +178,8 @@ func matchQuery(q string, redacted map[string]bool) string {
 // setURL fills the URL fields of k from u.
 func setURL(k *key, u *url.URL) {
 	if u.Host != "" {
-		k.scheme = lower(u.Scheme)
-		k.host = normHost(k.scheme, u.Host)
+		k.scheme = fetch.ByteLowercase(u.Scheme)
+		k.host = fetch.SerializeHost(k.scheme, u.Host)
 	}
 	k.path = u.EscapedPath()
 	if k.path == "" {
@@ -186,40 +187,6 @@ func setURL(k *key, u *url.URL) {
 	}
 	k.query = u.RawQuery
 	k.hasQuery = u.ForceQuery || u.RawQuery != ""
-}
-
-// normHost lower-cases host and removes the scheme's default port.
-func normHost(scheme, host string) string {
-	host = lower(host)
-	var def string
-	switch scheme {
-	case "http", "ws":
-		def = ":80"
-	case "https", "wss":
-		def = ":443"
-	}
-	if def != "" && strings.HasSuffix(host, def) {
-		return host[:len(host)-len(def)]
-	}
-	// An empty port ("host:") means the default one.
-	return strings.TrimSuffix(host, ":")
-}
-
-// lower is strings.ToLower restricted to ASCII, without allocating when s
-// is already lower-case.
-func lower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 func first(vs []string) (string, bool) {
@@ -286,7 +253,7 @@ func normTokens(vs []string) string {
 		for t := range strings.SplitSeq(v, ",") {
 			t = strings.Trim(t, " \t")
 			if t != "" {
-				toks = append(toks, lower(t))
+				toks = append(toks, fetch.ByteLowercase(t))
 			}
 		}
 	}

@@ -111,7 +111,7 @@ func TestOriginMapConfigErrors(t *testing.T) {
 		{name: "strict", cfg: Config{Strict: true, OriginMap: prodToLocal},
 			want: "replay: config: OriginMap cannot be used with Strict (strict replay serves the recording unchanged)"},
 		{name: "not an origin", cfg: Config{OriginMap: []cassettes.OriginMapping{{From: prodApp + "/app", To: localApp}}},
-			want: `replay: config: OriginMap[0].from: "https://app.prod.example/app" is not an origin: it has a path, query or fragment`},
+			want: `replay: config: OriginMap[0].from: "https://app.prod.example/app" is not an origin: it has a path, query or fragment (write "https://app.prod.example")`},
 		{name: "mapped twice", cfg: Config{OriginMap: []cassettes.OriginMapping{{From: prodApp, To: localApp}, {From: prodApp, To: "http://localhost:5174"}}},
 			want: `replay: config: OriginMap[1]: "https://app.prod.example" is mapped twice`},
 		{name: "two sources", cfg: Config{OriginMap: []cassettes.OriginMapping{{From: prodApp, To: localApp}, {From: "https://www.prod.example", To: localApp}}},

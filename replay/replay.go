@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // Config configures a Replayer.
@@ -151,7 +152,7 @@ func (r *Replayer) originMap(cfg Config) []error {
 	r.fromTo = make(map[string]string, len(cfg.OriginMap))
 	for j, m := range cfg.OriginMap {
 		for _, o := range []struct{ name, v string }{{"from", m.From}, {"to", m.To}} {
-			if prob := cassettes.OriginProblem(o.v); prob != "" {
+			if prob := fetch.OriginProblem(o.v); prob != "" {
 				errs = append(errs, fmt.Errorf("replay: config: OriginMap[%d].%s: %s", j, o.name, prob))
 			}
 		}
@@ -189,7 +190,7 @@ func add(m map[key]*queue, k key, i int) {
 func parseHost(s string) (scheme, host string, err error) {
 	scheme, rest := "http", s
 	if i := strings.Index(s, "://"); i >= 0 {
-		scheme, rest = lower(s[:i]), strings.TrimSuffix(s[i+3:], "/")
+		scheme, rest = fetch.ByteLowercase(s[:i]), strings.TrimSuffix(s[i+3:], "/")
 		if scheme != "http" && scheme != "https" {
 			return "", "", fmt.Errorf("replay: config: host %q: scheme must be http or https", s)
 		}
@@ -197,7 +198,7 @@ func parseHost(s string) (scheme, host string, err error) {
 	if rest == "" || strings.ContainsAny(rest, "/?# \t\r\n") {
 		return "", "", fmt.Errorf("replay: config: host %q: not an authority (host[:port])", s)
 	}
-	return scheme, normHost(scheme, rest), nil
+	return scheme, fetch.SerializeHost(scheme, rest), nil
 }
 
 // prepare validates a recorded interaction and precomputes its key and

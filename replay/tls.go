@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/corsvcr/corsvcr/ca"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // handshakeTimeout bounds the TLS handshake inside a CONNECT tunnel.
@@ -141,7 +142,7 @@ func (t *tunnels) serveConnect(w http.ResponseWriter, req *http.Request) {
 	}
 	_ = conn.SetDeadline(time.Time{})
 	name := authority
-	if port == "443" {
+	if port == fetch.DefaultPort("https") {
 		name = host
 		if strings.Contains(host, ":") {
 			name = "[" + host + "]"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/predict"
 	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -232,7 +233,7 @@ func derivedChecks(cas *cassettes.Cassette) ([]checks.Check, []string) {
 			}
 		}
 		cred, why := guessCredentials(in.Request.Headers, in.Response.Headers)
-		r.Credentials = cred
+		r.Credentials = checks.Credentials(cred)
 		out = append(out, checks.Check{Name: fmt.Sprintf("#%d", i), Page: origin, Steps: []checks.Step{{Request: r}}})
 		notes = append(notes, "credentials "+cred+" ("+why+")")
 	}
@@ -258,7 +259,7 @@ func derivedChecks(cas *cassettes.Cassette) ([]checks.Check, []string) {
 			r.Body = "{}"
 		}
 		cred, why := guessCredentials(nil, p.Response.Headers)
-		r.Credentials = cred
+		r.Credentials = checks.Credentials(cred)
 		out = append(out, checks.Check{Name: fmt.Sprintf("#%d", j), Page: origin, Steps: []checks.Step{{Request: r}}})
 		notes = append(notes, "from a preflight no actual request followed; header values guessed; credentials "+cred+" ("+why+")")
 	}
@@ -287,24 +288,14 @@ func guessCredentials(req, resp cassettes.Headers) (string, string) {
 	return "same-origin", "guessed: no cookie sent, no Access-Control-Allow-Credentials"
 }
 
+// sameOrigin reports whether the URL raw is at origin (fetch.SameOrigin).
 func sameOrigin(origin, raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return false
 	}
 	o, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(u.Scheme, o.Scheme) && strings.EqualFold(hostport(u), hostport(o))
-}
-
-func hostport(u *url.URL) string {
-	p := u.Port()
-	if p == "" {
-		p = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return u.Hostname() + ":" + p
+	return err == nil && fetch.SameOrigin(u, o)
 }
 
 // writeNote prints the predictor's lines of a result under its last row.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -36,7 +37,7 @@ func (m *originMapFlag) Set(s string) error {
 		return fmt.Errorf("%q is not FROM=TO, e.g. https://app.prod.example=http://localhost:5173", s)
 	}
 	for _, o := range []string{from, to} {
-		if prob := cassettes.OriginProblem(o); prob != "" {
+		if prob := fetch.OriginProblem(o); prob != "" {
 			return fmt.Errorf("%q: %s", s, prob)
 		}
 	}
@@ -194,7 +195,7 @@ func checkFile(hcs []harCheck, cookies map[int]bool, maps []cassettes.OriginMapp
 		}
 		counts[page]++
 		r := hc.req
-		cr := checks.Request{URL: r.URL, Method: r.Method, Credentials: "same-origin", Mode: "cors", API: "fetch", Cache: "default"}
+		cr := checks.Request{URL: r.URL, Method: r.Method}.WithDefaults()
 		if strings.EqualFold(hc.q.ResourceType, "xhr") {
 			cr.API = "xhr"
 		}

@@ -1,0 +1,84 @@
+package fetch
+
+// IsTokenChar reports whether c is a tchar of RFC 9110 section 5.6.2: a
+// visible US-ASCII character other than the delimiters "(),/:;<=>?@[\]{}
+// and DQUOTE (net::HttpUtil::IsTokenChar).
+func IsTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
+
+// IsToken reports whether s is a token of RFC 9110 section 5.6.2, the
+// syntax of methods and header names (net::HttpUtil::IsToken): one or more
+// tchars.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !IsTokenChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold reports whether a equals b ASCII case-insensitively; b is
+// lower-case.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixFold reports whether s starts with prefix ASCII
+// case-insensitively; prefix is lower-case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
+}
+
+// isAny reports whether name equals one of the lower-case names ASCII
+// case-insensitively.
+func isAny(name string, names ...string) bool {
+	for _, n := range names {
+		if equalFold(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// ByteLowercase returns s with its ASCII upper-case letters lower-cased
+// (Infra "byte-lowercase", as Fetch lower-cases header names and URL
+// hosts), allocating only when s has one.
+func ByteLowercase(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
