@@ -164,11 +164,11 @@ func (k *checker) interaction(i int, it *Interaction) {
 // and header names, so that a kind mismatch is a problem of its own rather
 // than a consequence of another one.
 func (k *checker) classifiable(i int, req *Request) bool {
-	if !isToken(req.Method) || k.pos.badUnder(i, "request") {
+	if !IsToken(req.Method) || k.pos.badUnder(i, "request") {
 		return false
 	}
 	for _, h := range req.Headers {
-		if !isToken(h.Name) {
+		if !IsToken(h.Name) {
 			return false
 		}
 	}
@@ -203,7 +203,7 @@ func (k *checker) method(i int, m string) {
 	case k.pos.skip(i, path):
 	case m == "":
 		k.add(i, path, path, "missing")
-	case !isToken(m):
+	case !IsToken(m):
 		k.add(i, path, path, fmt.Sprintf("%q is not a valid HTTP method", m))
 	}
 }
@@ -238,7 +238,7 @@ func (k *checker) headers(i int, path string, hs Headers) {
 			switch {
 			case h.Name == "":
 				k.add(i, p+".name", p, "empty name")
-			case !isToken(h.Name):
+			case !IsToken(h.Name):
 				k.add(i, p+".name", fmt.Sprintf("%s %q", p, h.Name), "not a valid header name")
 			}
 		}
@@ -314,7 +314,7 @@ func OriginProblem(s string) string {
 
 // isToken reports whether s is an RFC 9110 token, the syntax of methods and
 // header names.
-func isToken(s string) bool {
+func IsToken(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/redact"
 )
 
 // secretFlags are the flags of the commands that write cassettes: secrets
@@ -32,39 +34,24 @@ func (s *secretFlags) register(fs *flag.FlagSet) {
 	})
 }
 
-// protect redacts the secrets of cas and of the extra requests (which check
-// files are written from) in place, then scans both, unless --keep-secrets.
-// Anything that still looks like a secret makes it refuse, naming where it
-// is; path names what was about to be written.
+// protect redacts and scans cas and the extra requests (which check files
+// are written from) in place with redact.Protect, unless --keep-secrets.
+// Anything that still looks like a secret makes it refuse with exit code 1;
+// path names what was about to be written.
 func (s secretFlags) protect(path string, cas *cassettes.Cassette, extra []*cassettes.Request, log *slog.Logger) error {
 	if s.keep {
 		log.Warn("--keep-secrets: writing secrets as recorded, without redaction or scan", "path", path)
 		return nil
 	}
-	rep := cassettes.Redact(cas, cassettes.RedactOptions{Names: s.names, Extra: extra})
+	rep, err := redact.Protect(path, cas, redact.Options{Names: s.names, Extra: extra})
 	if rep.Secrets > 0 {
 		log.Info("secrets redacted", "path", path, "secrets", rep.Secrets, "values", len(rep.Fields))
 	}
-	var found []string
-	for _, f := range cassettes.Scan(cas) {
-		found = append(found, f.String())
+	if se, ok := errors.AsType[*redact.SecretsError](err); ok {
+		se.Hint = "add their names with --redact-names, or write them anyway with --keep-secrets"
+		return &exitError{code: exitHarness, err: se}
 	}
-	if len(extra) > 0 {
-		// Scan the check requests as interactions of their own.
-		pseudo := &cassettes.Cassette{}
-		for _, r := range extra {
-			pseudo.Interactions = append(pseudo.Interactions, cassettes.Interaction{Request: *r})
-		}
-		for _, f := range cassettes.Scan(pseudo) {
-			found = append(found, fmt.Sprintf("check request %d %s: %s", f.Interaction+1, f.Field, f.Kind))
-		}
-	}
-	if len(found) > 0 {
-		return &exitError{code: exitHarness, err: fmt.Errorf(
-			"refusing to write %q: it still holds what looks like secrets (add their names with --redact-names, or write them anyway with --keep-secrets):\n  %s",
-			path, strings.Join(found, "\n  "))}
-	}
-	return nil
+	return err
 }
 
 // saveCassetteSecrets redacts and scans cas as sec says (see protect), then
@@ -85,34 +72,17 @@ func writeCassette(path string, cas *cassettes.Cassette) error {
 	return cassettes.Save(path, cas)
 }
 
-// writeChecks writes a check file atomically (temp file, rename).
+// writeChecks writes a check file atomically, creating its directory.
 func writeChecks(path string, f *checks.File) error {
 	data, err := checks.Encode(f)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write checks: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write checks: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write checks %q: %w", path, werr)
+	if err := cassettes.WriteFileAtomic(path, data, 0o644); err != nil {
+		return fmt.Errorf("write checks %q: %w", path, err)
 	}
 	return nil
 }
