@@ -7,8 +7,11 @@
 // timestamps, no map iteration order), and Encode(Decode(b)) == b for every
 // file Encode wrote.
 //
-// The package depends only on the standard library and a YAML library; it is
-// the leaf that recorder, replay and the CLI meet through.
+// The package is the format only: types, decode and encode, validation, and
+// atomic load and save. HAR import and export live in package har, secret
+// redaction and scanning in package redact. It depends only on the standard
+// library and a YAML library; it is the leaf that recorder, replay and the
+// CLI meet through.
 //
 // # Format, version 1
 //

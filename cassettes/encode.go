@@ -99,7 +99,7 @@ func addHeaders(m *yaml.Node, hs Headers) {
 func addBody(m *yaml.Node, b Body) {
 	switch {
 	case len(b) == 0:
-	case isText(b):
+	case b.IsText():
 		n := strNode(string(b), false)
 		// The YAML library falls back to a double-quoted string when a
 		// block scalar cannot hold the text exactly (CR, trailing spaces,
@@ -119,9 +119,10 @@ func addBody(m *yaml.Node, b Body) {
 	}
 }
 
-// isText reports whether b is valid UTF-8 made of printable characters,
-// tabs and line breaks only, so that it reads well inline.
-func isText(b []byte) bool {
+// IsText reports whether b is valid UTF-8 made of printable characters,
+// tabs and line breaks only, so that it reads well inline: Encode writes
+// such a body as text, any other as base64.
+func (b Body) IsText() bool {
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
 		if r == utf8.RuneError && size <= 1 {

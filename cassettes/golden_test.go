@@ -13,18 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/cassettes/cassettestest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // h builds Headers from name, value pairs.
-func h(kv ...string) cassettes.Headers {
-	var hs cassettes.Headers
-	for i := 0; i+1 < len(kv); i += 2 {
-		hs = append(hs, cassettes.Header{Name: kv[i], Value: kv[i+1]})
-	}
-	return hs
-}
+var h = cassettestest.Headers
 
 func gzipped(t *testing.T, s string) []byte {
 	t.Helper()

@@ -28,15 +28,19 @@ func Save(path string, c *Cassette) error {
 	if err != nil {
 		return fmt.Errorf("cassettes: save %q: invalid cassette:\n%w", path, err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := WriteFileAtomic(path, data, 0o644); err != nil {
 		return fmt.Errorf("cassettes: save %q: %w", path, err)
 	}
 	return nil
 }
 
-// writeAtomic replaces path with data so that path holds either its old
-// content or data, also after a crash.
-func writeAtomic(path string, data []byte) (err error) {
+// WriteFileAtomic replaces the file at path with data, with mode perm, so
+// that path holds either its old content or data, also after a crash: it
+// writes a temp file in the same directory, fsyncs it, renames it over path
+// and fsyncs the directory. On failure the temp file is removed and path is
+// left as it was. Like os.WriteFile it creates no directory. Every file
+// corsvcr writes (cassettes, check files, HAR exports) goes through it.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -61,7 +65,7 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
+	if err := os.Chmod(tmp, perm); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {

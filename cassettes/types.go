@@ -11,6 +11,13 @@ import (
 // replay serves the time of serving in its place.
 const RecordedDate = "Sat, 01 Jan 2000 00:00:00 GMT"
 
+// RedactedPrefix starts every placeholder that stands for a redacted secret
+// (package redact writes them): a secret becomes RedactedPrefix + N, N
+// counting distinct secrets from 1, so the same secret gets the same
+// placeholder everywhere in a cassette. Replay matches a recorded query
+// parameter holding a placeholder with any value.
+const RedactedPrefix = "corsvcr-redacted-"
+
 // FormatVersion is the cassette format version this package reads and writes.
 // Load refuses a cassette with a higher version with a *VersionError.
 const FormatVersion = 1

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/redact"
 )
 
 const (
@@ -111,7 +112,7 @@ func TestSecretsRedactedOnRecord(t *testing.T) {
 	text := string(data)
 	assert.NotContains(t, text, secretsJWT)
 	assert.NotContains(t, text, secretsSession)
-	assert.Empty(t, cassettes.Scan(mustLoad(t, cas)))
+	assert.Empty(t, redact.Scan(mustLoad(t, cas)))
 	// Presence kept, values replaced; the session has one placeholder in
 	// Set-Cookie and in the Cookie sent back.
 	assert.Contains(t, text, "{name: Authorization, value: Bearer "+cassettes.RedactedPrefix)

@@ -5,41 +5,31 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/redact"
 )
 
-// SaveOptions configures Save.
+// SaveOptions configures Save and Protect.
 type SaveOptions struct {
 	// KeepSecrets writes secrets as recorded: no redaction and no scan.
 	KeepSecrets bool
 	// RedactNames adds names of query parameters, JSON fields and headers
-	// whose values are redacted to the default ones.
+	// whose values are redacted to redact.DefaultNames.
 	RedactNames []string
 	// Extra are requests written elsewhere from the cassette (the requests
 	// of a generated check file): redacted with it, in place, and scanned.
 	Extra []*cassettes.Request
+	// Hint is set on a *redact.SecretsError refusal: how the user can
+	// redact more or write anyway.
+	Hint string
 	// Logger receives what was redacted; nil discards.
 	Logger *slog.Logger
 }
 
-// SecretsError is Save's refusal to write what still looks like secrets
-// after redaction.
-type SecretsError struct {
-	Path     string
-	Findings []string // where each is and what it looks like
-}
-
-func (e *SecretsError) Error() string {
-	return fmt.Sprintf("refusing to write %q: it still holds what looks like secrets (add their names with --redact-names, or write them anyway with --keep-secrets):\n  %s",
-		e.Path, strings.Join(e.Findings, "\n  "))
-}
-
 // Save writes cas to path atomically, creating its directory, after
-// redacting its secrets (and those of opts.Extra) in place; it refuses
-// with a *SecretsError when a scan still finds one. opts.KeepSecrets skips
-// both and logs a warning.
+// Protect: secrets are redacted in place, and what still looks like one
+// makes it refuse with a *redact.SecretsError.
 func Save(path string, cas *cassettes.Cassette, opts SaveOptions) error {
 	if err := Protect(path, cas, opts); err != nil {
 		return err
@@ -51,37 +41,22 @@ func Save(path string, cas *cassettes.Cassette, opts SaveOptions) error {
 }
 
 // Protect redacts the secrets of cas and opts.Extra in place and scans
-// both, as Save does before writing; path names what is about to be
-// written.
+// both (redact.Protect), unless opts.KeepSecrets; path names what is about
+// to be written.
 func Protect(path string, cas *cassettes.Cassette, opts SaveOptions) error {
 	log := opts.Logger
 	if log == nil {
 		log = discard
 	}
 	if opts.KeepSecrets {
-		log.Warn("--keep-secrets: writing secrets as recorded, without redaction or scan", "path", path)
 		return nil
 	}
-	rep := cassettes.Redact(cas, cassettes.RedactOptions{Names: opts.RedactNames, Extra: opts.Extra})
+	rep, err := redact.Protect(path, cas, redact.Options{Names: opts.RedactNames, Extra: opts.Extra})
 	if rep.Secrets > 0 {
 		log.Info("secrets redacted", "path", path, "secrets", rep.Secrets, "values", len(rep.Fields))
 	}
-	var found []string
-	for _, f := range cassettes.Scan(cas) {
-		found = append(found, f.String())
+	if se, ok := err.(*redact.SecretsError); ok {
+		se.Hint = opts.Hint
 	}
-	if len(opts.Extra) > 0 {
-		// Scan the check requests as interactions of their own.
-		pseudo := &cassettes.Cassette{}
-		for _, r := range opts.Extra {
-			pseudo.Interactions = append(pseudo.Interactions, cassettes.Interaction{Request: *r})
-		}
-		for _, f := range cassettes.Scan(pseudo) {
-			found = append(found, fmt.Sprintf("check request %d %s: %s", f.Interaction+1, f.Field, f.Kind))
-		}
-	}
-	if len(found) > 0 {
-		return &SecretsError{Path: path, Findings: found}
-	}
-	return nil
+	return err
 }

@@ -5,13 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/internal/fetch"
+	"github.com/corsvcr/corsvcr/har"
 	"github.com/corsvcr/corsvcr/predict"
 	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -60,7 +59,10 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		cs = file.Checks
 	} else {
-		cs, notes = derivedChecks(cas)
+		for _, d := range har.DeriveChecks(cas) {
+			cs = append(cs, d.Check)
+			notes = append(notes, d.Note)
+		}
 	}
 	if len(cs) == 0 {
 		fmt.Fprintln(stdout, "no cross-origin exchange in", *cassette)
@@ -109,7 +111,7 @@ func loadCassetteOrHAR(path string) (*cassettes.Cassette, error) {
 	if err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
-	cas, _, err := cassettes.ImportHAR(path, data)
+	cas, _, err := har.Import(path, data)
 	return cas, err
 }
 
@@ -199,103 +201,6 @@ func stackOf(ex predict.Explanation) (predict.Stack, bool) {
 		}
 	}
 	return predict.Stack{}, false
-}
-
-// derivedChecks returns one check per cross-origin exchange of cas: each
-// actual request carrying an Origin other than its URL's, and each
-// preflight that no actual request follows (the preflight failed), with a
-// note on what was guessed.
-func derivedChecks(cas *cassettes.Cassette) ([]checks.Check, []string) {
-	var out []checks.Check
-	var notes []string
-	paired := map[int]bool{}
-	for i, in := range cas.Interactions {
-		if in.Kind == cassettes.KindPreflight {
-			continue
-		}
-		origin, ok := in.Request.Headers.Get("Origin")
-		if !ok || origin == "null" || sameOrigin(origin, in.Request.URL) {
-			continue
-		}
-		for j := i - 1; j >= 0; j-- {
-			p := cas.Interactions[j]
-			acrm, _ := p.Request.Headers.Get("Access-Control-Request-Method")
-			po, _ := p.Request.Headers.Get("Origin")
-			if p.Kind == cassettes.KindPreflight && !paired[j] && p.Request.URL == in.Request.URL && po == origin && acrm == in.Request.Method {
-				paired[j] = true
-				break
-			}
-		}
-		r := checks.Request{URL: in.Request.URL, Method: in.Request.Method, Body: string(in.Request.Body)}
-		for _, h := range in.Request.Headers {
-			if scriptHeader(h.Name) && !(strings.EqualFold(h.Name, "Accept") && h.Value == "*/*") {
-				r.Headers = append(r.Headers, checks.Header{Name: h.Name, Value: h.Value})
-			}
-		}
-		cred, why := guessCredentials(in.Request.Headers, in.Response.Headers)
-		r.Credentials = checks.Credentials(cred)
-		out = append(out, checks.Check{Name: fmt.Sprintf("#%d", i), Page: origin, Steps: []checks.Step{{Request: r}}})
-		notes = append(notes, "credentials "+cred+" ("+why+")")
-	}
-	for j, p := range cas.Interactions {
-		if p.Kind != cassettes.KindPreflight || paired[j] {
-			continue
-		}
-		origin, _ := p.Request.Headers.Get("Origin")
-		acrm, _ := p.Request.Headers.Get("Access-Control-Request-Method")
-		acrh, _ := p.Request.Headers.Get("Access-Control-Request-Headers")
-		r := checks.Request{URL: p.Request.URL, Method: acrm}
-		for n := range strings.SplitSeq(acrh, ",") {
-			if n = strings.TrimSpace(n); n == "" {
-				continue
-			}
-			v := "x"
-			if strings.EqualFold(n, "content-type") {
-				v = "application/json"
-			}
-			r.Headers = append(r.Headers, checks.Header{Name: n, Value: v})
-		}
-		if acrm != "GET" && acrm != "HEAD" {
-			r.Body = "{}"
-		}
-		cred, why := guessCredentials(nil, p.Response.Headers)
-		r.Credentials = checks.Credentials(cred)
-		out = append(out, checks.Check{Name: fmt.Sprintf("#%d", j), Page: origin, Steps: []checks.Step{{Request: r}}})
-		notes = append(notes, "from a preflight no actual request followed; header values guessed; credentials "+cred+" ("+why+")")
-	}
-	return out, notes
-}
-
-// scriptHeader reports whether a recorded request header may have been set
-// by the page script rather than by the browser.
-func scriptHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "host", "origin", "referer", "user-agent", "accept-encoding", "accept-language", "connection",
-		"content-length", "cookie", "priority", "pragma", "cache-control":
-		return false
-	}
-	return !strings.HasPrefix(n, "sec-") && !strings.HasPrefix(n, "proxy-")
-}
-
-func guessCredentials(req, resp cassettes.Headers) (string, string) {
-	if _, ok := req.Get("Cookie"); ok {
-		return "include", "the request sent a Cookie"
-	}
-	if _, ok := resp.Get("Access-Control-Allow-Credentials"); ok {
-		return "include", "guessed: the response carries Access-Control-Allow-Credentials"
-	}
-	return "same-origin", "guessed: no cookie sent, no Access-Control-Allow-Credentials"
-}
-
-// sameOrigin reports whether the URL raw is at origin (fetch.SameOrigin).
-func sameOrigin(origin, raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	o, err := url.Parse(origin)
-	return err == nil && fetch.SameOrigin(u, o)
 }
 
 // writeNote prints the predictor's lines of a result under its last row.

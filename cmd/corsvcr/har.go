@@ -6,14 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/har"
 	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -115,127 +113,34 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	cas, rep, err := cassettes.ImportHAR(harPath, data)
+	cas, rep, err := har.Import(harPath, data)
 	if err != nil {
 		return err
 	}
 	cas.Meta.Corsvcr = version
 	cas.Meta.OriginMap = maps
-
-	// A check starts with an empty cookie jar, so a replayed request never
-	// carries the cookies the HAR shows: keep their trace as credentials
-	// include in the check, and drop them from the match.
-	cookies := map[int]bool{} // interaction → had Cookie
-	dropped := 0
-	for i := range cas.Interactions {
-		rq := &cas.Interactions[i].Request
-		if n := len(rq.Headers); n > 0 {
-			rq.Headers = slices.DeleteFunc(rq.Headers, func(h cassettes.Header) bool { return strings.EqualFold(h.Name, "Cookie") })
-			if len(rq.Headers) < n {
-				cookies[i] = true
-				dropped++
-			}
-		}
-	}
-
-	// The check requests: from the cassette when the HAR answered them, as
-	// the HAR shows them otherwise; redacted with the cassette.
-	var hcs []harCheck
-	var extra []*cassettes.Request
-	for _, q := range rep.Requests {
-		if q.Interaction >= 0 {
-			hcs = append(hcs, harCheck{q, &cas.Interactions[q.Interaction].Request})
-			continue
-		}
-		r := q.Request
-		r.Headers = slices.Clone(r.Headers)
-		hcs = append(hcs, harCheck{q, &r})
-		extra = append(extra, &r)
-	}
-	if *checksOut != "" && len(hcs) == 0 {
+	set := har.Checks(cas, rep)
+	if *checksOut != "" && set.Len() == 0 {
 		return fmt.Errorf("import: %q has no cross-origin request a page script made: no check to write", harPath)
 	}
-	// The check file is written from these requests only, so scanning
-	// them with the cassette covers it.
-	if err := vcr.Save(*out, cas, sec.options(log, extra)); err != nil {
+	// The check file is written from the cassette and set.Extra only, so
+	// scanning them covers it.
+	if err := vcr.Save(*out, cas, sec.options(log, set.Extra)); err != nil {
 		return err
 	}
 	var file *checks.File
 	if *checksOut != "" {
-		file = checkFile(hcs, cookies, maps)
+		file = set.File(maps)
 		if err := writeChecks(*checksOut, file); err != nil {
 			return err
 		}
 	}
-	printImport(stdout, harPath, *out, *checksOut, &rep, dropped, maps, file)
+	printImport(stdout, harPath, *out, *checksOut, &rep, set.CookiesDropped, maps, file)
 	return nil
 }
 
-// harCheck is a cross-origin request of a HAR and the request a check is
-// written from (redacted).
-type harCheck struct {
-	q   cassettes.HARRequest
-	req *cassettes.Request
-}
-
-// checkFile turns the HAR's cross-origin requests into a check file: one
-// check each, with the headers the script set, credentials include when
-// the request carried cookies, and no expectations (a HAR holds no CORS
-// verdict: `corsvcr check` prints Chrome's). Pages are mapped by maps.
-func checkFile(hcs []harCheck, cookies map[int]bool, maps []cassettes.OriginMapping) *checks.File {
-	f := &checks.File{Version: 1}
-	counts := map[string]int{}
-	names := map[string]int{}
-	for _, hc := range hcs {
-		page := hc.q.Page
-		for _, m := range maps {
-			if m.From == page {
-				page = m.To
-			}
-		}
-		counts[page]++
-		r := hc.req
-		cr := checks.Request{URL: r.URL, Method: r.Method}.WithDefaults()
-		if strings.EqualFold(hc.q.ResourceType, "xhr") {
-			cr.API = "xhr"
-		}
-		for _, h := range cassettes.ScriptHeaders(*r) {
-			cr.Headers = append(cr.Headers, checks.Header{Name: h.Name, Value: h.Value})
-		}
-		_, hadCookie := hc.q.Request.Headers.Get("Cookie")
-		if hadCookie || hc.q.Interaction >= 0 && cookies[hc.q.Interaction] {
-			cr.Credentials = "include"
-		}
-		if len(r.Body) > 0 && utf8.Valid(r.Body) && r.Method != "GET" && r.Method != "HEAD" {
-			cr.Body = string(r.Body)
-		}
-		name := r.Method + " " + strings.TrimPrefix(strings.TrimPrefix(withoutQuery(r.URL), "https://"), "http://")
-		names[name]++
-		if n := names[name]; n > 1 {
-			name = fmt.Sprintf("%s (%d)", name, n)
-		}
-		f.Checks = append(f.Checks, checks.Check{Name: name, Page: page, Steps: []checks.Step{{Request: cr}}})
-	}
-	best := 0
-	for _, c := range f.Checks { // the most used page, first one on ties
-		if counts[c.Page] > best {
-			f.Page, best = c.Page, counts[c.Page]
-		}
-	}
-	return f
-}
-
-func withoutQuery(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.RawQuery, u.ForceQuery, u.Fragment = "", false, ""
-	return u.String()
-}
-
 // printImport tells what the import did.
-func printImport(w io.Writer, harPath, out, checksOut string, rep *cassettes.HARReport, dropped int, maps []cassettes.OriginMapping, file *checks.File) {
+func printImport(w io.Writer, harPath, out, checksOut string, rep *har.Report, dropped int, maps []cassettes.OriginMapping, file *checks.File) {
 	creator := rep.Creator
 	if creator == "" {
 		creator = "unknown writer"
@@ -287,11 +192,11 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	data, err := cassettes.ExportHAR(cas)
+	data, err := har.Export(cas)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
+	if err := cassettes.WriteFileAtomic(*out, data, 0o644); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d entries\n", *out, len(cas.Interactions))

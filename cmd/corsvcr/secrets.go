@@ -32,39 +32,27 @@ func (s *secretFlags) register(fs *flag.FlagSet) {
 	})
 }
 
-// options returns the save options the flags describe.
+// options returns the save options the flags describe, warning on
+// --keep-secrets.
 func (s secretFlags) options(log *slog.Logger, extra []*cassettes.Request) vcr.SaveOptions {
-	return vcr.SaveOptions{KeepSecrets: s.keep, RedactNames: s.names, Extra: extra, Logger: log}
+	if s.keep {
+		log.Warn("--keep-secrets: writing secrets as recorded, without redaction or scan")
+	}
+	return vcr.SaveOptions{KeepSecrets: s.keep, RedactNames: s.names, Extra: extra, Logger: log,
+		Hint: "add their names with --redact-names, or write them anyway with --keep-secrets"}
 }
 
-// writeChecks writes a check file atomically (temp file, rename).
+// writeChecks writes a check file atomically, creating its directory.
 func writeChecks(path string, f *checks.File) error {
 	data, err := checks.Encode(f)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write checks: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write checks: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write checks %q: %w", path, werr)
+	if err := cassettes.WriteFileAtomic(path, data, 0o644); err != nil {
+		return fmt.Errorf("write checks %q: %w", path, err)
 	}
 	return nil
 }

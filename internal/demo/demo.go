@@ -60,7 +60,7 @@ func Run(ctx context.Context, cfg vcr.Config, dir string) (*Report, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	rep := &Report{ChecksPath: filepath.Join(dir, "checks.yaml"), CassettePath: filepath.Join(dir, "cassette.yaml")}
-	if err := os.WriteFile(rep.ChecksPath, sampleapi.Checks, 0o644); err != nil {
+	if err := cassettes.WriteFileAtomic(rep.ChecksPath, sampleapi.Checks, 0o644); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	file, err := checks.Parse(rep.ChecksPath, sampleapi.Checks)

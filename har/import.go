@@ -1,4 +1,4 @@
-package cassettes
+package har
 
 import (
 	"bytes"
@@ -13,14 +13,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
-// HAR (HTTP Archive 1.2) import and export. The subset read is what Chrome
-// DevTools, Firefox, Playwright's recordHar and mitmproxy write; fields
-// starting with "_" are their extensions.
+// The HAR 1.2 file, as far as corsvcr reads and writes it. The subset read
+// is what Chrome DevTools, Firefox, Playwright's recordHar and mitmproxy
+// write; fields starting with "_" are their extensions.
 
 type harFile struct {
 	Log *harLog `json:"log"`
@@ -30,7 +30,7 @@ type harLog struct {
 	Version string      `json:"version"`
 	Creator harCreator  `json:"creator"`
 	Browser *harCreator `json:"browser,omitempty"`
-	Pages   []harPage   `json:"pages,omitempty"`
+	Pages   []harPage   `json:"pages"`
 	Entries []harEntry  `json:"entries"`
 	Comment string      `json:"comment,omitempty"`
 }
@@ -57,6 +57,7 @@ type harEntry struct {
 	Timings         harTimings      `json:"timings"`
 	ResourceType    string          `json:"_resourceType,omitempty"` // Chrome DevTools, Playwright
 	Initiator       json.RawMessage `json:"_initiator,omitempty"`    // Chrome DevTools
+	Kind            cassettes.Kind  `json:"_corsvcrKind,omitempty"`  // corsvcr's Export
 }
 
 type harTimings struct {
@@ -125,8 +126,8 @@ func (n *harInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// HARReport says what ImportHAR did with each entry of a HAR file.
-type HARReport struct {
+// Report says what Import did with each entry of a HAR file.
+type Report struct {
 	// Creator is the HAR's creator, e.g. "Playwright 1.65.1".
 	Creator string
 	// Entries is the number of entries in the HAR.
@@ -136,20 +137,20 @@ type HARReport struct {
 	Imported, Preflights int
 	// Requests lists, in HAR order, every request a page script made to
 	// another origin: the requests a check file reproduces.
-	Requests []HARRequest
+	Requests []Request
 	// Skipped lists the entries that were not imported, and why.
-	Skipped []HARSkip
+	Skipped []Skip
 	// Notes lists changes made while importing (decoded bodies, dropped
 	// HTTP/2 pseudo-headers, ...), one line each, naming the entries.
 	Notes []string
 }
 
-// HARRequest is a cross-origin request a page script made, as the HAR shows it.
-type HARRequest struct {
+// Request is a cross-origin request a page script made, as the HAR shows it.
+type Request struct {
 	// Entry is the index of the HAR entry.
 	Entry int
 	// Interaction is the index of the imported interaction, or -1 when the
-	// HAR holds no response for the request (see HARSkip).
+	// HAR holds no response for the request (see Skip).
 	Interaction int
 	// Page is the page origin the request was made from: its Origin header,
 	// else the origin of its Referer, else of its page's title when that is
@@ -157,101 +158,23 @@ type HARRequest struct {
 	Page string
 	// Request is the request as the HAR holds it (for an entry without
 	// response, often only the headers the script set).
-	Request Request
+	Request cassettes.Request
 	// ResourceType is the HAR's _resourceType ("fetch", "xhr"), if any.
 	ResourceType string
 }
 
-// HARSkip is an entry ImportHAR did not turn into an interaction.
-type HARSkip struct {
+// Skip is an entry Import did not turn into an interaction.
+type Skip struct {
 	Entry  int
 	Method string
 	URL    string
 	Reason string
 }
 
-// NoPreflights reports whether the HAR had cross-origin requests that need a
-// preflight but no preflight entry: Chrome DevTools and Playwright leave
-// preflights out, and a replay without them cannot reproduce a preflight
-// failure.
-func (r *HARReport) NoPreflights() bool {
-	if r.Preflights > 0 {
-		return false
-	}
-	for _, q := range r.Requests {
-		if needsPreflight(q.Request) {
-			return true
-		}
-	}
-	return false
-}
-
-// needsPreflight reports whether a cross-origin fetch of r needs a CORS
-// preflight: a method other than GET, HEAD and POST, or a header outside
-// the CORS-safelisted ones (the check the Fetch standard makes, minus the
-// value limits).
-func needsPreflight(r Request) bool {
-	if !fetch.IsCORSSafelistedMethod(r.Method) {
-		return true
-	}
-	for _, h := range r.Headers {
-		switch strings.ToLower(h.Name) {
-		case "accept", "accept-language", "content-language", "range":
-		case "content-type":
-			mt, _, _ := strings.Cut(strings.ToLower(h.Value), ";")
-			switch strings.TrimSpace(mt) {
-			case "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
-			default:
-				return true
-			}
-		default:
-			if !browserSetHeader(h.Name) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// browserSetHeader reports whether name is a request header the browser
-// (not a page script) sets: forbidden header names, client hints, and the
-// ones a HAR writer adds.
-func browserSetHeader(name string) bool {
-	if fetch.IsForbiddenRequestHeaderName(name) || strings.HasPrefix(name, ":") {
-		return true
-	}
-	switch strings.ToLower(name) {
-	case "accept-language", "upgrade-insecure-requests", "access-control-request-local-network",
-		"priority", "purpose", "x-client-data", "if-none-match", "if-modified-since":
-		return true
-	}
-	return false
-}
-
-// ScriptHeaders returns the headers of r that a page script set: r's
-// headers without the ones the browser adds (Origin, Referer, User-Agent,
-// Accept-Encoding, Cookie, Host, sec-*, ...), without Accept: */* (fetch's
-// default) and without the Pragma and Cache-Control: no-cache that DevTools
-// adds when its cache is disabled.
-func ScriptHeaders(r Request) Headers {
-	var out Headers
-	for _, h := range r.Headers {
-		n := strings.ToLower(h.Name)
-		switch {
-		case browserSetHeader(h.Name):
-		case n == "accept" && h.Value == "*/*":
-		case (n == "pragma" || n == "cache-control") && h.Value == "no-cache":
-		default:
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-// ImportHAR turns a HAR 1.2 file into a cassette. name is used in errors.
+// Import turns a HAR 1.2 file into a cassette. name is used in errors.
 //
 // Every entry with an http or https URL and a response becomes an
-// interaction, in HAR order, its kind given by Classify; preflight entries
+// interaction, in HAR order, its kind given by cassettes.Classify; preflight entries
 // are kept when the HAR has them. Entries are skipped, with the reason in
 // the report, when their URL is not http(s) (data:, blob:, ...) or when the
 // HAR holds no response for them: a request the browser blocked for CORS
@@ -265,28 +188,28 @@ func ScriptHeaders(r Request) Headers {
 // and hop-by-hop headers are dropped; HTTP/2 header names stay lower-case
 // as sent. A Set-Cookie value holding several cookies on separate lines
 // (as DevTools writes them) becomes one line each. Response Date values
-// become RecordedDate, as the recorder stores them.
+// become cassettes.RecordedDate, as the recorder stores them.
 //
 // Errors name the file and the entry:
 //
-//	cassettes: import "x.har": entry 3: request.url: missing
-func ImportHAR(name string, data []byte) (*Cassette, HARReport, error) {
-	var rep HARReport
+//	har: import "x.har": entry 3: request.url: missing
+func Import(name string, data []byte) (*cassettes.Cassette, Report, error) {
+	var rep Report
 	var f harFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&f); err != nil {
-		return nil, rep, fmt.Errorf("cassettes: import %q: not a HAR file: %w", name, err)
+		return nil, rep, fmt.Errorf("har: import %q: not a HAR file: %w", name, err)
 	}
 	if f.Log == nil {
-		return nil, rep, fmt.Errorf("cassettes: import %q: not a HAR file: no \"log\"", name)
+		return nil, rep, fmt.Errorf("har: import %q: not a HAR file: no \"log\"", name)
 	}
 	lg := f.Log
 	if v := lg.Version; v != "" && v != "1.1" && v != "1.2" {
-		return nil, rep, fmt.Errorf("cassettes: import %q: log.version %q: only HAR 1.1 and 1.2 are supported", name, v)
+		return nil, rep, fmt.Errorf("har: import %q: log.version %q: only HAR 1.1 and 1.2 are supported", name, v)
 	}
 	rep.Creator = strings.TrimSpace(lg.Creator.Name + " " + lg.Creator.Version)
 	rep.Entries = len(lg.Entries)
-	c := &Cassette{Version: FormatVersion}
+	c := &cassettes.Cassette{Version: cassettes.FormatVersion}
 	if lg.Browser != nil && lg.Browser.Name != "" {
 		c.Meta.Browser = strings.TrimSpace(lg.Browser.Name + " " + lg.Browser.Version)
 	}
@@ -309,7 +232,7 @@ func ImportHAR(name string, data []byte) (*Cassette, HARReport, error) {
 		if ok {
 			idx = len(c.Interactions)
 			c.Interactions = append(c.Interactions, it)
-			if it.Kind == KindPreflight {
+			if it.Kind == cassettes.KindPreflight {
 				rep.Preflights++
 			}
 		}
@@ -322,19 +245,19 @@ func ImportHAR(name string, data []byte) (*Cassette, HARReport, error) {
 	}
 	rep.Imported = len(c.Interactions)
 	if err := c.Validate(); err != nil {
-		return nil, rep, fmt.Errorf("cassettes: import %q: %w", name, err)
+		return nil, rep, fmt.Errorf("har: import %q: %w", name, err)
 	}
 	return c, rep, nil
 }
 
 type harImporter struct {
 	file string
-	rep  *HARReport
+	rep  *Report
 	h2   bool // an HTTP/2 entry was noted
 }
 
 func (im *harImporter) errorf(i int, field, format string, args ...any) error {
-	return fmt.Errorf("cassettes: import %q: entry %d: %s: %s", im.file, i, field, fmt.Sprintf(format, args...))
+	return fmt.Errorf("har: import %q: entry %d: %s: %s", im.file, i, field, fmt.Sprintf(format, args...))
 }
 
 func (im *harImporter) note(i int, format string, args ...any) {
@@ -342,12 +265,12 @@ func (im *harImporter) note(i int, format string, args ...any) {
 }
 
 func (im *harImporter) skip(i int, method, u, reason string) {
-	im.rep.Skipped = append(im.rep.Skipped, HARSkip{Entry: i, Method: method, URL: u, Reason: reason})
+	im.rep.Skipped = append(im.rep.Skipped, Skip{Entry: i, Method: method, URL: u, Reason: reason})
 }
 
 // entry converts one HAR entry. ok is false when the entry is skipped; the
 // returned interaction then still carries the request, when there is one.
-func (im *harImporter) entry(i int, e *harEntry) (it Interaction, ok bool, err error) {
+func (im *harImporter) entry(i int, e *harEntry) (it cassettes.Interaction, ok bool, err error) {
 	rq := e.Request
 	if rq == nil {
 		return it, false, im.errorf(i, "request", "missing")
@@ -372,7 +295,7 @@ func (im *harImporter) entry(i int, e *harEntry) (it Interaction, ok bool, err e
 	}
 	u.Fragment, u.RawFragment = "", ""
 	h2 := isHTTP2(rq.HTTPVersion) || e.Response != nil && isHTTP2(e.Response.HTTPVersion)
-	it.Request = Request{
+	it.Request = cassettes.Request{
 		Method:  rq.Method,
 		URL:     u.String(),
 		Headers: im.headers(i, "request", rq.Headers, h2),
@@ -386,17 +309,17 @@ func (im *harImporter) entry(i int, e *harEntry) (it Interaction, ok bool, err e
 			}
 			it.Request.Body = b
 		case pd.Text != "":
-			it.Request.Body = Body(pd.Text)
+			it.Request.Body = cassettes.Body(pd.Text)
 		case len(pd.Params) > 0:
 			v := url.Values{}
 			for _, p := range pd.Params {
 				v.Add(p.Name, p.Value)
 			}
-			it.Request.Body = Body(v.Encode())
+			it.Request.Body = cassettes.Body(v.Encode())
 			im.note(i, "request body rebuilt from postData.params (the HAR has no postData.text)")
 		}
 	}
-	it.Kind = Classify(it.Request.Method, it.Request.Headers)
+	it.Kind = cassettes.Classify(it.Request.Method, it.Request.Headers)
 
 	rs := e.Response
 	if rs == nil || rs.Status <= 0 {
@@ -425,7 +348,7 @@ func (im *harImporter) entry(i int, e *harEntry) (it Interaction, ok bool, err e
 	im.fixEncoding(i, &it.Response, rs)
 	for j := range it.Response.Headers {
 		if strings.EqualFold(it.Response.Headers[j].Name, "Date") {
-			it.Response.Headers[j].Value = RecordedDate
+			it.Response.Headers[j].Value = cassettes.RecordedDate
 		}
 	}
 	return it, true, nil
@@ -445,8 +368,8 @@ func isHTTP2(v string) bool {
 
 // headers converts HAR headers: pseudo-headers and hop-by-hop headers
 // dropped, values holding line breaks split into one line each.
-func (im *harImporter) headers(i int, where string, in []harNV, h2 bool) Headers {
-	var out Headers
+func (im *harImporter) headers(i int, where string, in []harNV, h2 bool) cassettes.Headers {
+	var out cassettes.Headers
 	var pseudo []string
 	for _, h := range in {
 		switch {
@@ -465,12 +388,12 @@ func (im *harImporter) headers(i int, where string, in []harNV, h2 bool) Headers
 				parts = append(parts, strings.ReplaceAll(p, "\x00", ""))
 			}
 			for _, p := range parts {
-				out = append(out, Header{Name: h.Name, Value: p})
+				out = append(out, cassettes.Header{Name: h.Name, Value: p})
 			}
 			im.note(i, "%s header %q: %d values on separate lines became %d header lines", where, h.Name, len(parts), len(parts))
 			continue
 		}
-		out = append(out, Header{Name: h.Name, Value: h.Value})
+		out = append(out, cassettes.Header{Name: h.Name, Value: h.Value})
 	}
 	if len(pseudo) > 0 {
 		im.note(i, "%s: HTTP/2 pseudo-headers %s dropped", where, strings.Join(pseudo, ", "))
@@ -483,7 +406,7 @@ func (im *harImporter) headers(i int, where string, in []harNV, h2 bool) Headers
 }
 
 // body returns the response body the HAR holds.
-func (im *harImporter) body(i int, rs *harResponse) (Body, error) {
+func (im *harImporter) body(i int, rs *harResponse) (cassettes.Body, error) {
 	c := rs.Content
 	if c.Text == "" {
 		return nil, nil
@@ -495,7 +418,7 @@ func (im *harImporter) body(i int, rs *harResponse) (Body, error) {
 		}
 		return b, nil
 	}
-	return Body(c.Text), nil
+	return cassettes.Body(c.Text), nil
 }
 
 // fixEncoding makes the headers of r describe its body. HAR writers store
@@ -503,7 +426,7 @@ func (im *harImporter) body(i int, rs *harResponse) (Body, error) {
 // Content-Encoding the body does not carry is dropped and Content-Length
 // follows the body. A body left out of the HAR gets no Content-Encoding and
 // a Content-Length of 0: a replay serves what the cassette holds.
-func (im *harImporter) fixEncoding(i int, r *Response, rs *harResponse) {
+func (im *harImporter) fixEncoding(i int, r *cassettes.Response, rs *harResponse) {
 	enc, hasEnc := r.Headers.Get("Content-Encoding")
 	enc = strings.ToLower(strings.TrimSpace(enc))
 	decoded := false
@@ -516,7 +439,7 @@ func (im *harImporter) fixEncoding(i int, r *Response, rs *harResponse) {
 	}
 	cl, hasCL := r.Headers.Get("Content-Length")
 	if decoded {
-		r.Headers = slices.DeleteFunc(r.Headers, func(h Header) bool { return strings.EqualFold(h.Name, "Content-Encoding") })
+		r.Headers = slices.DeleteFunc(r.Headers, func(h cassettes.Header) bool { return strings.EqualFold(h.Name, "Content-Encoding") })
 	}
 	switch {
 	case decoded && len(r.Body) > 0:
@@ -565,14 +488,14 @@ func stillEncoded(enc string, b []byte) bool {
 // scriptRequest returns the entry as a cross-origin request of a page
 // script, if it is one: a request with a page origin other than its URL's
 // origin that is not a preflight and, when the HAR says, a fetch or an XHR.
-func scriptRequest(i, idx int, e *harEntry, r Request, pages map[string]string) (HARRequest, bool) {
-	if r.URL == "" || Classify(r.Method, r.Headers) == KindPreflight {
-		return HARRequest{}, false
+func scriptRequest(i, idx int, e *harEntry, r cassettes.Request, pages map[string]string) (Request, bool) {
+	if r.URL == "" || cassettes.Classify(r.Method, r.Headers) == cassettes.KindPreflight {
+		return Request{}, false
 	}
 	switch strings.ToLower(e.ResourceType) {
 	case "", "fetch", "xhr":
 	default:
-		return HARRequest{}, false
+		return Request{}, false
 	}
 	page := ""
 	if o, ok := r.Headers.Get("Origin"); ok && o != "null" {
@@ -583,9 +506,9 @@ func scriptRequest(i, idx int, e *harEntry, r Request, pages map[string]string) 
 		page = pages[e.Pageref]
 	}
 	if page == "" || page == originOf(r.URL) {
-		return HARRequest{}, false
+		return Request{}, false
 	}
-	return HARRequest{Entry: i, Interaction: idx, Page: page, Request: r, ResourceType: e.ResourceType}, true
+	return Request{Entry: i, Interaction: idx, Page: page, Request: r, ResourceType: e.ResourceType}, true
 }
 
 // originOf returns the serialised origin of an http(s) URL, or "".
@@ -594,14 +517,7 @@ func originOf(raw string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	host := strings.ToLower(u.Host)
-	switch {
-	case u.Scheme == "http" && strings.HasSuffix(host, ":80"):
-		host = strings.TrimSuffix(host, ":80")
-	case u.Scheme == "https" && strings.HasSuffix(host, ":443"):
-		host = strings.TrimSuffix(host, ":443")
-	}
-	return u.Scheme + "://" + strings.TrimSuffix(host, ":")
+	return fetch.SerializeOrigin(u)
 }
 
 func truncate(s string, n int) string {
@@ -609,140 +525,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-3] + "..."
-}
-
-// ExportHAR writes c as a HAR 1.2 file (indented JSON), one entry per
-// interaction in order, with the interaction's kind as "_corsvcrKind". Text
-// bodies are written as text, others base64; bodies are exported as the
-// cassette holds them (a gzip body stays gzip, with its Content-Encoding).
-// Times are zero: a cassette records no timing.
-func ExportHAR(c *Cassette) ([]byte, error) {
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("cassettes: export HAR: invalid cassette:\n%w", err)
-	}
-	type entry struct {
-		harEntry
-		Kind Kind `json:"_corsvcrKind"`
-	}
-	out := struct {
-		Log struct {
-			Version string      `json:"version"`
-			Creator harCreator  `json:"creator"`
-			Browser *harCreator `json:"browser,omitempty"`
-			Pages   []harPage   `json:"pages"`
-			Entries []entry     `json:"entries"`
-			Comment string      `json:"comment,omitempty"`
-		} `json:"log"`
-	}{}
-	lg := &out.Log
-	lg.Version = "1.2"
-	lg.Creator = harCreator{Name: "corsvcr", Version: c.Meta.Corsvcr}
-	if c.Meta.Browser != "" {
-		name, ver := c.Meta.Browser, ""
-		if k := strings.LastIndexByte(name, ' '); k > 0 {
-			name, ver = name[:k], name[k+1:]
-		}
-		lg.Browser = &harCreator{Name: name, Version: ver}
-	}
-	lg.Pages = []harPage{}
-	lg.Entries = []entry{}
-	const epoch = "2000-01-01T00:00:00.000Z" // RecordedDate: a cassette holds no times
-	for _, it := range c.Interactions {
-		rq, rs := it.Request, it.Response
-		e := entry{Kind: it.Kind}
-		e.StartedDateTime = epoch
-		u, _ := url.Parse(rq.URL) // Validate checked it
-		qs := []harNV{}
-		for _, kv := range strings.Split(u.RawQuery, "&") {
-			if kv == "" {
-				continue
-			}
-			k, v, _ := strings.Cut(kv, "=")
-			ku, err1 := url.QueryUnescape(k)
-			vu, err2 := url.QueryUnescape(v)
-			if err1 != nil || err2 != nil {
-				ku, vu = k, v
-			}
-			qs = append(qs, harNV{Name: ku, Value: vu})
-		}
-		req := &harRequest{
-			Method:      rq.Method,
-			URL:         rq.URL,
-			HTTPVersion: "HTTP/1.1",
-			Cookies:     harCookies(rq.Headers.Values("Cookie"), false),
-			Headers:     harHeaders(rq.Headers),
-			QueryString: qs,
-			HeadersSize: -1,
-			BodySize:    harInt(len(rq.Body)),
-		}
-		if len(rq.Body) > 0 {
-			ct, _ := rq.Headers.Get("Content-Type")
-			pd := &harPostData{MimeType: ct}
-			if utf8.Valid(rq.Body) {
-				pd.Text = string(rq.Body)
-			} else {
-				pd.Text, pd.Encoding = base64.StdEncoding.EncodeToString(rq.Body), "base64"
-			}
-			req.PostData = pd
-		}
-		ct, _ := rs.Headers.Get("Content-Type")
-		loc, _ := rs.Headers.Get("Location")
-		resp := &harResponse{
-			Status:      harInt(rs.Status),
-			HTTPVersion: "HTTP/1.1",
-			Cookies:     harCookies(rs.Headers.Values("Set-Cookie"), true),
-			Headers:     harHeaders(rs.Headers),
-			Content:     harContent{Size: harInt(len(rs.Body)), MimeType: ct},
-			RedirectURL: loc,
-			HeadersSize: -1,
-			BodySize:    harInt(len(rs.Body)),
-		}
-		if len(rs.Body) > 0 {
-			if utf8.Valid(rs.Body) && isText(rs.Body) {
-				resp.Content.Text = string(rs.Body)
-			} else {
-				resp.Content.Text, resp.Content.Encoding = base64.StdEncoding.EncodeToString(rs.Body), "base64"
-			}
-		}
-		e.Request, e.Response = req, resp
-		e.Timings = harTimings{Send: 0, Wait: 0, Receive: 0}
-		if it.Kind == KindPreflight {
-			e.ResourceType = "preflight"
-		}
-		lg.Entries = append(lg.Entries, e)
-	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("cassettes: export HAR: %w", err)
-	}
-	return append(b, '\n'), nil
-}
-
-func harHeaders(hs Headers) []harNV {
-	out := make([]harNV, 0, len(hs))
-	for _, h := range hs {
-		out = append(out, harNV{Name: h.Name, Value: h.Value})
-	}
-	return out
-}
-
-// harCookies lists the cookies of Cookie values, or of Set-Cookie values
-// when set is true, as HAR name/value pairs.
-func harCookies(values []string, set bool) []harNV {
-	out := []harNV{}
-	for _, v := range values {
-		if set {
-			v, _, _ = strings.Cut(v, ";")
-			if name, val, ok := strings.Cut(v, "="); ok {
-				out = append(out, harNV{Name: strings.TrimSpace(name), Value: strings.TrimSpace(val)})
-			}
-			continue
-		}
-		for _, kv := range strings.Split(v, ";") {
-			if name, val, ok := strings.Cut(kv, "="); ok {
-				out = append(out, harNV{Name: strings.TrimSpace(name), Value: strings.TrimSpace(val)})
-			}
-		}
-	}
-	return out
 }

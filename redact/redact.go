@@ -1,4 +1,4 @@
-package cassettes
+package redact
 
 import (
 	"bytes"
@@ -12,37 +12,36 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/corsvcr/corsvcr/cassettes"
 )
 
-// RedactedPrefix starts every placeholder Redact writes: a secret becomes
-// RedactedPrefix + N, N counting distinct secrets from 1 in order of first
-// appearance, so the same secret gets the same placeholder everywhere in a
-// cassette (a session cookie in Set-Cookie and in the next Cookie alike) and
-// nothing about the secret can be recovered from it.
-const RedactedPrefix = "corsvcr-redacted-"
-
-// DefaultSecretNames are the query parameter, JSON field and header names
-// whose values Redact replaces. A name matches when it equals one of them or
-// its last word does, ASCII case-insensitively, words being split at "_",
-// "-", "." and lower-to-upper case changes: "access_token", "X-Api-Key",
-// "refreshToken" and "client_secret" all match.
-var DefaultSecretNames = []string{
+// defaultNames are the names DefaultNames returns.
+var defaultNames = []string{
 	"token", "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
 	"secret", "client_secret", "password", "passwd", "pwd", "auth", "session", "sessionid",
 	"sid", "signature", "sig", "credential", "credentials",
 }
 
-// RedactOptions configures Redact.
-type RedactOptions struct {
-	// Names are further secret names, added to DefaultSecretNames.
+// DefaultNames returns, in a new slice, the query parameter, JSON field and
+// header names whose values Redact replaces. A name matches when it equals
+// one of them or its last word does, ASCII case-insensitively, words being
+// split at "_", "-", "." and lower-to-upper case changes: "access_token",
+// "X-Api-Key", "refreshToken" and "client_secret" all match.
+func DefaultNames() []string { return slices.Clone(defaultNames) }
+
+// Options configures Redact and Protect. The zero value redacts the
+// cassette alone, by DefaultNames.
+type Options struct {
+	// Names are further secret names, added to DefaultNames.
 	Names []string
 	// Extra are further requests redacted with the same placeholders as the
 	// cassette, e.g. requests a check file is written from.
-	Extra []*Request
+	Extra []*cassettes.Request
 }
 
-// RedactReport says what Redact replaced.
-type RedactReport struct {
+// Report says what Redact replaced.
+type Report struct {
 	// Secrets is the number of distinct secret values replaced.
 	Secrets int
 	// Fields names every replaced value's place, e.g.
@@ -59,14 +58,14 @@ type RedactReport struct {
 //     "session=corsvcr-redacted-2; Path=/; Secure; HttpOnly";
 //   - other headers, query parameters and JSON body fields (nested, in
 //     requests and responses whose Content-Type says JSON) whose names
-//     match DefaultSecretNames or opts.Names have their values replaced.
+//     match DefaultNames or opts.Names have their values replaced.
 //
 // Origin and every Access-Control-* header are never altered, and values
 // that already are placeholders are kept (numbering goes on after the
 // highest one), so redacting twice changes nothing. A JSON body is edited
 // in place: its formatting and key order are kept.
-func Redact(c *Cassette, opts RedactOptions) RedactReport {
-	r := &redactor{names: append(slices.Clone(DefaultSecretNames), opts.Names...), ids: map[string]int{}}
+func Redact(c *cassettes.Cassette, opts Options) Report {
+	r := &redactor{names: append(DefaultNames(), opts.Names...), ids: map[string]int{}}
 	r.next = maxPlaceholder(c, opts.Extra) + 1
 	for i := range c.Interactions {
 		it := &c.Interactions[i]
@@ -78,7 +77,7 @@ func Redact(c *Cassette, opts RedactOptions) RedactReport {
 	for j, rq := range opts.Extra {
 		r.request(fmt.Sprintf("extra request %d ", j), rq)
 	}
-	return RedactReport{Secrets: len(r.ids), Fields: r.fields}
+	return Report{Secrets: len(r.ids), Fields: r.fields}
 }
 
 type redactor struct {
@@ -88,10 +87,10 @@ type redactor struct {
 	fields []string
 }
 
-var placeholderRE = regexp.MustCompile(RedactedPrefix + `(\d+)`)
+var placeholderRE = regexp.MustCompile(cassettes.RedactedPrefix + `(\d+)`)
 
 // maxPlaceholder returns the highest placeholder number in c and extra.
-func maxPlaceholder(c *Cassette, extra []*Request) int {
+func maxPlaceholder(c *cassettes.Cassette, extra []*cassettes.Request) int {
 	n := 0
 	see := func(s string) {
 		for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
@@ -100,7 +99,7 @@ func maxPlaceholder(c *Cassette, extra []*Request) int {
 			}
 		}
 	}
-	seeReq := func(r *Request) {
+	seeReq := func(r *cassettes.Request) {
 		see(r.URL)
 		for _, h := range r.Headers {
 			see(h.Value)
@@ -129,16 +128,16 @@ func (r *redactor) placeholder(secret, field string) string {
 		r.ids[secret] = n
 	}
 	r.fields = append(r.fields, field)
-	return RedactedPrefix + strconv.Itoa(n)
+	return cassettes.RedactedPrefix + strconv.Itoa(n)
 }
 
 // secretValue reports whether v is worth replacing: not empty and not a
 // placeholder already.
 func secretValue(v string) bool {
-	return strings.TrimSpace(v) != "" && !strings.Contains(v, RedactedPrefix)
+	return strings.TrimSpace(v) != "" && !strings.Contains(v, cassettes.RedactedPrefix)
 }
 
-func (r *redactor) request(where string, rq *Request) {
+func (r *redactor) request(where string, rq *cassettes.Request) {
 	rq.URL = r.url(where+"request", rq.URL)
 	r.headers(where+"request", rq.Headers)
 	rq.Body = r.body(where+"request", rq.Headers, rq.Body)
@@ -150,7 +149,7 @@ func neverRedacted(name string) bool {
 	return n == "origin" || strings.HasPrefix(n, "access-control-")
 }
 
-func (r *redactor) headers(where string, hs Headers) {
+func (r *redactor) headers(where string, hs cassettes.Headers) {
 	for j := range hs {
 		h := &hs[j]
 		field := fmt.Sprintf("%s header %q", where, h.Name)
@@ -243,7 +242,7 @@ func (r *redactor) url(where, raw string) string {
 }
 
 // isJSON reports whether a Content-Type names JSON.
-func isJSON(hs Headers) bool {
+func isJSON(hs cassettes.Headers) bool {
 	ct, _ := hs.Get("Content-Type")
 	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
 	mt = strings.TrimSpace(mt)
@@ -251,7 +250,7 @@ func isJSON(hs Headers) bool {
 }
 
 // body replaces secret fields of a JSON body, editing the bytes in place.
-func (r *redactor) body(where string, hs Headers, b Body) Body {
+func (r *redactor) body(where string, hs cassettes.Headers, b cassettes.Body) cassettes.Body {
 	if len(b) == 0 || !isJSON(hs) || !json.Valid(b) {
 		return b
 	}
@@ -288,7 +287,7 @@ func (r *redactor) body(where string, hs Headers, b Body) Body {
 	return out.Bytes()
 }
 
-// secretName reports whether name names a secret (see DefaultSecretNames).
+// secretName reports whether name names a secret (see DefaultNames).
 func (r *redactor) secretName(name string) bool {
 	return matchesSecretName(name, r.names)
 }
@@ -477,7 +476,7 @@ var (
 // next to an AWS secret name, and cookies with long random values. It looks
 // at headers, URLs and text bodies; placeholders written by Redact are never
 // reported. Findings name the place, never the secret.
-func Scan(c *Cassette) []Finding {
+func Scan(c *cassettes.Cassette) []Finding {
 	var out []Finding
 	for i := range c.Interactions {
 		it := &c.Interactions[i]
@@ -487,7 +486,7 @@ func Scan(c *Cassette) []Finding {
 	return out
 }
 
-func scanPart(i int, part, rawURL string, hs Headers, body Body) []Finding {
+func scanPart(i int, part, rawURL string, hs cassettes.Headers, body cassettes.Body) []Finding {
 	var out []Finding
 	add := func(field, kind string) {
 		f := Finding{Interaction: i, Part: part, Field: field, Kind: kind}
@@ -540,7 +539,7 @@ func scanPart(i int, part, rawURL string, hs Headers, body Body) []Finding {
 			add(field, k)
 		}
 	}
-	if len(body) > 0 && isText(body) {
+	if len(body) > 0 && body.IsText() {
 		var v any
 		if isJSON(hs) && json.Unmarshal(body, &v) == nil {
 			walkJSON("$", v, func(path, s string) {

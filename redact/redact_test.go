@@ -1,4 +1,4 @@
-package cassettes_test
+package redact_test
 
 import (
 	"testing"
@@ -7,12 +7,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/cassettes/cassettestest"
+	"github.com/corsvcr/corsvcr/redact"
 )
 
 const (
 	testJWT    = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 	testCookie = "s%3AJ9uN2vQ8xW4kL7pR3tY6zA1bC5dE0fG2hI"
 )
+
+// h builds Headers from name, value pairs.
+var h = cassettestest.Headers
 
 func ph(n string) string { return cassettes.RedactedPrefix + n }
 
@@ -43,7 +48,7 @@ func TestRedact(t *testing.T) {
 		},
 	}}
 	extra := &cassettes.Request{Method: "PUT", URL: "http://api.test/x?token=" + testJWT, Headers: h("Authorization", "Bearer "+testJWT)}
-	rep := cassettes.Redact(in, cassettes.RedactOptions{Extra: []*cassettes.Request{extra}})
+	rep := redact.Redact(in, redact.Options{Extra: []*cassettes.Request{extra}})
 
 	want := []cassettes.Interaction{
 		{
@@ -76,12 +81,12 @@ func TestRedact(t *testing.T) {
 	assert.Equal(t, 9, rep.Secrets)
 	assert.Contains(t, rep.Fields, `interaction 0 request body $.nested.list[0].client_secret`)
 	assert.Contains(t, rep.Fields, `interaction 1 request header "Cookie" cookie "session"`)
-	assert.Empty(t, cassettes.Scan(in), "nothing left to find")
+	assert.Empty(t, redact.Scan(in), "nothing left to find")
 
 	t.Run("redacting again changes nothing", func(t *testing.T) {
 		before, err := cassettes.Encode(in)
 		require.NoError(t, err)
-		again := cassettes.Redact(in, cassettes.RedactOptions{})
+		again := redact.Redact(in, redact.Options{})
 		after, err := cassettes.Encode(in)
 		require.NoError(t, err)
 		assert.Equal(t, string(before), string(after))
@@ -91,7 +96,7 @@ func TestRedact(t *testing.T) {
 		in.Interactions = append(in.Interactions, cassettes.Interaction{Kind: cassettes.KindOther,
 			Request:  cassettes.Request{Method: "GET", URL: "http://api.test/?sid=zz"},
 			Response: cassettes.Response{Status: 200}})
-		cassettes.Redact(in, cassettes.RedactOptions{})
+		redact.Redact(in, redact.Options{})
 		assert.Equal(t, "http://api.test/?sid="+ph("10"), in.Interactions[2].Request.URL)
 	})
 }
@@ -120,7 +125,7 @@ func TestRedactNames(t *testing.T) {
 			c := &cassettes.Cassette{Interactions: []cassettes.Interaction{{Kind: cassettes.KindOther,
 				Request:  cassettes.Request{Method: "GET", URL: "http://a.test/?" + tt.param + "=v1"},
 				Response: cassettes.Response{Status: 200}}}}
-			rep := cassettes.Redact(c, cassettes.RedactOptions{Names: tt.extra})
+			rep := redact.Redact(c, redact.Options{Names: tt.extra})
 			assert.Equal(t, tt.want, rep.Secrets == 1, c.Interactions[0].Request.URL)
 		})
 	}
@@ -185,7 +190,7 @@ func TestScan(t *testing.T) {
 			}
 			c := &cassettes.Cassette{Interactions: []cassettes.Interaction{{Kind: cassettes.KindOther, Request: req, Response: resp}}}
 			var got []string
-			for _, f := range cassettes.Scan(c) {
+			for _, f := range redact.Scan(c) {
 				got = append(got, f.String())
 			}
 			assert.Equal(t, tt.want, got)
