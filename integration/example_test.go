@@ -8,58 +8,51 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
-	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
-// TestGoAPI is the README's five lines, inside go test: load a cassette,
-// start a replay, run a check in Chrome and assert the verdict.
+// TestGoAPI is the README's Go example, inside go test: load a cassette,
+// replay it to Chrome through the workflow library and assert the verdict.
 func TestGoAPI(t *testing.T) {
-	ctx := testContext(t)
-
 	cas, err := cassettes.Load("testdata/demo/cassette.yaml")
 	require.NoError(t, err)
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Intercept: browsercheck.Intercept}, "")
+	file := &checks.File{Checks: []checks.Check{{
+		Name: "chat", Page: "http://localhost:8080",
+		Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: checks.CredentialsInclude}}},
+	}}}
+	r, err := vcr.New(vcr.Config{})
 	require.NoError(t, err)
-	defer srv.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
+	run, err := r.Replay(testContext(t), file, vcr.Replay{Cassette: cas})
 	require.NoError(t, err)
-	defer b.Close()
-	v, err := b.Check(ctx, checks.Check{Page: "http://localhost:8080", Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: checks.CredentialsInclude}}}})
-	require.NoError(t, err)
-	assert.Equal(t, "WildcardOriginNotAllowed", v.CorsError)
+	require.Len(t, run.Results, 1)
+	assert.Equal(t, "WildcardOriginNotAllowed", run.Results[0].Verdict.CorsError)
+	assert.NotEmpty(t, run.Results[0].Why, "the predictor says which rule blocked it")
+	assert.Equal(t, vcr.Pass, run.Outcome(), "no expectation, no miss")
 }
 
-// Replay a committed cassette and ask Chrome for its verdict.
+// Replay a committed cassette to headless Chrome and print its verdict.
 func Example() {
-	ctx := context.Background()
 	cas, err := cassettes.Load("testdata/demo/cassette.yaml")
 	if err != nil {
 		panic(err)
 	}
-	srv, err := replay.NewServer(replay.Config{Cassette: cas, Intercept: browsercheck.Intercept}, "")
-	if err != nil {
-		panic(err)
-	}
-	defer srv.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: srv.URL()})
-	if err != nil {
-		panic(err)
-	}
-	defer b.Close()
-
-	v, err := b.Check(ctx, checks.Check{
-		Page:  "http://localhost:8080",
+	file := &checks.File{Checks: []checks.Check{{
+		Name: "chat", Page: "http://localhost:8080",
 		Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:8001/messages", Credentials: checks.CredentialsInclude}}},
-	})
+	}}}
+	r, err := vcr.New(vcr.Config{})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("allowed:", v.Allowed)
-	fmt.Println("cors error:", v.CorsError)
+	run, err := r.Replay(context.Background(), file, vcr.Replay{Cassette: cas})
+	if err != nil {
+		panic(err) // the harness failed: no Chrome, an invalid cassette, …
+	}
+	for _, res := range run.Results {
+		fmt.Println(res.Name, vcr.Summary(res.Verdict))
+	}
 	// Output:
-	// allowed: false
-	// cors error: WildcardOriginNotAllowed
+	// chat blocked WildcardOriginNotAllowed
 }

@@ -8,7 +8,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/replay"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // httpsChecks run at https://app.example.com against https://api.example.net:
@@ -122,24 +122,6 @@ func startHTTPSAPI(t *testing.T) (addr string, upCA *ca.CA, stop func()) {
 	return strings.TrimPrefix(srv.URL, "https://"), upCA, srv.Close
 }
 
-// runChecks runs every check of file in a browser using proxy and trusting
-// pins, and returns the verdicts by check name.
-func runHTTPSChecks(t *testing.T, file *checks.File, proxy string, pins []string) map[string]checks.Verdict {
-	t.Helper()
-	ctx := testContext(t)
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: proxy, SPKIPins: pins})
-	require.NoError(t, err)
-	defer b.Close()
-	out := map[string]checks.Verdict{}
-	for _, c := range file.Checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q", c.Name)
-		out[c.Name] = v
-	}
-	require.NoError(t, b.Close())
-	return out
-}
-
 // TestHTTPSRealHostnamesLiveEqualsReplay records credentialed HTTPS checks
 // between two real hostnames live through the MITM recorder (the per-user
 // CA from a temporary config directory, trusted by SPKI pin), fills a gap in
@@ -149,30 +131,26 @@ func runHTTPSChecks(t *testing.T, file *checks.File, proxy string, pins []string
 func TestHTTPSRealHostnamesLiveEqualsReplay(t *testing.T) {
 	file, err := checks.Parse("https-checks.yaml", []byte(httpsChecks))
 	require.NoError(t, err)
-	authority, err := ca.LoadOrCreate(filepath.Join(t.TempDir(), "corsvcr"))
-	require.NoError(t, err)
-	pins := []string{authority.SPKIPin()}
+	caDir := filepath.Join(t.TempDir(), "corsvcr")
 	addr, upCA, stopAPI := startHTTPSAPI(t)
-	recCfg := recorder.Config{
-		Hosts:           file.Hosts(),
+	r, err := vcr.New(vcr.Config{
 		Upstreams:       map[string]string{"api.example.net": addr}, // HOST alone: :443 for https
-		Intercept:       browsercheck.Intercept,
-		CA:              authority,
 		UpstreamRootCAs: upCA.Pool(),
-	}
+		CADir:           caDir,
+		Version:         "test",
+	})
+	require.NoError(t, err)
 
 	// 1. Live, recorded.
 	start := time.Now()
-	rec, err := recorder.Start(recCfg)
+	rec, err := r.Record(testContext(t), file)
 	require.NoError(t, err)
-	defer rec.Close()
-	live := runHTTPSChecks(t, file, rec.URL(), pins)
-	require.NoError(t, rec.Close())
+	live := verdicts(t, rec)
 	t.Logf("recorded live over HTTPS in %s", time.Since(start).Round(time.Millisecond))
 	for _, c := range file.Checks {
 		assert.Empty(t, c.Mismatches(live[c.Name]), "live verdict of %q vs expectation", c.Name)
 	}
-	cas := &cassettes.Cassette{Version: cassettes.FormatVersion, Meta: cassettes.Meta{Corsvcr: "test"}, Interactions: rec.Interactions()}
+	cas := rec.Cassette
 	var got []string
 	for _, in := range cas.Interactions {
 		origin, _ := in.Request.Headers.Get("Origin")
@@ -200,30 +178,17 @@ func TestHTTPSRealHostnamesLiveEqualsReplay(t *testing.T) {
 	partial.Interactions = slices.DeleteFunc(slices.Clone(decoded.Interactions), func(in cassettes.Interaction) bool {
 		return strings.HasSuffix(in.Request.URL, "/wildcard")
 	})
-	fillRec, err := recorder.Start(recCfg)
+	fill, err := r.Replay(testContext(t), file, vcr.Replay{Cassette: &partial, RecordMissing: true})
 	require.NoError(t, err)
-	defer fillRec.Close()
-	proxyURL, err := url.Parse(fillRec.URL())
-	require.NoError(t, err)
-	fwd := &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: authority.Pool()}, DisableCompression: true}
-	defer fwd.CloseIdleConnections()
-	fill, err := replay.NewServer(replay.Config{Cassette: &partial, Forward: fwd, Intercept: browsercheck.Intercept}, "", replay.WithCA(authority))
-	require.NoError(t, err)
-	defer fill.Close()
-	filled := runHTTPSChecks(t, file, fill.URL(), pins)
-	require.NoError(t, fill.Close())
-	require.NoError(t, fillRec.Close())
-	var forwarded []string
-	for _, e := range fill.Journal() {
-		assert.Nil(t, e.Miss, "miss in record-missing mode: %s %s", e.Method, e.URL)
-		if e.Forwarded {
-			forwarded = append(forwarded, e.Method+" "+e.URL)
-		}
+	filled := verdicts(t, fill)
+	for _, res := range fill.Results {
+		assert.Empty(t, res.Misses, "miss in record-missing mode")
 	}
-	assert.Equal(t, []string{"GET https://api.example.net/wildcard"}, forwarded)
-	added := fillRec.Interactions()
+	require.Equal(t, 1, fill.Added)
+	added := fill.Cassette.Interactions[len(partial.Interactions):]
 	require.Len(t, added, 1)
 	assert.Equal(t, "https://api.example.net/wildcard", added[0].Request.URL)
+	assert.Len(t, partial.Interactions, len(decoded.Interactions)-1, "the replayed cassette is left alone")
 	for _, c := range file.Checks {
 		assert.Equal(t, live[c.Name], filled[c.Name], "record-missing verdict of %q vs live", c.Name)
 	}
@@ -231,15 +196,8 @@ func TestHTTPSRealHostnamesLiveEqualsReplay(t *testing.T) {
 	// 3. Offline: the API is gone; strict replay over HTTPS.
 	stopAPI()
 	start = time.Now()
-	srv, err := replay.NewServer(replay.Config{Cassette: decoded, Strict: true, Intercept: browsercheck.Intercept}, "", replay.WithCA(authority))
-	require.NoError(t, err)
-	defer srv.Close()
-	replayed := runHTTPSChecks(t, file, srv.URL(), pins)
-	require.NoError(t, srv.Close())
+	replayed := replayChecks(t, file, decoded, vcr.Config{CADir: caDir})
 	t.Logf("replayed offline over HTTPS in %s", time.Since(start).Round(time.Millisecond))
-	for _, e := range srv.Journal() {
-		assert.Nil(t, e.Miss, "replay miss for %s %s", e.Method, e.URL)
-	}
 	for _, c := range file.Checks {
 		assert.Equal(t, live[c.Name], replayed[c.Name], "replay verdict of %q vs live", c.Name)
 	}

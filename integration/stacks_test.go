@@ -20,11 +20,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/internal/corpustest"
-	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -228,7 +226,7 @@ func recordStack(t *testing.T, st *stack, file *checks.File) (map[string]checks.
 
 // recordGroup starts the server for group, records checks through it into
 // verdicts, stops it and returns the interactions and the browser version.
-func recordGroup(t *testing.T, st *stack, file *checks.File, group string, checks []checks.Check, verdicts map[string]checks.Verdict) ([]cassettes.Interaction, string) {
+func recordGroup(t *testing.T, st *stack, file *checks.File, group string, cs []checks.Check, verdicts map[string]checks.Verdict) ([]cassettes.Interaction, string) {
 	t.Helper()
 	ctx := testContext(t)
 	run := t.TempDir()
@@ -243,25 +241,20 @@ func recordGroup(t *testing.T, st *stack, file *checks.File, group string, check
 	})
 	t.Logf("%s%s: server ready in %v", st.name, group, time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
-	rec, err := recorder.Start(recorder.Config{Hosts: file.Hosts(), Upstreams: srv.ups, Intercept: browsercheck.Intercept})
+	r, err := vcr.New(vcr.Config{Upstreams: srv.ups, RecordHosts: file.Hosts()})
 	require.NoError(t, err)
-	defer rec.Close()
-	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: rec.URL()})
+	rec, err := r.Record(ctx, &checks.File{Checks: cs})
 	require.NoError(t, err)
-	defer b.Close()
-	for _, c := range checks {
-		v, err := b.Check(ctx, c)
-		require.NoError(t, err, "check %q; server output:\n%s", c.Name, srv.logs())
-		verdicts[c.Name] = v
+	require.Zero(t, rec.NotRun)
+	for _, res := range rec.Results {
+		require.Empty(t, res.Error, "check %q; server output:\n%s", res.Name, srv.logs())
+		verdicts[res.Name] = *res.Verdict
 	}
-	version := b.Version()
-	require.NoError(t, b.Close())
-	require.NoError(t, rec.Close())
-	t.Logf("%s%s: %d checks recorded in %v", st.name, group, len(checks), time.Since(t0).Round(time.Millisecond))
+	t.Logf("%s%s: %d checks recorded in %v", st.name, group, len(cs), time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
 	require.NoError(t, srv.stop(), "stop %q; server output:\n%s", st.name, srv.logs())
 	t.Logf("%s%s: server stopped in %v", st.name, group, time.Since(t0).Round(time.Millisecond))
-	return rec.Interactions(), version
+	return rec.Cassette.Interactions, rec.Browser
 }
 
 // ---- starting real servers -------------------------------------------------

@@ -1,6 +1,7 @@
 // Package predict computes, offline and without a browser, the verdict
 // Chrome 156 gives on a check: given the check and a Server that answers the
-// requests Chrome would send (usually a cassette, through Replay), Predict
+// requests Chrome would send (usually a cassette, through a replay.Session,
+// which answers exactly as the replay of that cassette does), Predict
 // returns the same checks.Verdict browsercheck reads from Chrome — allowed,
 // CorsError, failedParameter, console message, preflight sent or cached,
 // status and readable headers — plus the exchanges and the rule that decided

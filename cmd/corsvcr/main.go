@@ -26,6 +26,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // version is the corsvcr version written into cassettes.
@@ -114,15 +116,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	code := exitHarness
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != exitMismatch && ee.code != exitMiss {
-			fmt.Fprintln(stderr, "corsvcr:", ee.err)
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+		if ee.err == nil {
+			return code // the table or JSON already says why
 		}
-		return ee.code
+	case errors.Is(err, vcr.ErrStrictOriginMap):
+		code = exitUsage
 	}
 	fmt.Fprintln(stderr, "corsvcr:", err)
-	return exitHarness
+	return code
 }
 
 // newLogger is the one place logging is configured.
