@@ -27,7 +27,7 @@ func TestCheckIsolatesPreflightCache(t *testing.T) {
 	b := needChrome(t)
 	before := upstream.count("OPTIONS /json")
 	for i := range 2 {
-		v, err := b.Check(context.Background(), preflighted)
+		v, err := only(b.Check(context.Background(), preflighted))
 		require.NoError(t, err)
 		assert.True(t, v.Preflight, "check %d: preflight", i)
 		assert.True(t, v.Allowed, "check %d: allowed", i)
@@ -46,7 +46,7 @@ func TestCheckPreflightEveryTime(t *testing.T) {
 	}
 	start := time.Now()
 	for i := range n {
-		v, err := b.Check(context.Background(), preflighted)
+		v, err := only(b.Check(context.Background(), preflighted))
 		require.NoError(t, err)
 		require.True(t, v.Preflight && v.Allowed, "check %d: %+v", i, v)
 	}
@@ -65,7 +65,7 @@ func TestCheckCancelIsHarnessError(t *testing.T) {
 	assert.Contains(t, err.Error(), `browsercheck: check "slow"`)
 
 	// The tab is still usable.
-	v, err := b.Check(context.Background(), checkFor("/simple"))
+	v, err := only(b.Check(context.Background(), checkFor("/simple")))
 	require.NoError(t, err)
 	assert.True(t, v.Allowed)
 }

@@ -37,10 +37,10 @@ func TestCheckCachedRedirect(t *testing.T) {
 	get := checks.Request{URL: apiOrigin + "/cached-redirect"}
 	c := checks.Check{Name: "cached-redirect", Page: pageOrigin, Steps: []checks.Step{{Request: get}, {Request: get}}}
 	before := upstream.count("GET /cached-redirect")
-	v, err := b.Check(context.Background(), c)
+	vs, err := b.Check(context.Background(), c)
 	require.NoError(t, err)
-	require.Len(t, v.Steps, 2)
-	for i, s := range v.Steps {
+	require.Len(t, vs, 2)
+	for i, s := range vs {
 		assert.False(t, s.Allowed, "step %d", i+1)
 		assert.Equal(t, "MissingAllowOriginHeader", s.CorsError, "step %d", i+1)
 	}
@@ -51,9 +51,9 @@ func TestCheckCachedRedirect(t *testing.T) {
 // holds the opaque response (it was a harness timeout).
 func TestCheckNoCorsWithoutTerminalEvent(t *testing.T) {
 	b := needChrome(t)
-	v, err := b.Check(context.Background(), checks.Check{Name: "no-store-untyped", Page: pageOrigin, Steps: []checks.Step{{
+	v, err := only(b.Check(context.Background(), checks.Check{Name: "no-store-untyped", Page: pageOrigin, Steps: []checks.Step{{
 		Request: checks.Request{URL: apiOrigin + "/no-store-untyped", Mode: "no-cors"},
-	}}})
+	}}}))
 	require.NoError(t, err)
 	assert.True(t, v.Allowed)
 	assert.True(t, v.Opaque)

@@ -30,13 +30,10 @@ import (
 const graceWait = 2 * time.Second
 
 // Check runs the steps of c, in order, in one isolated state and returns
-// Chrome's verdict. Checks are isolated from each other: no preflight cache,
+// Chrome's verdict on each step. Checks are isolated from each other: no preflight cache,
 // HTTP cache or cookies carry over from earlier checks. The steps of a check
 // share their state: a cookie set by a step is sent by the next ones, and a
 // preflight cached by a step spares a later identical request its preflight.
-// For a check of more than one step the verdict holds every step's verdict
-// in Steps and repeats the last step's (see checks.Verdict).
-//
 // A blocked request is a verdict; the error is only for harness and usage
 // failures: c is invalid (checks.Check.Validate, e.g. a page origin that is
 // not serialised as Chrome serialises it, or XHR in mode no-cors), Chrome
@@ -48,10 +45,10 @@ const graceWait = 2 * time.Second
 // c.Page+PagePrefix+"page"; between steps it waits Step.Wait, and nothing
 // else. It never disables the cache (Network.setCacheDisabled would also
 // disable the preflight cache that steps share).
-func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdict, error) {
+func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdicts, error) {
 	if err := c.Validate(); err != nil {
 		// A usage error, not a verdict: Chrome is not asked.
-		return checks.Verdict{}, fmt.Errorf("browsercheck: invalid check: %w", err)
+		return nil, fmt.Errorf("browsercheck: invalid check: %w", err)
 	}
 	b.checkMu.Lock()
 	defer b.checkMu.Unlock()
@@ -61,14 +58,9 @@ func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdict, er
 		if name == "" && len(c.Steps) > 0 {
 			name = c.Steps[0].Request.URL
 		}
-		return checks.Verdict{}, fmt.Errorf("browsercheck: check %q: %w", name, err)
+		return nil, fmt.Errorf("browsercheck: check %q: %w", name, err)
 	}
-	if len(vs) == 1 {
-		return vs[0], nil
-	}
-	v := vs[len(vs)-1]
-	v.Steps = vs
-	return v, nil
+	return vs, nil
 }
 
 // spec is what the page script receives.

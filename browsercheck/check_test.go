@@ -141,7 +141,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			c := checks.Check{Name: tc.name, Page: pageOrigin, Steps: []checks.Step{{Request: tc.req}}}
-			v, err := b.Check(ctx, c)
+			v, err := only(b.Check(ctx, c))
 			require.NoError(t, err)
 			t.Logf("verdict: %+v", v)
 			assert.Empty(t, tc.want.Mismatches(v))

@@ -33,7 +33,7 @@ func Example() {
 	defer b.Close()
 
 	for _, creds := range []checks.Credentials{checks.CredentialsSameOrigin, checks.CredentialsInclude} {
-		v, err := b.Check(context.Background(), checks.Check{
+		vs, err := b.Check(context.Background(), checks.Check{
 			Name: "posts " + string(creds),
 			Page: "http://localhost:8080",
 			Steps: []checks.Step{{Request: checks.Request{
@@ -44,6 +44,7 @@ func Example() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		v := vs[0] // the verdict of the check's one step
 		fmt.Printf("%s: allowed=%v status=%d cors_error=%q\n", creds, v.Allowed, v.Status, v.CorsError)
 	}
 	// Output:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/browsercheck/browserchecktest"
+	"github.com/corsvcr/corsvcr/checks"
 )
 
 const (
@@ -290,4 +291,15 @@ func procStart(pid int) (start string, zombie, ok bool) {
 		return "", false, false
 	}
 	return f[19], f[0] == "Z", true
+}
+
+// only returns the verdict of a one-step check.
+func only(vs checks.Verdicts, err error) (checks.Verdict, error) {
+	if err != nil {
+		return checks.Verdict{}, err
+	}
+	if len(vs) != 1 {
+		return checks.Verdict{}, fmt.Errorf("%d verdicts for a one-step check", len(vs))
+	}
+	return vs[0], nil
 }

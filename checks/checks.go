@@ -164,29 +164,30 @@ type Header struct{ Name, Value string }
 // redirect mode "manual" that resolves with an opaque-redirect response
 // (Status 0, no readable headers).
 //
-// For a check of more than one step, Steps holds the verdict of every step
-// in order, and the other fields repeat the last step's. A verdict of a
-// one-step check has no Steps.
+// A Verdict is about one request (one step of a check); Verdicts holds a
+// check's.
 type Verdict struct {
-	Allowed         bool      `json:"allowed"`
-	CorsError       string    `json:"cors_error,omitempty"`       // Network.CorsError, verbatim
-	FailedParameter string    `json:"failed_parameter,omitempty"` // corsErrorStatus.failedParameter
-	Console         string    `json:"console,omitempty"`          // Chrome's console message for the block
-	Preflight       bool      `json:"preflight"`                  // a preflight went on the network: Preflights > 0
-	Preflights      int       `json:"preflights,omitempty"`       // preflights that went on the network; a preflight-cache hit sends none
-	Status          int       `json:"status"`                     // final status JS saw (0 when blocked or opaque)
-	ReadableHeaders []string  `json:"readable_headers"`           // lower-case response header names JS could read, sorted; connection-level ones (Connection, Keep-Alive, …) left out
-	Opaque          bool      `json:"opaque,omitempty"`           // opaque response: no-cors, or an opaque redirect of redirect mode manual
-	ORB             bool      `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
-	JSError         string    `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
-	Steps           []Verdict `json:"steps,omitempty"`            // per step, for a check of more than one step
+	Allowed         bool     `json:"allowed"`
+	CorsError       string   `json:"cors_error,omitempty"`       // Network.CorsError, verbatim
+	FailedParameter string   `json:"failed_parameter,omitempty"` // corsErrorStatus.failedParameter
+	Console         string   `json:"console,omitempty"`          // Chrome's console message for the block
+	Preflight       bool     `json:"preflight"`                  // a preflight went on the network: Preflights > 0
+	Preflights      int      `json:"preflights,omitempty"`       // preflights that went on the network; a preflight-cache hit sends none
+	Status          int      `json:"status"`                     // final status JS saw (0 when blocked or opaque)
+	ReadableHeaders []string `json:"readable_headers"`           // lower-case response header names JS could read, sorted; connection-level ones (Connection, Keep-Alive, …) left out
+	Opaque          bool     `json:"opaque,omitempty"`           // opaque response: no-cors, or an opaque redirect of redirect mode manual
+	ORB             bool     `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
+	JSError         string   `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
 }
 
-// StepVerdicts returns the verdict of each step: v.Steps, or v itself for a
-// one-step check.
-func (v Verdict) StepVerdicts() []Verdict {
-	if len(v.Steps) > 0 {
-		return v.Steps
+// Verdicts holds Chrome's verdict on each step of a check, in order: one
+// for a one-step check.
+type Verdicts []Verdict
+
+// Last returns the verdict of the last step, the zero Verdict for none.
+func (vs Verdicts) Last() Verdict {
+	if len(vs) == 0 {
+		return Verdict{}
 	}
-	return []Verdict{v}
+	return vs[len(vs)-1]
 }

@@ -38,11 +38,10 @@ func (m Mismatch) String() string {
 	return s
 }
 
-// Mismatches returns every expectation of c's steps that v breaks, step by
-// step; for a check of more than one step each names its step. A verdict
-// with another number of steps than c is one mismatch of field "steps".
-func (c Check) Mismatches(v Verdict) []Mismatch {
-	vs := v.StepVerdicts()
+// Mismatches returns every expectation of c's steps that vs breaks, step by
+// step; for a check of more than one step each names its step. Verdicts of
+// another number of steps than c are one mismatch of field "steps".
+func (c Check) Mismatches(vs Verdicts) []Mismatch {
 	if len(vs) != len(c.Steps) {
 		return []Mismatch{{Field: "steps", Want: strconv.Itoa(len(c.Steps)), Got: strconv.Itoa(len(vs))}}
 	}

@@ -159,21 +159,21 @@ func TestCheckMismatches(t *testing.T) {
 	assert.Equal(t, []checks.Mismatch{
 		{Field: "allowed", Want: "true", Got: "false"},
 		{Field: "preflights", Want: "1", Got: "0"},
-	}, one.Mismatches(checks.Verdict{}), "one step: no step number")
-	assert.Empty(t, one.Mismatches(checks.Verdict{Allowed: true, Preflight: true, Preflights: 1}))
+	}, one.Mismatches(checks.Verdicts{{}}), "one step: no step number")
+	assert.Empty(t, one.Mismatches(checks.Verdicts{{Allowed: true, Preflight: true, Preflights: 1}}))
 
 	two := checks.Check{Steps: []checks.Step{
 		{Expect: checks.Expect{Preflights: ptr(1)}},
 		{Expect: checks.Expect{Preflights: ptr(0), Status: ptr(200)}},
 	}}
-	v := checks.Verdict{Allowed: true, Status: 200, Preflight: true, Preflights: 1,
-		Steps: []checks.Verdict{{Preflight: true, Preflights: 1}, {Allowed: true, Status: 200, Preflight: true, Preflights: 1}}}
+	v := checks.Verdicts{{Preflight: true, Preflights: 1}, {Allowed: true, Status: 200, Preflight: true, Preflights: 1}}
 	got := two.Mismatches(v)
 	assert.Equal(t, []checks.Mismatch{{Step: 2, Field: "preflights", Want: "0", Got: "1"}}, got)
 	assert.Equal(t, "step 2: preflights: want 0, got 1", got[0].String())
 
-	assert.Equal(t, []checks.Mismatch{{Field: "steps", Want: "2", Got: "1"}}, two.Mismatches(checks.Verdict{}))
-	assert.Equal(t, []checks.Verdict{{Status: 7}}, checks.Verdict{Status: 7}.StepVerdicts())
+	assert.Equal(t, []checks.Mismatch{{Field: "steps", Want: "2", Got: "1"}}, two.Mismatches(checks.Verdicts{{}}))
+	assert.Equal(t, checks.Verdict{Status: 7}, checks.Verdicts{{Status: 1}, {Status: 7}}.Last())
+	assert.Equal(t, checks.Verdict{}, checks.Verdicts{}.Last())
 }
 
 // The README's check-file reference is a valid check file.

@@ -113,7 +113,7 @@ type cliReport struct {
 	Cassette string `json:"cassette"`
 	Checks   []struct {
 		Name       string              `json:"name"`
-		Verdict    *checks.Verdict     `json:"verdict"`
+		Verdicts   checks.Verdicts     `json:"verdicts"`
 		Mismatches []map[string]string `json:"mismatches"`
 		Misses     []string            `json:"replay_misses"`
 		Error      string              `json:"error"`
@@ -152,7 +152,7 @@ func TestCLIRecordThenCheckOffline(t *testing.T) {
 
 	require.Len(t, replayed.Checks, 4)
 	for i, c := range live.Checks {
-		assert.Equal(t, c.Verdict, replayed.Checks[i].Verdict, "check %q", c.Name)
+		assert.Equal(t, c.Verdicts, replayed.Checks[i].Verdicts, "check %q", c.Name)
 		assert.Empty(t, replayed.Checks[i].Misses)
 	}
 

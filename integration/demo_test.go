@@ -31,7 +31,7 @@ func demoChecks(t *testing.T) *checks.File {
 // recordDemo runs the demo checks live against the sample API through the
 // recording proxy, stops the API, and returns Chrome's verdicts and the
 // cassette.
-func recordDemo(t *testing.T, file *checks.File) (map[string]checks.Verdict, *cassettes.Cassette) {
+func recordDemo(t *testing.T, file *checks.File) (map[string]checks.Verdicts, *cassettes.Cassette) {
 	t.Helper()
 	ups, stopAPI := startSampleAPI(t)
 	verdicts, cas := recordChecks(t, file, vcr.Config{Upstreams: ups})
@@ -101,12 +101,12 @@ func TestGoldenDemoCassette(t *testing.T) {
 	}
 }
 
-func writeVerdicts(t *testing.T, path string, v map[string]checks.Verdict) {
+func writeVerdicts(t *testing.T, path string, v map[string]checks.Verdicts) {
 	t.Helper()
 	require.NoError(t, corpustest.WriteVerdicts(path, v))
 }
 
-func readVerdicts(t *testing.T, path string) map[string]checks.Verdict {
+func readVerdicts(t *testing.T, path string) map[string]checks.Verdicts {
 	t.Helper()
 	v, err := corpustest.ReadVerdicts(path)
 	require.NoError(t, err, "run 'go test ./integration -run TestDemoLiveEqualsReplay -update' to create it")

@@ -27,7 +27,7 @@ func TestGoAPI(t *testing.T) {
 	run, err := r.Replay(testContext(t), file, vcr.Replay{Cassette: cas})
 	require.NoError(t, err)
 	require.Len(t, run.Results, 1)
-	assert.Equal(t, "WildcardOriginNotAllowed", run.Results[0].Verdict.CorsError)
+	assert.Equal(t, "WildcardOriginNotAllowed", run.Results[0].Verdicts[0].CorsError)
 	assert.NotEmpty(t, run.Results[0].Why, "the predictor says which rule blocked it")
 	assert.Equal(t, vcr.Pass, run.Outcome(), "no expectation, no miss")
 }
@@ -51,7 +51,9 @@ func Example() {
 		panic(err) // the harness failed: no Chrome, an invalid cassette, …
 	}
 	for _, res := range run.Results {
-		fmt.Println(res.Name, vcr.Summary(res.Verdict))
+		for _, v := range res.Verdicts { // one per step of the check
+			fmt.Println(res.Name, vcr.Summary(&v))
+		}
 	}
 	// Output:
 	// chat blocked WildcardOriginNotAllowed

@@ -54,8 +54,8 @@ func TestExplainFixesDemo(t *testing.T) {
 	for _, c := range rep.Checks {
 		assert.Empty(t, c.Error, "check %q", c.Name)
 		assert.Empty(t, c.Misses, "check %q: replay misses", c.Name)
-		if assert.NotNil(t, c.Verdict, "check %q", c.Name) {
-			assert.True(t, c.Verdict.Allowed, "check %q in Chrome against the fixed cassette: %+v", c.Name, c.Verdict)
+		if assert.Len(t, c.Verdicts, 1, "check %q", c.Name) {
+			assert.True(t, c.Verdicts[0].Allowed, "check %q in Chrome against the fixed cassette: %+v", c.Name, c.Verdicts)
 		}
 	}
 
@@ -68,15 +68,16 @@ func TestExplainFixesDemo(t *testing.T) {
 			Name      string `json:"name"`
 			Why       string `json:"why"`
 			Predicted string `json:"predicted"`
-			Verdict   struct {
+			Verdicts  []struct {
 				Allowed bool `json:"allowed"`
-			} `json:"verdict"`
+			} `json:"verdicts"`
 		} `json:"checks"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(orig.stdout), &notes))
 	for _, c := range notes.Checks {
 		assert.Empty(t, c.Predicted, "check %q: replay and prediction disagree", c.Name)
-		assert.Equal(t, !c.Verdict.Allowed, c.Why != "", "check %q: why %q", c.Name, c.Why)
+		require.Len(t, c.Verdicts, 1, "check %q", c.Name)
+		assert.Equal(t, !c.Verdicts[0].Allowed, c.Why != "", "check %q: why %q", c.Name, c.Why)
 	}
 }
 

@@ -256,7 +256,7 @@ func newOracle(t *testing.T, ctx context.Context) *oracle {
 
 // outcome is what Chrome and the predictor said about one case.
 type outcome struct {
-	chrome, predicted checks.Verdict
+	chrome, predicted checks.Verdicts
 	misses            []string // requests Chrome sent that the predictor did not expect
 	rule              string
 	err               error // the check could not run in Chrome
@@ -494,12 +494,12 @@ func checkFile(c checks.Check) []byte {
 }
 
 // saveCase writes gc and Chrome's verdict as testdata/oracle/generated/NAME.
-func saveCase(t *testing.T, name string, gc genCase, chrome checks.Verdict) {
+func saveCase(t *testing.T, name string, gc genCase, chrome checks.Verdicts) {
 	dir := filepath.Join(corpustest.GeneratedDir, name)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	gc.check.Name = name
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "checks.yaml"), checkFile(gc.check), 0o644))
 	require.NoError(t, cassettes.Save(filepath.Join(dir, "cassette.yaml"), cassetteOf([]genCase{gc})))
-	writeVerdicts(t, filepath.Join(dir, "verdicts.json"), map[string]checks.Verdict{name: chrome})
+	writeVerdicts(t, filepath.Join(dir, "verdicts.json"), map[string]checks.Verdicts{name: chrome})
 	t.Logf("saved as %s", dir)
 }

@@ -36,20 +36,20 @@ func serveLoopback(t *testing.T, h http.Handler, hosts []string) map[string]stri
 
 // verdicts returns the verdicts of run by check name, failing the test on
 // a check that could not be run or did not run.
-func verdicts(t *testing.T, run *vcr.Run) map[string]checks.Verdict {
+func verdicts(t *testing.T, run *vcr.Run) map[string]checks.Verdicts {
 	t.Helper()
 	require.Zero(t, run.NotRun, "checks that did not run")
-	out := map[string]checks.Verdict{}
+	out := map[string]checks.Verdicts{}
 	for _, r := range run.Results {
 		require.Empty(t, r.Error, "check %q", r.Name)
-		out[r.Name] = *r.Verdict
+		out[r.Name] = r.Verdicts
 	}
 	return out
 }
 
 // recordChecks runs file's checks live through the workflow's recorder,
 // configured by cfg, and returns Chrome's verdicts and the cassette.
-func recordChecks(t *testing.T, file *checks.File, cfg vcr.Config) (map[string]checks.Verdict, *cassettes.Cassette) {
+func recordChecks(t *testing.T, file *checks.File, cfg vcr.Config) (map[string]checks.Verdicts, *cassettes.Cassette) {
 	t.Helper()
 	cfg.Version = "test"
 	r, err := vcr.New(cfg)
@@ -61,7 +61,7 @@ func recordChecks(t *testing.T, file *checks.File, cfg vcr.Config) (map[string]c
 
 // replayChecks runs file's checks against a strict replay of cas by the
 // workflow, configured by cfg, and fails the test on any replay miss.
-func replayChecks(t *testing.T, file *checks.File, cas *cassettes.Cassette, cfg vcr.Config) map[string]checks.Verdict {
+func replayChecks(t *testing.T, file *checks.File, cas *cassettes.Cassette, cfg vcr.Config) map[string]checks.Verdicts {
 	t.Helper()
 	r, err := vcr.New(cfg)
 	require.NoError(t, err)

@@ -126,8 +126,8 @@ func oracleAPI() http.Handler {
 // corpusRun is the outcome of one corpus in runCorpora.
 type corpusRun struct {
 	file     *checks.File
-	live     map[string]checks.Verdict // by check name
-	recorded *cassettes.Cassette       // the fresh recording of this corpus
+	live     map[string]checks.Verdicts // by check name
+	recorded *cassettes.Cassette        // the fresh recording of this corpus
 }
 
 // runCorpora proves recorded corpora, each a directory with checks.yaml,
@@ -171,8 +171,8 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 		}
 	}
 	// split returns a corpus's verdicts out of the merged run's.
-	split := func(all map[string]checks.Verdict, i int) map[string]checks.Verdict {
-		out := map[string]checks.Verdict{}
+	split := func(all map[string]checks.Verdicts, i int) map[string]checks.Verdicts {
+		out := map[string]checks.Verdicts{}
 		for _, c := range runs[i].file.Checks {
 			if v, ok := all[key(i, c.Name)]; ok {
 				out[c.Name] = v
@@ -188,7 +188,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 		return out
 	}
 
-	var live, golden map[string]checks.Verdict
+	var live, golden map[string]checks.Verdicts
 	var recorded *cassettes.Cassette
 	t.Run("run", func(t *testing.T) {
 		t.Run("live", func(t *testing.T) {
@@ -248,7 +248,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 		for _, c := range runs[i].file.Checks {
 			k := key(i, c.Name)
 			t.Run(filepath.Base(p.Dir)+"/"+c.Name, func(t *testing.T) {
-				require.Len(t, live[k].StepVerdicts(), len(c.Steps))
+				require.Len(t, live[k], len(c.Steps))
 				for _, m := range c.Mismatches(live[k]) {
 					t.Errorf("live verdict vs the expectation in %s: %s", p.Checks, m)
 				}
@@ -263,7 +263,7 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 
 // runCorpus is runCorpora for one corpus directory: it returns its checks,
 // the live verdicts and the fresh recording.
-func runCorpus(t *testing.T, dir string, server http.Handler) (*checks.File, map[string]checks.Verdict, *cassettes.Cassette) {
+func runCorpus(t *testing.T, dir string, server http.Handler) (*checks.File, map[string]checks.Verdicts, *cassettes.Cassette) {
 	t.Helper()
 	r := runCorpora(t, server, dir)[0]
 	return r.file, r.live, r.recorded

@@ -78,7 +78,7 @@ func TestOriginMapPredictionEqualsChrome(t *testing.T) {
 	require.NoError(t, err)
 
 	live, cas := recordChecks(t, prodFile, vcr.Config{Upstreams: serveLoopback(t, prodAPI(), []string{"api.prod.test"})})
-	assert.True(t, live["credentialed-get"].Allowed, "live at the production origin: %+v", live["credentialed-get"])
+	assert.True(t, live["credentialed-get"][0].Allowed, "live at the production origin: %+v", live["credentialed-get"])
 	cas = viaFile(t, cas)
 
 	maps := []cassettes.OriginMapping{{From: prodOrigin, To: localOrigin}}
@@ -92,15 +92,16 @@ func TestOriginMapPredictionEqualsChrome(t *testing.T) {
 	for _, res := range run.Results {
 		t.Run(res.Name, func(t *testing.T) {
 			require.Empty(t, res.Error)
-			require.NotNil(t, res.Verdict)
+			require.Len(t, res.Verdicts, 1)
+			v := res.Verdicts[0]
 			assert.Empty(t, res.Misses)
 			assert.Empty(t, res.Disagree, "the workflow's prediction disagrees with Chrome on the replay")
-			chrome := live[res.Name]
+			chrome := live[res.Name][0]
 			// Chrome at the local origin through the map behaves as at
 			// the production origin, but names the local origin.
-			assert.Equal(t, chrome.Allowed, res.Verdict.Allowed, "replay vs live")
-			assert.Equal(t, chrome.CorsError, res.Verdict.CorsError, "replay vs live")
-			if !res.Verdict.Allowed {
+			assert.Equal(t, chrome.Allowed, v.Allowed, "replay vs live")
+			assert.Equal(t, chrome.CorsError, v.CorsError, "replay vs live")
+			if !v.Allowed {
 				assert.NotEmpty(t, res.Why, "a blocked verdict gets the predictor's rule")
 			}
 
@@ -109,22 +110,22 @@ func TestOriginMapPredictionEqualsChrome(t *testing.T) {
 			require.NoError(t, err)
 			predicted := predict.Predict(c, sess)
 			require.Len(t, predicted.Steps, 1)
-			pv, _ := predicted.Steps[0].WithFailedParameter(res.Verdict.FailedParameter)
-			assert.Equal(t, *res.Verdict, pv, "Chrome's verdict on the mapped replay (-) vs the prediction on the same replay (+)")
+			pv, _ := predicted.Steps[0].WithFailedParameter(v.FailedParameter)
+			assert.Equal(t, v, pv, "Chrome's verdict on the mapped replay (-) vs the prediction on the same replay (+)")
 
 			unmapped, err := replay.NewSession(replay.Config{Cassette: cas})
 			require.NoError(t, err)
-			if res.Verdict.Allowed {
+			if v.Allowed {
 				st := predict.Predict(c, unmapped).Steps[0]
 				assert.False(t, st.Verdict.Allowed && !st.Miss, "without the map the prediction must differ: %+v", st.Verdict)
 			}
 		})
 	}
 	for _, want := range []string{"credentialed-get", "preflighted-put"} {
-		assert.True(t, resultOf(t, run, want).Verdict.Allowed, "%s allowed through the origin map", want)
+		assert.True(t, resultOf(t, run, want).Verdicts[0].Allowed, "%s allowed through the origin map", want)
 	}
-	assert.Equal(t, "AllowOriginMismatch", resultOf(t, run, "other-origin").Verdict.CorsError)
-	assert.Equal(t, "InvalidAllowCredentials", resultOf(t, run, "no-credentials-allowed").Verdict.CorsError)
+	assert.Equal(t, "AllowOriginMismatch", resultOf(t, run, "other-origin").Verdicts[0].CorsError)
+	assert.Equal(t, "InvalidAllowCredentials", resultOf(t, run, "no-credentials-allowed").Verdicts[0].CorsError)
 }
 
 func findCheck(t *testing.T, f *checks.File, name string) checks.Check {
@@ -142,7 +143,7 @@ func resultOf(t *testing.T, run *vcr.Run, name string) vcr.Result {
 	t.Helper()
 	for _, r := range run.Results {
 		if r.Name == name {
-			require.NotNil(t, r.Verdict, "check %q: %s", name, r.Error)
+			require.Len(t, r.Verdicts, 1, "check %q: %s", name, r.Error)
 			return r
 		}
 	}

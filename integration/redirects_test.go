@@ -213,13 +213,13 @@ func hopKey(r cassettes.Request) string {
 // each recorded interaction under the corpus whose check names its path,
 // which the hops after a redirect do not have: this corpus keeps every
 // hop.)
-func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *cassettes.Cassette) {
+func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdicts, *cassettes.Cassette) {
 	t.Helper()
 	p := corpustest.In(redirectsDir)
 	file, err := checks.Load(p.Checks)
 	require.NoError(t, err)
 	var (
-		live, golden map[string]checks.Verdict
+		live, golden map[string]checks.Verdicts
 		recorded     *cassettes.Cassette
 	)
 	t.Run("run", func(t *testing.T) {
@@ -249,7 +249,7 @@ func runRedirectCorpus(t *testing.T) (*checks.File, map[string]checks.Verdict, *
 	assert.Len(t, committed, len(file.Checks), "%s holds a verdict per check and no other", p.Verdicts)
 	for _, c := range file.Checks {
 		t.Run(c.Name, func(t *testing.T) {
-			require.Len(t, live[c.Name].StepVerdicts(), len(c.Steps))
+			require.Len(t, live[c.Name], len(c.Steps))
 			for _, m := range c.Mismatches(live[c.Name]) {
 				t.Errorf("live verdict vs the expectation in %s: %s", p.Checks, m)
 			}

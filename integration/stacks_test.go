@@ -171,7 +171,7 @@ func testStack(t *testing.T, st *stack) {
 	}
 
 	replayed := replayChecks(t, file, decoded, vcr.Config{})
-	var golden, goldenReplayed map[string]checks.Verdict
+	var golden, goldenReplayed map[string]checks.Verdicts
 	if !*update {
 		golden = readVerdicts(t, stackVerdictsPath(st.name))
 		gcas, err := cassettes.Load(stackCassettePath(st.name))
@@ -193,13 +193,13 @@ func testStack(t *testing.T, st *stack) {
 // recordStack runs the stack's checks live through the recording proxy, a
 // server (group) at a time, and returns Chrome's verdicts and the cassette.
 // Every server is stopped when it returns.
-func recordStack(t *testing.T, st *stack, file *checks.File) (map[string]checks.Verdict, *cassettes.Cassette) {
+func recordStack(t *testing.T, st *stack, file *checks.File) (map[string]checks.Verdicts, *cassettes.Cassette) {
 	t.Helper()
 	groups := st.groups
 	if groups == nil {
 		groups = []string{""}
 	}
-	verdicts := map[string]checks.Verdict{}
+	verdicts := map[string]checks.Verdicts{}
 	var interactions []cassettes.Interaction
 	var browser string
 	ran := 0
@@ -226,7 +226,7 @@ func recordStack(t *testing.T, st *stack, file *checks.File) (map[string]checks.
 
 // recordGroup starts the server for group, records checks through it into
 // verdicts, stops it and returns the interactions and the browser version.
-func recordGroup(t *testing.T, st *stack, file *checks.File, group string, cs []checks.Check, verdicts map[string]checks.Verdict) ([]cassettes.Interaction, string) {
+func recordGroup(t *testing.T, st *stack, file *checks.File, group string, cs []checks.Check, verdicts map[string]checks.Verdicts) ([]cassettes.Interaction, string) {
 	t.Helper()
 	ctx := testContext(t)
 	run := t.TempDir()
@@ -248,7 +248,7 @@ func recordGroup(t *testing.T, st *stack, file *checks.File, group string, cs []
 	require.Zero(t, rec.NotRun)
 	for _, res := range rec.Results {
 		require.Empty(t, res.Error, "check %q; server output:\n%s", res.Name, srv.logs())
-		verdicts[res.Name] = *res.Verdict
+		verdicts[res.Name] = res.Verdicts
 	}
 	t.Logf("%s%s: %d checks recorded in %v", st.name, group, len(cs), time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
@@ -604,7 +604,7 @@ type stackDoc struct {
 	st       *stack
 	file     *checks.File
 	notes    map[string]string // check name → the comment above it in checks.yaml
-	verdicts map[string]checks.Verdict
+	verdicts map[string]checks.Verdicts
 	cas      *cassettes.Cassette
 }
 
@@ -653,7 +653,7 @@ func renderStacksDoc(t *testing.T) []byte {
 	for _, c := range api[0].file.Checks {
 		fmt.Fprintf(&b, "| %s |", c.Name)
 		for _, d := range api {
-			fmt.Fprintf(&b, " %s |", shortVerdict(d.verdicts[c.Name]))
+			fmt.Fprintf(&b, " %s |", shortVerdict(d.verdicts[c.Name].Last()))
 		}
 		b.WriteString("\n")
 	}
@@ -671,8 +671,8 @@ func renderStacksDoc(t *testing.T) []byte {
 			if c.Steps[0].Request.Credentials == "include" {
 				req += " with credentials"
 			}
-			verdict := shortVerdict(d.verdicts[c.Name])
-			if v := d.verdicts[c.Name]; v.Allowed {
+			verdict := shortVerdict(d.verdicts[c.Name].Last())
+			if v := d.verdicts[c.Name].Last(); v.Allowed {
 				verdict += fmt.Sprintf(" %d, reads %s", v.Status, strings.Join(v.ReadableHeaders, ", "))
 			}
 			if n := d.notes[c.Name]; n != "" {

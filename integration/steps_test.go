@@ -70,7 +70,7 @@ func TestPreflightCacheCorpus(t *testing.T) {
 	// The cassette holds one preflight per preflight Chrome sent.
 	want := 0
 	for _, v := range live {
-		for _, s := range v.StepVerdicts() {
+		for _, s := range v {
 			want += s.Preflights
 		}
 	}
@@ -84,7 +84,7 @@ func TestPreflightCacheCorpus(t *testing.T) {
 
 	for _, c := range file.Checks {
 		var counts []int
-		for _, s := range live[c.Name].StepVerdicts() {
+		for _, s := range live[c.Name] {
 			counts = append(counts, s.Preflights)
 		}
 		t.Logf("%-34s preflights per step %v", c.Name, counts)

@@ -26,11 +26,17 @@ type Server interface {
 
 // Result is the predicted outcome of a check.
 type Result struct {
-	// Verdict is the verdict browsercheck would report: for a check of
-	// more than one step, the last step's fields plus Steps.
-	Verdict checks.Verdict
 	// Steps holds, per step, its verdict and how it came about.
 	Steps []Step
+}
+
+// Verdicts returns the verdict of each step, as browsercheck reports them.
+func (r Result) Verdicts() checks.Verdicts {
+	vs := make(checks.Verdicts, len(r.Steps))
+	for i, st := range r.Steps {
+		vs[i] = st.Verdict
+	}
+	return vs
 }
 
 // Step is the predicted outcome of one step of a check.
@@ -107,16 +113,6 @@ func Predict(c checks.Check, srv Server) Result {
 			s.now += st.Wait
 		}
 		res.Steps = append(res.Steps, s.step(st.Request))
-	}
-	switch len(res.Steps) {
-	case 0:
-	case 1:
-		res.Verdict = res.Steps[0].Verdict
-	default:
-		res.Verdict = res.Steps[len(res.Steps)-1].Verdict
-		for _, st := range res.Steps {
-			res.Verdict.Steps = append(res.Verdict.Steps, st.Verdict)
-		}
 	}
 	return res
 }

@@ -118,7 +118,7 @@ func TestPredict(t *testing.T) {
 			}
 			srv := &fixed{pre: cassettes.Response{Status: st, Headers: tc.pre}, act: cassettes.Response{Status: 200, Headers: tc.act}}
 			res := predict.Predict(one(tc.req), srv)
-			v := res.Verdict
+			v := res.Verdicts().Last()
 			assert.Equal(t, tc.wantError, v.CorsError, "cors_error (rule: %s)", res.Steps[0].Rule)
 			assert.Equal(t, tc.wantParam, v.FailedParameter, "failed_parameter")
 			assert.Equal(t, tc.wantError == "", v.Allowed, "allowed")
@@ -148,7 +148,7 @@ func TestPreflightCache(t *testing.T) {
 	c := checks.Check{Page: page, Steps: []checks.Step{{Request: put}, {Request: put}, {Wait: 3e9, Request: put}}}
 	res := predict.Predict(c, srv)
 	var got []int
-	for _, s := range res.Verdict.Steps {
+	for _, s := range res.Verdicts() {
 		got = append(got, s.Preflights)
 	}
 	assert.Equal(t, []int{1, 0, 1}, got)
@@ -174,7 +174,7 @@ func TestPreflightCacheWildcardAuthorization(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := predict.Predict(checks.Check{Page: page, Steps: []checks.Step{{Request: tc.req}, {Request: tc.req}}}, srv)
 			var got []int
-			for _, s := range res.Verdict.Steps {
+			for _, s := range res.Verdicts() {
 				assert.True(t, s.Allowed)
 				got = append(got, s.Preflights)
 			}
@@ -202,10 +202,10 @@ func TestWithFailedParameter(t *testing.T) {
 func TestCorsDisabledScheme(t *testing.T) {
 	srv := &fixed{}
 	res := predict.Predict(one(checks.Request{URL: "ws://localhost:8000/socket"}), srv)
-	assert.Equal(t, `Fetch API cannot load ws://localhost:8000/socket. URL scheme "ws" is not supported.`, res.Verdict.Console)
+	assert.Equal(t, `Fetch API cannot load ws://localhost:8000/socket. URL scheme "ws" is not supported.`, res.Verdicts().Last().Console)
 	assert.Empty(t, srv.sent, "no request goes out")
 	assert.Empty(t, res.Steps[0].Unsupported)
 	res = predict.Predict(one(checks.Request{URL: "data:text/plain,hi"}), srv)
 	assert.Equal(t, "scheme data", res.Steps[0].Unsupported)
-	assert.Empty(t, res.Verdict.CorsError)
+	assert.Empty(t, res.Verdicts().Last().CorsError)
 }

@@ -176,7 +176,7 @@ func TestRedirects(t *testing.T) {
 			assert.Equal(t, tt.hops, got, "hops")
 			assert.False(t, st.Miss, "miss: %s", st.Rule)
 			assert.Empty(t, st.Unsupported)
-			v := res.Verdict
+			v := res.Verdicts().Last()
 			assert.Equal(t, tt.allowed, v.Allowed, "allowed (rule: %s)", st.Rule)
 			assert.Equal(t, tt.corsError, v.CorsError)
 			assert.Equal(t, tt.opaque, v.Opaque)

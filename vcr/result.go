@@ -15,9 +15,9 @@ import (
 // Result is the outcome of one check.
 type Result struct {
 	Name string `json:"name"`
-	// Verdict is Chrome's verdict; nil when the check could not be run
-	// (Error says why).
-	Verdict *checks.Verdict `json:"verdict,omitempty"`
+	// Verdicts holds Chrome's verdict on each step of the check; nil when
+	// the check could not be run (Error says why).
+	Verdicts checks.Verdicts `json:"verdicts,omitempty"`
 	// Mismatches lists the expectations of the check the verdict broke.
 	Mismatches []checks.Mismatch `json:"mismatches,omitempty"`
 	// Misses holds the replay misses the check caused, as text.
@@ -82,29 +82,25 @@ func (r Result) Outcome() Outcome {
 // replayed, carry the same verdict with neither an error nor a miss.
 func Same(a, b Result) bool {
 	return a.Error == "" && b.Error == "" && len(a.Misses) == 0 && len(b.Misses) == 0 &&
-		reflect.DeepEqual(a.Verdict, b.Verdict)
+		reflect.DeepEqual(a.Verdicts, b.Verdicts)
 }
 
-// predictionNote is the predictor's comment on Chrome's verdict v for c
+// predictionNote is the predictor's comment on Chrome's verdicts vs for c
 // against a replay that answers as sess: a one-line "why" for a blocked
 // verdict, and a note when the prediction disagrees with Chrome's verdict.
 // sess must answer as the replay did when the check started, so it uses
 // the same recorded answers.
-func predictionNote(c checks.Check, v checks.Verdict, sess *replay.Session) (why, disagree string) {
+func predictionNote(c checks.Check, vs checks.Verdicts, sess *replay.Session) (why, disagree string) {
 	res := predict.Predict(c, sess)
-	steps := v.StepVerdicts()
-	if len(steps) != len(res.Steps) {
+	if len(vs) != len(res.Steps) {
 		return "", ""
 	}
 	for i, st := range res.Steps {
-		if !steps[i].Allowed && st.Rule != "" && why == "" {
+		if !vs[i].Allowed && st.Rule != "" && why == "" {
 			why = st.Rule
 		}
-		pv, _ := st.WithFailedParameter(steps[i].FailedParameter)
-		pv.Steps = nil
-		cv := steps[i]
-		cv.Steps = nil
-		if !reflect.DeepEqual(pv, cv) && disagree == "" {
+		pv, _ := st.WithFailedParameter(vs[i].FailedParameter)
+		if !reflect.DeepEqual(pv, vs[i]) && disagree == "" {
 			disagree = fmt.Sprintf("predicted %s from the cassette (step %d)", Summary(&pv), i+1)
 		}
 	}

@@ -267,14 +267,14 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, 
 			sess = rp.Session() // the replay as this check's requests find it
 		}
 		res := Result{Name: c.Name}
-		v, err := b.Check(ctx, c)
+		vs, err := b.Check(ctx, c)
 		if err != nil {
 			res.Error = err.Error()
 		} else {
-			res.Verdict = &v
-			res.Mismatches = c.Mismatches(v)
+			res.Verdicts = vs
+			res.Mismatches = c.Mismatches(vs)
 			if sess != nil {
-				res.Why, res.Disagree = predictionNote(c, v, sess)
+				res.Why, res.Disagree = predictionNote(c, vs, sess)
 			}
 		}
 		if rp != nil {

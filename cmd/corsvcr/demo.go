@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/internal/demo"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -68,9 +69,9 @@ func writeDemo(w io.Writer, rows []demo.Row) {
 		if len(r.Replay.Mismatches) > 0 || len(r.Live.Mismatches) > 0 {
 			expect = "FAIL"
 		}
-		fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, r.Name, same, expect, vcr.Summary(r.Live.Verdict))
+		fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, r.Name, same, expect, lastSummary(r.Live.Verdicts))
 		if !r.Same {
-			fmt.Fprintf(w, "%s  replay verdict: %s\n", indent, vcr.Summary(r.Replay.Verdict))
+			fmt.Fprintf(w, "%s  replay verdict: %s\n", indent, lastSummary(r.Replay.Verdicts))
 		}
 		for _, m := range r.Replay.Mismatches {
 			fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
@@ -83,8 +84,17 @@ func writeDemo(w io.Writer, rows []demo.Row) {
 				fmt.Fprintf(w, "%s  error: %s\n", indent, res.Error)
 			}
 		}
-		if v := r.Replay.Verdict; v != nil && v.Console != "" {
+		if v := r.Replay.Verdicts.Last(); v.Console != "" {
 			fmt.Fprintf(w, "%s  console: %s\n", indent, v.Console)
 		}
 	}
+}
+
+// lastSummary renders the verdict of the last step of vs, "-" for none.
+func lastSummary(vs checks.Verdicts) string {
+	if len(vs) == 0 {
+		return "-"
+	}
+	v := vs.Last()
+	return vcr.Summary(&v)
 }

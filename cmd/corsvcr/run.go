@@ -55,18 +55,21 @@ func rows(r vcr.Result) []row {
 		}
 		return "ok"
 	}
-	if r.Verdict == nil || len(r.Verdict.Steps) == 0 {
-		return []row{{name: r.Name, status: status(r.Mismatches), verdict: r.Verdict, mismatches: r.Mismatches, last: true}}
+	switch len(r.Verdicts) {
+	case 0:
+		return []row{{name: r.Name, status: status(r.Mismatches), mismatches: r.Mismatches, last: true}}
+	case 1:
+		return []row{{name: r.Name, status: status(r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
 	}
-	out := make([]row, len(r.Verdict.Steps))
-	for i := range r.Verdict.Steps {
+	out := make([]row, len(r.Verdicts))
+	for i := range r.Verdicts {
 		var ms []checks.Mismatch
 		for _, m := range r.Mismatches {
 			if m.Step == i+1 || (m.Step == 0 && i == len(out)-1) {
 				ms = append(ms, m)
 			}
 		}
-		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(ms), verdict: &r.Verdict.Steps[i], mismatches: ms, last: i == len(out)-1}
+		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
 	}
 	return out
 }

@@ -15,12 +15,11 @@ import (
 func TestWriteResultsSteps(t *testing.T) {
 	step1 := checks.Verdict{Allowed: true, Status: 200, ReadableHeaders: []string{}}
 	step2 := checks.Verdict{CorsError: "InvalidAllowCredentials", Console: "Access to fetch ... blocked", ReadableHeaders: []string{}}
-	multi := step2
-	multi.Steps = []checks.Verdict{step1, step2}
+	multi := checks.Verdicts{step1, step2}
 	one := checks.Verdict{Allowed: true, Status: 204, Preflight: true, Preflights: 2, ReadableHeaders: []string{}}
 	results := []vcr.Result{
-		{Name: "login", Verdict: &multi, Mismatches: []checks.Mismatch{{Step: 2, Field: "allowed", Want: "true", Got: "false"}}},
-		{Name: "one", Verdict: &one},
+		{Name: "login", Verdicts: multi, Mismatches: []checks.Mismatch{{Step: 2, Field: "allowed", Want: "true", Got: "false"}}},
+		{Name: "one", Verdicts: checks.Verdicts{one}},
 		{Name: "broken", Error: "browsercheck: check \"broken\": step 2: boom"},
 	}
 	var b bytes.Buffer
@@ -39,12 +38,12 @@ broken   ERROR   -
 	require.NoError(t, writeResults(&b, results[:1], "", true))
 	var rep struct {
 		Checks []struct {
-			Verdict    checks.Verdict   `json:"verdict"`
+			Verdicts   checks.Verdicts  `json:"verdicts"`
 			Mismatches []map[string]any `json:"mismatches"`
 		} `json:"checks"`
 	}
 	require.NoError(t, json.Unmarshal(b.Bytes(), &rep))
-	assert.Equal(t, multi, rep.Checks[0].Verdict)
+	assert.Equal(t, multi, rep.Checks[0].Verdicts)
 	assert.Equal(t, []map[string]any{{"step": 2.0, "field": "allowed", "want": "true", "got": "false"}}, rep.Checks[0].Mismatches)
 
 	// A miss taints every step of its check.

@@ -122,23 +122,53 @@ func Golden(dir string) ([]Corpus, error) {
 	return out, nil
 }
 
-// ReadVerdicts reads a verdicts.json file.
-func ReadVerdicts(path string) (map[string]checks.Verdict, error) {
+// ReadVerdicts reads a verdicts.json file: Chrome's verdicts by check
+// name, each as one verdict object for a one-step check, or as
+// {"steps": [verdict, ...]} for a check of more than one step.
+func ReadVerdicts(path string) (map[string]checks.Verdicts, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var v map[string]checks.Verdict
-	if err := json.Unmarshal(data, &v); err != nil {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("corpustest: read verdicts %q: %w", path, err)
 	}
-	return v, nil
+	out := make(map[string]checks.Verdicts, len(raw))
+	for name, r := range raw {
+		var multi struct {
+			Steps checks.Verdicts `json:"steps"`
+		}
+		if err := json.Unmarshal(r, &multi); err != nil {
+			return nil, fmt.Errorf("corpustest: read verdicts %q: %q: %w", path, name, err)
+		}
+		if len(multi.Steps) > 0 {
+			out[name] = multi.Steps
+			continue
+		}
+		var one checks.Verdict
+		if err := json.Unmarshal(r, &one); err != nil {
+			return nil, fmt.Errorf("corpustest: read verdicts %q: %q: %w", path, name, err)
+		}
+		out[name] = checks.Verdicts{one}
+	}
+	return out, nil
 }
 
-// WriteVerdicts writes verdicts as a verdicts.json file (indented JSON, keys
-// sorted, a final newline), creating its directory.
-func WriteVerdicts(path string, verdicts map[string]checks.Verdict) error {
-	data, err := json.MarshalIndent(verdicts, "", "  ")
+// WriteVerdicts writes verdicts as a verdicts.json file (see ReadVerdicts;
+// indented JSON, keys sorted, a final newline), creating its directory.
+func WriteVerdicts(path string, verdicts map[string]checks.Verdicts) error {
+	raw := make(map[string]any, len(verdicts))
+	for name, vs := range verdicts {
+		if len(vs) == 1 {
+			raw[name] = vs[0]
+		} else {
+			raw[name] = struct {
+				Steps checks.Verdicts `json:"steps"`
+			}{vs}
+		}
+	}
+	data, err := json.MarshalIndent(raw, "", "  ")
 	if err != nil {
 		return fmt.Errorf("corpustest: write verdicts %q: %w", path, err)
 	}
@@ -148,28 +178,21 @@ func WriteVerdicts(path string, verdicts map[string]checks.Verdict) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-// Aligned returns the predicted verdict with the failedParameter Chrome
+// Aligned returns the predicted verdicts with the failedParameter Chrome
 // chose where the predictor cannot know Chrome's choice: among several
 // request headers missing from Access-Control-Allow-Headers, Chrome names
 // the first in a Blink hash-map order (see
 // predict.Step.FailedParameterCandidates). Every other field stays as
 // predicted, and a name outside the candidates stays a disagreement.
-func Aligned(chrome checks.Verdict, r predict.Result) checks.Verdict {
-	cs := chrome.StepVerdicts()
-	if len(cs) != len(r.Steps) {
-		return r.Verdict
+func Aligned(chrome checks.Verdicts, r predict.Result) checks.Verdicts {
+	if len(chrome) != len(r.Steps) {
+		return r.Verdicts()
 	}
-	var steps []checks.Verdict
+	out := make(checks.Verdicts, len(r.Steps))
 	for i, st := range r.Steps {
-		sv, _ := st.WithFailedParameter(cs[i].FailedParameter)
-		steps = append(steps, sv)
+		out[i], _ = st.WithFailedParameter(chrome[i].FailedParameter)
 	}
-	if len(steps) == 1 {
-		return steps[0]
-	}
-	last := steps[len(steps)-1]
-	last.Steps = steps
-	return last
+	return out
 }
 
 // Rules returns the predictor's rule for each step of r, for messages.
