@@ -96,7 +96,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	out := fs.String("o", "", "cassette to write")
 	checksOut := fs.String("checks-out", "", "check file to write: one check per cross-origin request in the HAR")
-	verbose := fs.Bool("v", false, "verbose logging on stderr")
+	verbose := verboseFlag(fs)
 	var maps originMapFlag
 	fs.Var(&maps, "map-origin", "FROM=TO: the HAR's page origin FROM is TO when replaying, e.g. https://app.prod.example=http://localhost:5173 (repeatable; recorded in the cassette)")
 	var sec secretFlags
