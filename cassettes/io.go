@@ -3,8 +3,9 @@ package cassettes
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/corsvcr/corsvcr/internal/atomicfile"
 )
 
 // Load reads and decodes the cassette at path. Errors name path; see Decode.
@@ -28,64 +29,10 @@ func Save(path string, c *Cassette) error {
 	if err != nil {
 		return fmt.Errorf("cassettes: save %q: invalid cassette:\n%w", path, err)
 	}
-	if err := WriteFileAtomic(path, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("cassettes: save %q: %w", path, err)
 	}
 	return nil
-}
-
-// WriteFileAtomic replaces the file at path with data, with mode perm, so
-// that path holds either its old content or data, also after a crash: it
-// writes a temp file in the same directory, fsyncs it, renames it over path
-// and fsyncs the directory. On failure the temp file is removed and path is
-// left as it was. Like os.WriteFile it creates no directory. Every file
-// corsvcr writes (cassettes, check files, HAR exports) goes through it.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close() // a second Close only reports os.ErrClosed
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, perm); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// The rename is done; only its durability is left to ensure.
-	return syncDir(dir)
-}
-
-// syncDir flushes the directory entry of a rename to disk.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // FieldError is one problem found in a cassette.

@@ -144,39 +144,3 @@ func TestLoadMissing(t *testing.T) {
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), `cassettes: load "testdata/does-not-exist.yaml": `)
 }
-
-func TestWriteFileAtomic(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		old  bool
-		perm fs.FileMode
-	}{
-		{name: "new file", perm: 0o644},
-		{name: "replaces, with the mode asked for", old: true, perm: 0o600},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			path := filepath.Join(dir, "checks.yaml")
-			if tt.old {
-				require.NoError(t, os.WriteFile(path, []byte("old content, longer than the new"), 0o644))
-			}
-			require.NoError(t, cassettes.WriteFileAtomic(path, []byte("new"), tt.perm))
-			data, err := os.ReadFile(path)
-			require.NoError(t, err)
-			assert.Equal(t, "new", string(data))
-			info, err := os.Stat(path)
-			require.NoError(t, err)
-			assert.Equal(t, tt.perm, info.Mode().Perm())
-			assert.Equal(t, []string{"checks.yaml"}, dirNames(t, dir), "temp files left behind")
-		})
-	}
-	t.Run("no directory", func(t *testing.T) {
-		t.Parallel()
-		path := filepath.Join(t.TempDir(), "missing", "x.har")
-		assert.Error(t, cassettes.WriteFileAtomic(path, []byte("x"), 0o644))
-		assert.NoFileExists(t, path)
-	})
-}

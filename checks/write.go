@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/corsvcr/corsvcr/internal/atomicfile"
 )
 
 // Encode writes f as a check file in the documented format (see File), so
@@ -165,4 +169,20 @@ func encBool(b bool) *yaml.Node {
 
 func encInt(i int) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
+}
+
+// Save writes f to path as a check file (Encode), atomically, creating its
+// directory.
+func Save(path string, f *File) error {
+	data, err := Encode(f)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("checks: save %q: %w", path, err)
+	}
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("checks: save %q: %w", path, err)
+	}
+	return nil
 }

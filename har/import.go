@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -525,4 +526,18 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-3] + "..."
+}
+
+// LoadCassette loads the cassette at path, or imports it as a HAR file when
+// its name ends in ".har".
+func LoadCassette(path string) (*cassettes.Cassette, error) {
+	if !strings.HasSuffix(strings.ToLower(path), ".har") {
+		return cassettes.Load(path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("har: %w", err)
+	}
+	cas, _, err := Import(path, data)
+	return cas, err
 }

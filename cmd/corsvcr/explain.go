@@ -5,14 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/har"
 	"github.com/corsvcr/corsvcr/predict"
-	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -46,73 +43,36 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *apply != (*out != "") {
 		return usageErrorf("explain: --apply and --out go together")
 	}
-	cas, err := loadCassetteOrHAR(*cassette)
+	cas, err := har.LoadCassette(*cassette)
 	if err != nil {
 		return err
 	}
-	var cs []checks.Check
-	var notes []string
+	var cs []checks.Check // nil: derived from the cassette
 	if *checksPath != "" {
 		file, err := checks.Load(*checksPath)
 		if err != nil {
 			return err
 		}
 		cs = file.Checks
-	} else {
-		for _, d := range har.DeriveChecks(cas) {
-			cs = append(cs, d.Check)
-			notes = append(notes, d.Note)
-		}
 	}
-	if len(cs) == 0 {
+	exs, err := vcr.Explain(ctx, cas, cs)
+	if err != nil {
+		return err
+	}
+	if len(exs) == 0 {
 		fmt.Fprintln(stdout, "no cross-origin exchange in", *cassette)
 	}
-	var fixes []predict.Fix
-	added := 0
-	for i, c := range cs {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		ex, err := predict.Explain(c, replay.Config{Cassette: cas, OriginMap: cas.Meta.OriginMap})
-		if err != nil {
-			return err
-		}
-		note := ""
-		if notes != nil {
-			note = notes[i]
-		}
-		// Interactions a fix adds are appended after those of earlier
-		// checks' fixes.
-		for j := range ex.Fixes {
-			if ex.Fixes[j].Add != nil {
-				ex.Fixes[j].Interaction = len(cas.Interactions) + added
-				added++
-			}
-		}
-		writeExplanation(stdout, c, ex, note)
-		fixes = append(fixes, ex.Fixes...)
+	for _, ex := range exs {
+		writeExplanation(stdout, ex.Check, ex.Explanation, ex.Note)
 	}
 	if *apply {
-		fixed := predict.Apply(cas, fixes)
-		if err := cassettes.Save(*out, fixed); err != nil {
+		fixes := vcr.Fixes(exs)
+		if err := cassettes.Save(*out, predict.Apply(cas, fixes)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nwrote %s with %d fix(es) applied\n", *out, len(fixes))
 	}
 	return nil
-}
-
-// loadCassetteOrHAR loads a cassette, or imports a HAR file.
-func loadCassetteOrHAR(path string) (*cassettes.Cassette, error) {
-	if !strings.HasSuffix(strings.ToLower(path), ".har") {
-		return cassettes.Load(path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("explain: %w", err)
-	}
-	cas, _, err := har.Import(path, data)
-	return cas, err
 }
 
 // writeExplanation prints one check's explanation.

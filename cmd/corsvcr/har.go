@@ -6,12 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/har"
+	"github.com/corsvcr/corsvcr/internal/atomicfile"
 	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -109,33 +109,13 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("import: -o CASSETTE is required")
 	}
 	log := newLogger(stderr, *verbose)
-	data, err := os.ReadFile(harPath)
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	cas, rep, err := har.Import(harPath, data)
+	res, err := vcr.ImportHAR(harPath, vcr.Import{
+		Cassette: *out, Checks: *checksOut, OriginMap: maps, Save: sec.options(log, nil), Version: version,
+	})
 	if err != nil {
 		return err
 	}
-	cas.Meta.Corsvcr = version
-	cas.Meta.OriginMap = maps
-	set := har.Checks(cas, rep)
-	if *checksOut != "" && set.Len() == 0 {
-		return fmt.Errorf("import: %q has no cross-origin request a page script made: no check to write", harPath)
-	}
-	// The check file is written from the cassette and set.Extra only, so
-	// scanning them covers it.
-	if err := vcr.Save(*out, cas, sec.options(log, set.Extra)); err != nil {
-		return err
-	}
-	var file *checks.File
-	if *checksOut != "" {
-		file = set.File(maps)
-		if err := writeChecks(*checksOut, file); err != nil {
-			return err
-		}
-	}
-	printImport(stdout, harPath, *out, *checksOut, &rep, set.CookiesDropped, maps, file)
+	printImport(stdout, harPath, *out, *checksOut, &res.Report, res.CookiesDropped, maps, res.Checks)
 	return nil
 }
 
@@ -196,7 +176,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := cassettes.WriteFileAtomic(*out, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(*out, data, 0o644); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d entries\n", *out, len(cas.Interactions))

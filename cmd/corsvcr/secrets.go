@@ -2,14 +2,10 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
-	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -40,19 +36,4 @@ func (s secretFlags) options(log *slog.Logger, extra []*cassettes.Request) vcr.S
 	}
 	return vcr.SaveOptions{KeepSecrets: s.keep, RedactNames: s.names, Extra: extra, Logger: log,
 		Hint: "add their names with --redact-names, or write them anyway with --keep-secrets"}
-}
-
-// writeChecks writes a check file atomically, creating its directory.
-func writeChecks(path string, f *checks.File) error {
-	data, err := checks.Encode(f)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write checks: %w", err)
-	}
-	if err := cassettes.WriteFileAtomic(path, data, 0o644); err != nil {
-		return fmt.Errorf("write checks %q: %w", path, err)
-	}
-	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/atomicfile"
 	"github.com/corsvcr/corsvcr/internal/sampleapi"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -60,7 +61,7 @@ func Run(ctx context.Context, cfg vcr.Config, dir string) (*Report, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	rep := &Report{ChecksPath: filepath.Join(dir, "checks.yaml"), CassettePath: filepath.Join(dir, "cassette.yaml")}
-	if err := cassettes.WriteFileAtomic(rep.ChecksPath, sampleapi.Checks, 0o644); err != nil {
+	if err := atomicfile.WriteFile(rep.ChecksPath, sampleapi.Checks, 0o644); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	file, err := checks.Parse(rep.ChecksPath, sampleapi.Checks)
