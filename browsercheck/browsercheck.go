@@ -122,7 +122,8 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 		b.timeout = DefaultTimeout
 	}
 
-	dir, err := os.MkdirTemp("", "corsvcr-chrome-")
+	removeStaleTempDirs()
+	dir, err := makeTempDir()
 	if err != nil {
 		return nil, fmt.Errorf("browsercheck: %w", err)
 	}

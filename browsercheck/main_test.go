@@ -140,8 +140,10 @@ func descendants(pid int) []int {
 	return out
 }
 
+// corsvcrTempDirs lists this process's Browser temp dirs (their names carry
+// its pid; other test binaries may run at the same time).
 func corsvcrTempDirs() []string {
-	m, _ := filepath.Glob(filepath.Join(os.TempDir(), "corsvcr-chrome-*"))
+	m, _ := filepath.Glob(filepath.Join(os.TempDir(), "corsvcr-chrome-"+strconv.Itoa(os.Getpid())+"-*"))
 	return m
 }
 

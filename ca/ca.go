@@ -14,7 +14,12 @@
 // cassette), and the certificate alone in CertFileName, to import into a
 // browser by hand. New makes a throw-away authority in memory for tests.
 //
-// The package uses the standard library only.
+// The directory must belong to the user and be writable by nobody else
+// (mode 0700 when LoadOrCreate creates it): whoever can write into it can
+// replace the authority that the browser is told to trust.
+//
+// The package uses the standard library and corsvcr's internal file
+// helpers only.
 package ca
 
 import (
@@ -39,6 +44,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/corsvcr/corsvcr/internal/atomicfile"
+	"github.com/corsvcr/corsvcr/internal/inputfile"
+	"github.com/corsvcr/corsvcr/internal/procs"
 )
 
 // File names inside the authority's directory.
@@ -97,9 +106,9 @@ func ResolveDir(dir string) (string, error) {
 // PEM file at path: the roots that verify an https origin served with a
 // private CA.
 func SystemRootsWith(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.PEM)
 	if err != nil {
-		return nil, fmt.Errorf("ca: roots: %w", err)
+		return nil, fmt.Errorf("ca: roots %q: %w", path, err)
 	}
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
@@ -144,9 +153,11 @@ func newCA(cert *x509.Certificate, key crypto.Signer) (*CA, error) {
 
 // LoadOrCreate loads the authority kept in dir ("" means DefaultDir), or
 // creates it there when dir holds none: dir with mode 0700, KeyFileName with
-// mode 0600, CertFileName with mode 0644. It refuses a key file that group or
-// others may read or write, naming the file and its mode. Concurrent callers
-// (several processes included) end up with the same authority.
+// mode 0600, CertFileName with mode 0644. It refuses a directory that group
+// or others may write into or that another user owns, and a key file that
+// group or others may read or write, naming the file and its mode.
+// Concurrent callers (several processes included) end up with the same
+// authority.
 func LoadOrCreate(dir string) (*CA, error) {
 	if dir == "" {
 		d, err := DefaultDir()
@@ -157,6 +168,9 @@ func LoadOrCreate(dir string) (*CA, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("ca: %w", err)
+	}
+	if err := checkDir(dir); err != nil {
+		return nil, err
 	}
 	keyPath := filepath.Join(dir, KeyFileName)
 	c, err := load(keyPath)
@@ -174,31 +188,45 @@ func LoadOrCreate(dir string) (*CA, error) {
 	return c, nil
 }
 
+// checkDir refuses an authority directory that another user owns or that
+// group or others may write into: they could replace the key file, or
+// ca.pem that the user imports into a browser.
+func checkDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("ca: %q is not a directory", dir)
+	}
+	if uid, ok := procs.Owner(st); ok && uid != os.Geteuid() {
+		return fmt.Errorf("ca: directory %q is owned by uid %d, not by you (uid %d): its owner could replace the authority; use a directory of your own (--ca-dir or %s), or chown it to yourself", dir, uid, os.Geteuid(), DirEnv)
+	}
+	if perm := st.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("ca: directory %q has mode %04o: group or others may write into it and replace the authority; run chmod 700 %q", dir, perm, dir)
+	}
+	return nil
+}
+
 // load reads the key file at path. A missing file is fs.ErrNotExist.
 func load(path string) (*CA, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("ca: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	if st.Mode().IsRegular() {
+		if perm := st.Mode().Perm(); perm&0o077 != 0 {
+			return nil, fmt.Errorf("ca: key file %q has mode %04o: group or others may access the private key; run chmod 600 %q or remove the file to create a new authority", path, perm, path)
+		}
+	}
+	data, err := inputfile.Read(path, inputfile.PEM)
 	if err != nil {
-		return nil, fmt.Errorf("ca: %w", err)
+		return nil, fmt.Errorf("ca: key file %q: %w", path, err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("ca: key file %q: not a regular file", path)
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("ca: key file %q has mode %04o: group or others may access the private key; run chmod 600 %q or remove the file to create a new authority", path, perm, path)
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(f); err != nil {
-		return nil, fmt.Errorf("ca: read %q: %w", path, err)
-	}
-	return parse(path, buf.Bytes())
+	return parse(path, data)
 }
 
 // parse decodes a key file: a PRIVATE KEY block and a CERTIFICATE block.
@@ -281,15 +309,10 @@ func create(path string) (*CA, error) {
 // writeCertFile writes CertFile unless it already holds the certificate.
 func (c *CA) writeCertFile() error {
 	want := c.CertPEM()
-	if got, err := os.ReadFile(c.CertFile); err == nil && bytes.Equal(got, want) {
+	if got, err := inputfile.Read(c.CertFile, inputfile.PEM); err == nil && bytes.Equal(got, want) {
 		return nil
 	}
-	tmp, err := writeTemp(filepath.Dir(c.CertFile), want, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, c.CertFile); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(c.CertFile, want, atomicfile.Options{}); err != nil {
 		return fmt.Errorf("ca: write certificate: %w", err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -238,4 +239,79 @@ func TestResolveDir(t *testing.T) {
 	got, err = ca.ResolveDir("flag")
 	require.NoError(t, err)
 	assert.Equal(t, "flag", got, "the flag wins over the environment")
+}
+
+// TestLoadOrCreateRefusesUnsafeDir: a directory that group or others may
+// write into, or that another user owns, could have its authority replaced:
+// it is refused, naming the directory and the fix.
+func TestLoadOrCreateRefusesUnsafeDir(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		mode    os.FileMode
+		wantErr string // "%[1]q" is the directory
+	}{
+		{name: "owner only", mode: 0o700},
+		{name: "readable by others", mode: 0o755},
+		{name: "writable by all", mode: 0o777, wantErr: "ca: directory %[1]q has mode 0777: group or others may write into it and replace the authority; run chmod 700 %[1]q"},
+		{name: "writable by the group", mode: 0o770, wantErr: "ca: directory %[1]q has mode 0770: group or others may write into it and replace the authority; run chmod 700 %[1]q"},
+		{name: "sticky, writable by all", mode: 0o777 | os.ModeSticky, wantErr: "ca: directory %[1]q has mode 0777"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "corsvcr")
+			require.NoError(t, os.Mkdir(dir, 0o700))
+			require.NoError(t, os.Chmod(dir, tt.mode)) // no umask
+			_, err := ca.LoadOrCreate(dir)
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), fmt.Sprintf(tt.wantErr, dir))
+			assert.NoFileExists(t, filepath.Join(dir, ca.KeyFileName), "no authority created")
+		})
+	}
+	t.Run("owned by another user", func(t *testing.T) {
+		t.Parallel()
+		if os.Geteuid() != 0 {
+			t.Skip("only root can give a directory away")
+		}
+		dir := filepath.Join(t.TempDir(), "corsvcr")
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		_, err := ca.LoadOrCreate(dir)
+		require.NoError(t, err)
+		require.NoError(t, os.Chown(dir, 65534, 65534))
+		_, err = ca.LoadOrCreate(dir)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), fmt.Sprintf("ca: directory %q is owned by uid 65534, not by you (uid 0)", dir))
+	})
+}
+
+// TestCAFilesNotRegular: a key file or a roots file that is a FIFO or a
+// directory is refused at once, not waited on.
+func TestCAFilesNotRegular(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "roots.pem")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	keyDir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(keyDir, ca.KeyFileName), 0o600))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := ca.SystemRootsWith(fifo)
+		assert.EqualError(t, err, fmt.Sprintf("ca: roots %q: not a regular file: it is a named pipe (FIFO)", fifo))
+		_, err = ca.SystemRootsWith(dir)
+		assert.EqualError(t, err, fmt.Sprintf("ca: roots %q: not a regular file: it is a directory", dir))
+		_, err = ca.LoadOrCreate(keyDir)
+		assert.EqualError(t, err, fmt.Sprintf("ca: key file %q: not a regular file: it is a named pipe (FIFO)", filepath.Join(keyDir, ca.KeyFileName)))
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("blocked on a FIFO")
+	}
 }

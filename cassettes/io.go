@@ -2,15 +2,19 @@ package cassettes
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/internal/atomicfile"
+	"github.com/corsvcr/corsvcr/internal/inputfile"
 )
 
 // Load reads and decodes the cassette at path. Errors name path; see Decode.
+//
+// Load refuses what is not a regular file after following symlinks (a
+// FIFO, a device, a directory, a socket) and a file larger than 256 MiB; the
+// environment variable CORSVCR_MAX_INPUT raises the limit (e.g. 1GiB).
 func Load(path string) (*Cassette, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.Cassette)
 	if err != nil {
 		return nil, fmt.Errorf("cassettes: load %q: %w", path, err)
 	}
@@ -23,16 +27,32 @@ func Load(path string) (*Cassette, error) {
 // Save refuses an invalid cassette (see Validate) before touching the file
 // system. On any failure the temp file is removed and whatever was at path
 // before is left as it was: a reader sees the old cassette or the new one,
-// never a truncated one. The file is written with mode 0644.
-func Save(path string, c *Cassette) error {
+// never a truncated one. A symlink at path is followed: the link stays and
+// its target is replaced. An existing cassette keeps its mode; a new one
+// gets 0644, or 0600 with WithSecrets.
+func Save(path string, c *Cassette, opts ...SaveOption) error {
+	var o atomicfile.Options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	data, err := Encode(c)
 	if err != nil {
 		return fmt.Errorf("cassettes: save %q: invalid cassette:\n%w", path, err)
 	}
-	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, data, o); err != nil {
 		return fmt.Errorf("cassettes: save %q: %w", path, err)
 	}
 	return nil
+}
+
+// SaveOption configures Save.
+type SaveOption func(*atomicfile.Options)
+
+// WithSecrets says the cassette holds unredacted secrets: a new file gets
+// mode 0600 instead of 0644 and an existing one loses any group and other
+// permission, so that it is never readable by other users.
+func WithSecrets() SaveOption {
+	return func(o *atomicfile.Options) { o.Private = true }
 }
 
 // FieldError is one problem found in a cassette.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/corsvcr/corsvcr/internal/fetch"
+	"github.com/corsvcr/corsvcr/internal/inputfile"
 )
 
 // File is a parsed check file (version 1).
@@ -109,11 +109,13 @@ func Parse(name string, data []byte) (*File, error) {
 	return f, nil
 }
 
-// Load reads and parses the check file at path.
+// Load reads and parses the check file at path. It refuses what is not a
+// regular file after following symlinks and a file larger than 16 MiB;
+// the environment variable CORSVCR_MAX_INPUT raises the limit.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.Checks)
 	if err != nil {
-		return nil, fmt.Errorf("checks: %w", err)
+		return nil, fmt.Errorf("checks: load %q: %w", path, err)
 	}
 	return Parse(path, data)
 }

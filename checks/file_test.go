@@ -1,6 +1,8 @@
 package checks_test
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,8 +200,10 @@ func TestLoadChecks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, f.Checks, 2)
 
-	_, err = checks.Load(filepath.Join(t.TempDir(), "missing.yaml"))
-	assert.ErrorContains(t, err, "checks: open ")
+	missing := filepath.Join(t.TempDir(), "missing.yaml")
+	_, err = checks.Load(missing)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	assert.EqualError(t, err, fmt.Sprintf("checks: load %q: no such file or directory", missing))
 }
 
 func TestMismatches(t *testing.T) {

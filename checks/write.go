@@ -172,8 +172,13 @@ func encInt(i int) *yaml.Node {
 }
 
 // Save writes f to path as a check file (Encode), atomically, creating its
-// directory.
-func Save(path string, f *File) error {
+// directory. A symlink at path is followed; an existing file keeps its
+// mode, a new one gets 0644, or 0600 with WithSecrets.
+func Save(path string, f *File, opts ...SaveOption) error {
+	var o atomicfile.Options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	data, err := Encode(f)
 	if err != nil {
 		return err
@@ -181,8 +186,18 @@ func Save(path string, f *File) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("checks: save %q: %w", path, err)
 	}
-	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, data, o); err != nil {
 		return fmt.Errorf("checks: save %q: %w", path, err)
 	}
 	return nil
+}
+
+// SaveOption configures Save.
+type SaveOption func(*atomicfile.Options)
+
+// WithSecrets says the check file holds unredacted secrets (request
+// headers and bodies kept as recorded): a new file gets mode 0600 instead
+// of 0644 and an existing one loses any group and other permission.
+func WithSecrets() SaveOption {
+	return func(o *atomicfile.Options) { o.Private = true }
 }

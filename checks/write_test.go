@@ -1,6 +1,10 @@
 package checks_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,4 +122,46 @@ func TestEncodeRefuses(t *testing.T) {
 			assert.EqualError(t, err, tt.want)
 		})
 	}
+}
+
+// TestLoadRefusesFIFO: a FIFO named as the check file fails at once.
+func TestLoadRefusesFIFO(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "checks.yaml")
+	require.NoError(t, syscall.Mkfifo(path, 0o644))
+	done := make(chan error, 1)
+	go func() {
+		_, err := checks.Load(path)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.EqualError(t, err, fmt.Sprintf("checks: load %q: not a regular file: it is a named pipe (FIFO)", path))
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load blocked")
+	}
+}
+
+// TestSaveWithSecretsAndSymlink: WithSecrets makes a new check file 0600;
+// a symlink is followed and its target keeps its mode.
+func TestSaveWithSecretsAndSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := &checks.File{Version: 1, Checks: []checks.Check{{Name: "a", Page: "http://localhost:5173",
+		Steps: []checks.Step{{Request: checks.Request{URL: "http://localhost:9100/x"}}}}}}
+	secret := filepath.Join(dir, "secret.yaml")
+	require.NoError(t, checks.Save(secret, f, checks.WithSecrets()))
+	st, err := os.Stat(secret)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	link := filepath.Join(dir, "link.yaml")
+	require.NoError(t, os.Symlink("secret.yaml", link))
+	require.NoError(t, checks.Save(link, f))
+	st, err = os.Lstat(link)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, st.Mode().Type())
+	st, err = os.Stat(secret)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 }

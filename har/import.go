@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/internal/fetch"
+	"github.com/corsvcr/corsvcr/internal/inputfile"
 )
 
 // The HAR 1.2 file, as far as corsvcr reads and writes it. The subset read
@@ -534,10 +534,21 @@ func LoadCassette(path string) (*cassettes.Cassette, error) {
 	if !strings.HasSuffix(strings.ToLower(path), ".har") {
 		return cassettes.Load(path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("har: %w", err)
+		return nil, err
 	}
 	cas, _, err := Import(path, data)
 	return cas, err
+}
+
+// ReadFile reads the HAR file at path for Import. It refuses what is not a
+// regular file after following symlinks and a file larger than 512 MiB;
+// the environment variable CORSVCR_MAX_INPUT raises the limit.
+func ReadFile(path string) ([]byte, error) {
+	data, err := inputfile.Read(path, inputfile.HAR)
+	if err != nil {
+		return nil, fmt.Errorf("har: load %q: %w", path, err)
+	}
+	return data, nil
 }

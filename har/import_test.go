@@ -3,10 +3,13 @@ package har_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -292,4 +295,22 @@ func FuzzImport(f *testing.F) {
 		assert.Equal(t, len(c.Interactions), rep.Imported)
 		assert.LessOrEqual(t, rep.Imported+len(rep.Skipped), rep.Entries)
 	})
+}
+
+// TestLoadCassetteRefusesFIFO: a FIFO named as a HAR file fails at once.
+func TestLoadCassetteRefusesFIFO(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "x.har")
+	require.NoError(t, syscall.Mkfifo(path, 0o644))
+	done := make(chan error, 1)
+	go func() {
+		_, err := har.LoadCassette(path)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.EqualError(t, err, fmt.Sprintf("har: load %q: not a regular file: it is a named pipe (FIFO)", path))
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadCassette blocked")
+	}
 }

@@ -2,7 +2,6 @@ package vcr
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -38,7 +37,7 @@ type Imported struct {
 // together: nothing is written when one remains) and writing each
 // atomically.
 func ImportHAR(path string, im Import) (*Imported, error) {
-	data, err := os.ReadFile(path)
+	data, err := har.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("vcr: import: %w", err)
 	}
@@ -62,7 +61,11 @@ func ImportHAR(path string, im Import) (*Imported, error) {
 	out := &Imported{Report: rep, Interactions: len(cas.Interactions), CookiesDropped: set.CookiesDropped}
 	if im.Checks != "" {
 		out.Checks = set.File(im.OriginMap)
-		if err := checks.Save(im.Checks, out.Checks); err != nil {
+		var so []checks.SaveOption
+		if opts.KeepSecrets {
+			so = append(so, checks.WithSecrets())
+		}
+		if err := checks.Save(im.Checks, out.Checks, so...); err != nil {
 			return nil, err
 		}
 	}

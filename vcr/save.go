@@ -13,6 +13,8 @@ import (
 // SaveOptions configures Save and Protect.
 type SaveOptions struct {
 	// KeepSecrets writes secrets as recorded: no redaction and no scan.
+	// The files are then written with mode 0600 (an existing one loses any
+	// group and other permission).
 	KeepSecrets bool
 	// RedactNames adds names of query parameters, JSON fields and headers
 	// whose values are redacted to redact.DefaultNames.
@@ -29,7 +31,10 @@ type SaveOptions struct {
 
 // Save writes cas to path atomically, creating its directory, after
 // Protect: secrets are redacted in place, and what still looks like one
-// makes it refuse with a *redact.SecretsError.
+// makes it refuse with a *redact.SecretsError. A symlink at path is
+// followed and an existing cassette keeps its mode (cassettes.Save); with
+// opts.KeepSecrets a new cassette gets mode 0600 and an existing one loses
+// any group and other permission (cassettes.WithSecrets).
 func Save(path string, cas *cassettes.Cassette, opts SaveOptions) error {
 	if err := Protect(path, cas, opts); err != nil {
 		return err
@@ -37,7 +42,11 @@ func Save(path string, cas *cassettes.Cassette, opts SaveOptions) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("vcr: save cassette: %w", err)
 	}
-	return cassettes.Save(path, cas)
+	var so []cassettes.SaveOption
+	if opts.KeepSecrets {
+		so = append(so, cassettes.WithSecrets())
+	}
+	return cassettes.Save(path, cas, so...)
 }
 
 // Protect redacts the secrets of cas and opts.Extra in place and scans

@@ -9,6 +9,7 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/har"
+	"github.com/corsvcr/corsvcr/internal/atomicfile"
 	"github.com/corsvcr/corsvcr/predict"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -43,6 +44,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *apply != (*out != "") {
 		return usageErrorf("explain: --apply and --out go together")
 	}
+	if *apply && sameFile(*cassette, *out) {
+		return usageErrorf("explain: --out %q is the input %q itself: the fixed cassette would overwrite the recording; name another file", *out, *cassette)
+	}
 	cas, err := har.LoadCassette(*cassette)
 	if err != nil {
 		return err
@@ -67,7 +71,11 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *apply {
 		fixes := vcr.Fixes(exs)
-		if err := cassettes.Save(*out, predict.Apply(cas, fixes)); err != nil {
+		var so []cassettes.SaveOption
+		if atomicfile.IsPrivate(*cassette) {
+			so = append(so, cassettes.WithSecrets()) // the fixed copy is as private
+		}
+		if err := cassettes.Save(*out, predict.Apply(cas, fixes), so...); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nwrote %s with %d fix(es) applied\n", *out, len(fixes))

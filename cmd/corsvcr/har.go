@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -108,6 +110,14 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out == "" {
 		return usageErrorf("import: -o CASSETTE is required")
 	}
+	switch {
+	case sameFile(harPath, *out):
+		return usageErrorf("import: -o %q is the HAR file %q itself: the cassette would overwrite it; name another file", *out, harPath)
+	case *checksOut != "" && sameFile(harPath, *checksOut):
+		return usageErrorf("import: --checks-out %q is the HAR file %q itself: the check file would overwrite it; name another file", *checksOut, harPath)
+	case *checksOut != "" && sameFile(*out, *checksOut):
+		return usageErrorf("import: --checks-out %q and -o %q are the same file; name two files", *checksOut, *out)
+	}
 	log := newLogger(stderr, *verbose)
 	res, err := vcr.ImportHAR(harPath, vcr.Import{
 		Cassette: *out, Checks: *checksOut, OriginMap: maps, Save: sec.options(log, nil), Version: version,
@@ -168,6 +178,9 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out == "" {
 		return usageErrorf("export: -o FILE.har is required")
 	}
+	if sameFile(path, *out) {
+		return usageErrorf("export: -o %q is the cassette %q itself: writing the HAR would overwrite it; name another file", *out, path)
+	}
 	cas, err := cassettes.Load(path)
 	if err != nil {
 		return err
@@ -176,9 +189,24 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(*out, data, 0o644); err != nil {
+	// A HAR of a private cassette (--keep-secrets) is as private.
+	if err := atomicfile.WriteFile(*out, data, atomicfile.Options{Private: atomicfile.IsPrivate(path)}); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d entries\n", *out, len(cas.Interactions))
 	return nil
+}
+
+// sameFile reports whether the paths a and b name the same file: the same
+// file once both exist (os.SameFile, symlinks followed), else the same
+// cleaned absolute path (a file about to be created under two names).
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }

@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg vcr.Config, dir string) (*Report, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	rep := &Report{ChecksPath: filepath.Join(dir, "checks.yaml"), CassettePath: filepath.Join(dir, "cassette.yaml")}
-	if err := atomicfile.WriteFile(rep.ChecksPath, sampleapi.Checks, 0o644); err != nil {
+	if err := atomicfile.WriteFile(rep.ChecksPath, sampleapi.Checks, atomicfile.Options{}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	file, err := checks.Parse(rep.ChecksPath, sampleapi.Checks)
