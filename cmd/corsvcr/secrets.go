@@ -17,7 +17,7 @@ type secretFlags struct {
 }
 
 func (s *secretFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&s.keep, "keep-secrets", false, "write secrets as recorded: no redaction and no secret scan (logs a warning)")
+	fs.BoolVar(&s.keep, "keep-secrets", false, "write secrets as recorded: no redaction and no secret scan (logs a warning); the files written get mode 0600")
 	fs.Func("redact-names", "comma-separated further names of query parameters, JSON fields and headers whose values are redacted (repeatable)", func(v string) error {
 		for n := range strings.SplitSeq(v, ",") {
 			if n = strings.TrimSpace(n); n != "" {
