@@ -138,6 +138,6 @@ func withoutQuery(raw string) string {
 	if err != nil {
 		return raw
 	}
-	u.RawQuery, u.ForceQuery, u.Fragment = "", false, ""
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
 	return u.String()
 }

@@ -187,9 +187,12 @@ type Skip struct {
 // Content-Encoding header is dropped and Content-Length set to the body's
 // length, and the report notes it. HTTP/2 pseudo-headers (":authority")
 // and hop-by-hop headers are dropped; HTTP/2 header names stay lower-case
-// as sent. A Set-Cookie value holding several cookies on separate lines
-// (as DevTools writes them) becomes one line each. Response Date values
-// become cassettes.RecordedDate, as the recorder stores them.
+// as sent. A request URL's user:password@ is dropped: the browser never
+// sends it (it becomes an Authorization header), and neither the cassette
+// nor a check URL or name may carry it. A Set-Cookie value holding several
+// cookies on separate lines (as DevTools writes them) becomes one line
+// each. Response Date values become cassettes.RecordedDate, as the
+// recorder stores them.
 //
 // Errors name the file and the entry:
 //
@@ -289,9 +292,15 @@ func (im *harImporter) entry(i int, e *harEntry) (it cassettes.Interaction, ok b
 	if perr != nil {
 		return it, false, im.errorf(i, "request.url", "%q is not a URL: %v", rq.URL, perr)
 	}
+	if u.User != nil {
+		// The browser never sends user:password@: it becomes an
+		// Authorization header, which the HAR holds as such.
+		u.User = nil
+		im.note(i, "request URL: user:password@ dropped (the browser sends it as an Authorization header, not in the URL)")
+	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		scheme, _, _ := strings.Cut(rq.URL, ":")
-		im.skip(i, rq.Method, truncate(rq.URL, 60), fmt.Sprintf("not an http or https URL (%s:)", scheme))
+		im.skip(i, rq.Method, truncate(u.Redacted(), 60), fmt.Sprintf("not an http or https URL (%s:)", scheme))
 		return it, false, nil
 	}
 	u.Fragment, u.RawFragment = "", ""

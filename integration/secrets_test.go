@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/redact"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 const (
@@ -177,4 +179,102 @@ func between(t *testing.T, s, start, end string) string {
 	v, _, ok := strings.Cut(rest, end)
 	require.True(t, ok, "no %q after %q", end, start)
 	return v
+}
+
+// Secrets of a form login: the password and API key the page posts, and
+// the access token the login's redirect carries in its Location.
+const (
+	formPassword = "hunter2-Quantum"
+	formAPIKey   = "sk_live_51HqLyjWDarjtT1zdp7dcXa9"
+)
+
+// formLoginChecks post a form login that answers 303 to a URL carrying an
+// access token, which fetch follows; a wrong password is refused.
+var formLoginChecks = fmt.Sprintf(`version: 1
+page: http://localhost:5173
+checks:
+  - name: form-login-redirect
+    request:
+      url: http://localhost:9200/login
+      method: POST
+      headers: {Content-Type: application/x-www-form-urlencoded}
+      body: "username=bob&password=%s&api_key=%s"
+    expect: {allowed: true, status: 200}
+  - name: form-login-wrong-password
+    request:
+      url: http://localhost:9200/login
+      method: POST
+      headers: {Content-Type: application/x-www-form-urlencoded}
+      body: "username=bob&password=nope&api_key=%s"
+    expect: {allowed: true, status: 401}
+`, formPassword, formAPIKey, formAPIKey)
+
+// formLoginAPI checks the form and redirects to /welcome with the access
+// token, which answers 200 only with that token.
+func formLoginAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["Date"] = nil
+		h.Set("Access-Control-Allow-Origin", "http://localhost:5173")
+		h.Set("Vary", "Origin")
+		h.Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/login":
+			if r.PostFormValue("password") != formPassword || r.PostFormValue("api_key") != formAPIKey {
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, `{"error":"bad credentials"}`)
+				return
+			}
+			h.Set("Location", "http://localhost:9200/welcome?access_token="+secretsJWT+"&state=s1")
+			w.WriteHeader(http.StatusSeeOther)
+		case "/welcome":
+			if r.URL.Query().Get("access_token") != secretsJWT {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			fmt.Fprint(w, `{"user":"bob"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// TestSecretsFormLoginRedirect: a form login posting a password and an
+// API key, answered by a redirect whose Location carries an access token,
+// is recorded in real Chrome and saved (vcr.Save) with none of the three
+// secrets in the file; the Location and the next hop's URL share one
+// placeholder; and a strict offline replay gives the live verdicts with no
+// miss.
+func TestSecretsFormLoginRedirect(t *testing.T) {
+	file, err := checks.Parse("form-login.yaml", []byte(formLoginChecks))
+	require.NoError(t, err)
+	live, cas := recordChecks(t, file, vcr.Config{Upstreams: serveLoopback(t, formLoginAPI(), file.Hosts())})
+	require.Equal(t, 200, live["form-login-redirect"].Last().Status, "the login and the token reached the API")
+	require.Equal(t, 401, live["form-login-wrong-password"].Last().Status)
+
+	path := filepath.Join(t.TempDir(), "cassette.yaml")
+	require.NoError(t, vcr.Save(path, cas, vcr.SaveOptions{}))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	text := string(data)
+	for _, secret := range []string{formPassword, formAPIKey, secretsJWT} {
+		assert.NotContains(t, text, secret)
+	}
+	saved := mustLoad(t, path)
+	assert.Empty(t, redact.Scan(saved))
+	var loc, hop string
+	for _, it := range saved.Interactions {
+		if v, ok := it.Response.Headers.Get("Location"); ok {
+			loc = v
+		}
+		if strings.Contains(it.Request.URL, "/welcome") {
+			hop = it.Request.URL
+		}
+	}
+	assert.Contains(t, loc, "access_token="+cassettes.RedactedPrefix)
+	assert.Equal(t, loc, hop, "the Location and the next hop share the placeholder")
+	assert.Contains(t, text, "password="+cassettes.RedactedPrefix, "the form keeps its fields")
+
+	replayed := replayChecks(t, file, saved, vcr.Config{})
+	assert.Equal(t, live, replayed, "offline verdicts equal live ones")
 }

@@ -19,15 +19,22 @@ import (
 // defaultNames are the names DefaultNames returns.
 var defaultNames = []string{
 	"token", "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
-	"secret", "client_secret", "password", "passwd", "pwd", "auth", "session", "sessionid",
-	"sid", "signature", "sig", "credential", "credentials",
+	"secret", "client_secret", "password", "passwd", "pwd", "pass", "passphrase", "passcode",
+	"auth", "auth_code", "authorization_code", "code_verifier", "otp", "jwt", "session",
+	"sessionid", "sid", "signature", "sig", "credential", "credentials",
 }
 
-// DefaultNames returns, in a new slice, the query parameter, JSON field and
-// header names whose values Redact replaces. A name matches when it equals
-// one of them or its last word does, ASCII case-insensitively, words being
-// split at "_", "-", "." and lower-to-upper case changes: "access_token",
-// "X-Api-Key", "refreshToken" and "client_secret" all match.
+// DefaultNames returns, in a new slice, the names of query parameters,
+// form and text fields, JSON fields and headers whose values Redact
+// replaces. A name matches when it equals one of them or its last word
+// does, ASCII case-insensitively, words being split at "_", "-", ".",
+// brackets and lower-to-upper case changes: "access_token", "X-Api-Key",
+// "refreshToken", "client_secret" and "user[password]" all match, and so
+// does a bracketed form name any part of which matches: "credentials[user]".
+//
+// "code" is not among them: it names country, error and status codes as
+// often as OAuth authorization codes. A query, form or text field named
+// "code" is redacted when its value looks random (see Redact).
 func DefaultNames() []string { return slices.Clone(defaultNames) }
 
 // Options configures Redact and Protect. The zero value redacts the
@@ -56,9 +63,29 @@ type Report struct {
 //     "Bearer corsvcr-redacted-1";
 //   - Cookie keeps every cookie name, Set-Cookie its name and attributes:
 //     "session=corsvcr-redacted-2; Path=/; Secure; HttpOnly";
-//   - other headers, query parameters and JSON body fields (nested, in
-//     requests and responses whose Content-Type says JSON) whose names
-//     match DefaultNames or opts.Names have their values replaced.
+//   - URLs (request URLs and the Location, Content-Location, Referer,
+//     Link and Refresh headers): a request URL and a Referer lose their
+//     user:password@, which the browser never sends (it becomes an
+//     Authorization header); elsewhere it becomes a placeholder,
+//     "http://corsvcr-redacted-4@host/", for Chrome refuses to follow a
+//     CORS redirect to a URL with credentials, and so must a replay; path
+//     segments that are secrets by their form (a JWT, an AWS access key
+//     ID, a Stripe, GitHub, Slack, Google or GitLab key, a random-looking
+//     token of 32 or more hex digits or 20 or more base64url characters)
+//     are replaced whole: "/reset/corsvcr-redacted-3";
+//   - other headers, and query and fragment parameters, whose names match
+//     DefaultNames or opts.Names have their values replaced, and so does a
+//     query parameter named "code" whose value looks random (an OAuth
+//     authorization code);
+//   - bodies, in requests and responses, by Content-Type: the values of
+//     JSON fields with secret names and every value nested under one
+//     ("credentials": {"user": …, "pass": …}); the values of
+//     application/x-www-form-urlencoded and multipart/form-data fields
+//     with secret names (not files); in text/plain bodies and bodies with
+//     no Content-Type, the values of `name=value` and `name: value` pairs
+//     with secret names, JWTs, AWS access key IDs and keys of the known
+//     forms anywhere, and URL passwords. Other bodies (HTML, XML, binary)
+//     are left to Scan.
 //
 // Origin and every Access-Control-* header are never altered, and values
 // that already are placeholders are kept (numbering goes on after the
@@ -138,7 +165,7 @@ func secretValue(v string) bool {
 }
 
 func (r *redactor) request(where string, rq *cassettes.Request) {
-	rq.URL = r.url(where+"request", rq.URL)
+	rq.URL = r.requestURL(where+"request", rq.URL)
 	r.headers(where+"request", rq.Headers)
 	rq.Body = r.body(where+"request", rq.Headers, rq.Body)
 }
@@ -195,50 +222,20 @@ func (r *redactor) headers(where string, hs cassettes.Headers) {
 			} else {
 				h.Value = pair
 			}
+		case n == "referer":
+			h.Value = r.requestURL(field, h.Value)
+		case n == "location" || n == "content-location":
+			h.Value = r.url(field, h.Value)
+		case n == "link":
+			h.Value = r.link(field, h.Value)
+		case n == "refresh":
+			h.Value = r.refresh(field, h.Value)
 		case r.secretName(h.Name):
 			if v := strings.TrimSpace(h.Value); secretValue(v) {
 				h.Value = r.placeholder(v, field)
 			}
 		}
 	}
-}
-
-// url replaces the values of secret query parameters, keeping the rest of
-// the raw query byte for byte.
-func (r *redactor) url(where, raw string) string {
-	base, query, ok := strings.Cut(raw, "?")
-	if !ok || query == "" {
-		return raw
-	}
-	query, frag, hasFrag := strings.Cut(query, "#")
-	parts := strings.Split(query, "&")
-	changed := false
-	for k, p := range parts {
-		name, val, ok := strings.Cut(p, "=")
-		if !ok {
-			continue
-		}
-		un, err := url.QueryUnescape(name)
-		if err != nil {
-			un = name
-		}
-		uv, err := url.QueryUnescape(val)
-		if err != nil {
-			uv = val
-		}
-		if r.secretName(un) && secretValue(uv) {
-			parts[k] = name + "=" + r.placeholder(uv, fmt.Sprintf("%s query %q", where, un))
-			changed = true
-		}
-	}
-	if !changed {
-		return raw
-	}
-	out := base + "?" + strings.Join(parts, "&")
-	if hasFrag {
-		out += "#" + frag
-	}
-	return out
 }
 
 // isJSON reports whether a Content-Type names JSON.
@@ -249,9 +246,41 @@ func isJSON(hs cassettes.Headers) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json"
 }
 
-// body replaces secret fields of a JSON body, editing the bytes in place.
+// body replaces the secrets of a body by its Content-Type (see Redact).
 func (r *redactor) body(where string, hs cassettes.Headers, b cassettes.Body) cassettes.Body {
-	if len(b) == 0 || !isJSON(hs) || !json.Valid(b) {
+	if len(b) == 0 {
+		return b
+	}
+	ct, hasCT := hs.Get("Content-Type")
+	mt, params := mediaType(ct)
+	var out []byte
+	switch {
+	case isJSON(hs):
+		out = r.json(where, b)
+	case mt == "application/x-www-form-urlencoded" && b.IsText():
+		out = []byte(r.pairs(where+" body form", string(b)))
+	case mt == "multipart/form-data":
+		out = r.multipart(where+" body", b, params["boundary"])
+	case (mt == "text/plain" || !hasCT) && b.IsText():
+		out = []byte(r.text(where+" body", string(b)))
+	default:
+		return b
+	}
+	if bytes.Equal(out, b) {
+		return b
+	}
+	// The body changed length: so does a recorded Content-Length.
+	for j := range hs {
+		if strings.EqualFold(hs[j].Name, "Content-Length") {
+			hs[j].Value = strconv.Itoa(len(out))
+		}
+	}
+	return out
+}
+
+// json replaces secret fields of a JSON body, editing the bytes in place.
+func (r *redactor) json(where string, b []byte) []byte {
+	if !json.Valid(b) {
 		return b
 	}
 	spans := jsonSecretSpans(b, r.secretName)
@@ -278,12 +307,6 @@ func (r *redactor) body(where string, hs cassettes.Headers, b cassettes.Body) ca
 		return b
 	}
 	out.Write(b[last:])
-	// The body changed length: so does a recorded Content-Length.
-	for j := range hs {
-		if strings.EqualFold(hs[j].Name, "Content-Length") {
-			hs[j].Value = strconv.Itoa(out.Len())
-		}
-	}
 	return out.Bytes()
 }
 
@@ -294,6 +317,16 @@ func (r *redactor) secretName(name string) bool {
 
 func matchesSecretName(name string, list []string) bool {
 	if name == "" {
+		return false
+	}
+	// A bracketed form name ("user[password]", "credentials[user]") is a
+	// secret when any of its parts is: the form of a nested object.
+	if base, rest, ok := strings.Cut(name, "["); ok {
+		for _, p := range append([]string{base}, strings.Split(rest, "[")...) {
+			if p = strings.TrimSuffix(p, "]"); p != name && matchesSecretName(p, list) {
+				return true
+			}
+		}
 		return false
 	}
 	words := splitWords(name)
@@ -348,8 +381,8 @@ type jsonSpan struct {
 }
 
 // jsonSecretSpans returns the spans of the scalar values (strings,
-// numbers) of object members whose names match, in document order. b must
-// be valid JSON.
+// numbers) of object members whose names match, and of every scalar nested
+// in them, in document order. b must be valid JSON.
 func jsonSecretSpans(b []byte, match func(string) bool) []jsonSpan {
 	p := &jsonScan{b: b, match: match}
 	p.value("$", false)
@@ -395,7 +428,8 @@ func (p *jsonScan) value(path string, secret bool) {
 			_ = json.Unmarshal(p.b[ks:p.i], &key)
 			p.ws()
 			p.i++ // ':'
-			p.value(path+"."+key, p.match(key))
+			// A member of an object under a secret name is a secret too.
+			p.value(path+"."+key, secret || p.match(key))
 		}
 	case '[':
 		p.i++
@@ -453,8 +487,10 @@ type Finding struct {
 	// `query "token"`, `url`, `body $.user.token` or `body`.
 	Field string
 	// Kind says what was found: "bearer token", "basic credentials",
-	// "JWT", "AWS access key ID", "AWS secret access key" or
-	// "session cookie".
+	// "JWT", "AWS access key ID", "AWS secret access key",
+	// "session cookie", "Stripe secret key", "GitHub token", "Slack
+	// token", "Google API key", "GitLab token", "URL credentials" (a
+	// password in a URL) or "random token" (a URL path segment).
 	Kind string
 }
 
@@ -473,9 +509,14 @@ var (
 // tokens and Basic credentials in Authorization headers, JWTs (three
 // base64url segments whose first decodes to a JSON header with "alg"), AWS
 // access key IDs (AKIA/ASIA and 16 characters), 40-character AWS secret keys
-// next to an AWS secret name, and cookies with long random values. It looks
-// at headers, URLs and text bodies; placeholders written by Redact are never
-// reported. Findings name the place, never the secret.
+// next to an AWS secret name, Stripe secret keys (sk_live_, rk_test_...),
+// GitHub (ghp_..., github_pat_), Slack (xoxb-...), Google (AIza...) and
+// GitLab (glpat-) tokens, passwords in URLs (user:password@), cookies
+// with long random values, and random-looking tokens as URL path segments
+// (in request URLs and Location, Content-Location, Referer, Link and
+// Refresh headers). It looks at headers, URLs and text bodies;
+// placeholders written by Redact are never reported. Findings name the
+// place, never the secret.
 func Scan(c *cassettes.Cassette) []Finding {
 	var out []Finding
 	for i := range c.Interactions {
@@ -505,14 +546,28 @@ func scanPart(i int, part, rawURL string, hs cassettes.Headers, body cassettes.B
 					add(fmt.Sprintf("query %q", name), k)
 				}
 			}
-			for _, k := range textKinds(u.Path) {
-				add("url", k)
-			}
+		}
+		for _, k := range urlKinds(rawURL) {
+			add("url", k)
 		}
 	}
 	for _, h := range hs {
 		field := fmt.Sprintf("header %q", h.Name)
 		switch strings.ToLower(h.Name) {
+		case "location", "content-location", "referer", "refresh":
+			v := h.Value
+			if i := strings.Index(strings.ToLower(v), "url="); i >= 0 && strings.EqualFold(h.Name, "refresh") {
+				v = strings.Trim(v[i+4:], `"'`)
+			}
+			for _, k := range urlKinds(v) {
+				add(field, k)
+			}
+		case "link":
+			for _, m := range linkURLRE.FindAllString(h.Value, -1) {
+				for _, k := range urlKinds(m[1 : len(m)-1]) {
+					add(field, k)
+				}
+			}
 		case "authorization", "proxy-authorization":
 			scheme, cred, _ := strings.Cut(strings.TrimSpace(h.Value), " ")
 			cred = strings.TrimSpace(cred)
@@ -560,6 +615,31 @@ func scanPart(i int, part, rawURL string, hs cassettes.Headers, body cassettes.B
 	return out
 }
 
+// urlKinds returns the kinds of secrets a URL or URL reference holds
+// before its query: in its user:password@ and path segments (see
+// segmentKind), or anywhere in that text (see textKinds).
+func urlKinds(raw string) []string {
+	path, _, _ := strings.Cut(raw, "?")
+	path, _, _ = strings.Cut(path, "#")
+	kinds := textKinds(path)
+	seen := func(k string) bool { return slices.Contains(kinds, k) }
+	if u, err := url.Parse(path); err == nil {
+		if pw, ok := u.User.Password(); ok && secretValue(pw) && !seen("URL credentials") {
+			kinds = append(kinds, "URL credentials")
+		}
+		path = u.EscapedPath()
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if un, err := url.PathUnescape(seg); err == nil {
+			seg = un
+		}
+		if k := segmentKind(seg); k != "" && !seen(k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
 // textKinds returns the kinds of secrets found in s.
 func textKinds(s string) []string {
 	var kinds []string
@@ -574,6 +654,10 @@ func textKinds(s string) []string {
 	}
 	if awsSecretRE.MatchString(s) {
 		kinds = append(kinds, "AWS secret access key")
+	}
+	kinds = append(kinds, formatKinds(s)...)
+	if hasURLCredentials(s) {
+		kinds = append(kinds, "URL credentials")
 	}
 	return kinds
 }

@@ -71,14 +71,14 @@ func TestRedact(t *testing.T) {
 			Kind: cassettes.KindActual,
 			Request: cassettes.Request{Method: "GET", URL: "http://api.test/me",
 				Headers: h("Origin", "http://app.test", "Cookie", "session="+ph("7")+"; theme="+ph("8"), "Proxy-Authorization", "Basic "+ph("9"))},
-			// Not JSON: bodies of other types are left to the scanner.
-			Response: cassettes.Response{Status: 200, Headers: h("Content-Type", "text/plain"), Body: cassettes.Body(`password=x`)},
+			// A text/plain body: its name=value pairs are redacted by name.
+			Response: cassettes.Response{Status: 200, Headers: h("Content-Type", "text/plain"), Body: cassettes.Body(`password=` + ph("10"))},
 		},
 	}
 	assert.Equal(t, want, in.Interactions)
 	assert.Equal(t, "http://api.test/x?token="+ph("2"), extra.URL, "extra requests share the placeholders")
 	assert.Equal(t, h("Authorization", "Bearer "+ph("2")), extra.Headers)
-	assert.Equal(t, 9, rep.Secrets)
+	assert.Equal(t, 10, rep.Secrets)
 	assert.Contains(t, rep.Fields, `interaction 0 request body $.nested.list[0].client_secret`)
 	assert.Contains(t, rep.Fields, `interaction 1 request header "Cookie" cookie "session"`)
 	assert.Empty(t, redact.Scan(in), "nothing left to find")
@@ -97,7 +97,7 @@ func TestRedact(t *testing.T) {
 			Request:  cassettes.Request{Method: "GET", URL: "http://api.test/?sid=zz"},
 			Response: cassettes.Response{Status: 200}})
 		redact.Redact(in, redact.Options{})
-		assert.Equal(t, "http://api.test/?sid="+ph("10"), in.Interactions[2].Request.URL)
+		assert.Equal(t, "http://api.test/?sid="+ph("11"), in.Interactions[2].Request.URL)
 	})
 }
 
