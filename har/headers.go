@@ -42,7 +42,7 @@ func needsPreflight(r cassettes.Request) bool {
 				return true
 			}
 		default:
-			if !browserSetHeader(h.Name) {
+			if !fetch.IsBrowserRequestHeaderName(h.Name) {
 				return true
 			}
 		}
@@ -50,38 +50,16 @@ func needsPreflight(r cassettes.Request) bool {
 	return false
 }
 
-// browserSetHeader reports whether name is a request header the browser
-// (not a page script) sets: forbidden header names, client hints, and the
-// ones a HAR writer adds.
-func browserSetHeader(name string) bool {
-	if fetch.IsForbiddenRequestHeaderName(name) || strings.HasPrefix(name, ":") {
-		return true
-	}
-	switch strings.ToLower(name) {
-	case "accept-language", "upgrade-insecure-requests", "access-control-request-local-network",
-		"priority", "purpose", "x-client-data", "if-none-match", "if-modified-since":
-		return true
-	}
-	return false
-}
-
-// ScriptHeaders returns the headers of r that a page script set: r's
-// headers without the ones the browser adds (Origin, Referer, User-Agent,
-// Accept-Encoding, Cookie, Host, sec-*, ...), without Accept: */* (fetch's
-// default), and without the cache headers the browser adds for a cache
-// mode (Fetch §4.5 HTTP-network-or-cache fetch): Pragma: no-cache and
-// Cache-Control: no-cache (cache "no-store" or "reload", and DevTools with
-// its cache disabled), Cache-Control: max-age=0 (cache "no-cache").
+// ScriptHeaders returns the headers of r that a page script set
+// (fetch.IsScriptRequestHeader): r's headers without the ones the browser
+// adds (Origin, Referer, User-Agent, Accept-Encoding, Cookie, Host, sec-*,
+// ...), without Accept: */* (fetch's default), and without the cache
+// headers the browser adds for a cache mode. Replay tells requests that
+// share a match key apart by the same rule.
 func ScriptHeaders(r cassettes.Request) cassettes.Headers {
 	var out cassettes.Headers
 	for _, h := range r.Headers {
-		n := strings.ToLower(h.Name)
-		switch {
-		case browserSetHeader(h.Name):
-		case n == "accept" && h.Value == "*/*":
-		case n == "pragma" && h.Value == "no-cache":
-		case n == "cache-control" && (h.Value == "no-cache" || h.Value == "max-age=0"):
-		default:
+		if fetch.IsScriptRequestHeader(h.Name, h.Value) {
 			out = append(out, h)
 		}
 	}

@@ -144,3 +144,28 @@ func BenchmarkServerVsBare(b *testing.B) {
 		run(b, &http.Transport{DisableCompression: true}, bare.URL+"/api/v1/items/250?page=2")
 	})
 }
+
+// BenchmarkReplayScriptPart measures the path that compares script parts:
+// a key whose recorded requests differ in Range (non-strict, so every
+// iteration is a hit).
+func BenchmarkReplayScriptPart(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		cfg    Config
+		target string
+		lines  []string
+	}{
+		{"three-variants", Config{Cassette: scriptCassette(scriptCases[0].reqs)}, scriptURL, append(browserLines("b"), "Range: bytes=4-")},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := newReplayer(b, bc.cfg)
+			req := request("GET", bc.target, bc.lines...)
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				r.ServeHTTP(w, req)
+			}
+		})
+	}
+}

@@ -30,14 +30,51 @@
 //  6. credentials: whether the request carries a Cookie or an Authorization
 //     header (presence only, never the value).
 //
-// Everything else is ignored: User-Agent, sec-ch-ua*, Sec-Fetch-*, Accept*,
-// Referer, Content-Type, bodies and the rest. Header names are compared
+// Everything else is outside the key: User-Agent, sec-ch-ua*, Sec-Fetch-*,
+// Accept-Encoding, Referer, bodies and the rest. Header names are compared
 // ASCII case-insensitively.
 //
-// Repeated requests with the same key get the recorded answers in recorded
-// order; once they are used up the last one repeats, unless Config.Strict
-// makes the next one a miss. Counts are kept per key; origin-form requests
-// matched without Config.Host count separately from absolute-form ones.
+// # Requests that share a key
+//
+// Among the interactions recorded with one key, a request gets the answer
+// of one whose script part equals its own. The script part is what the
+// page script decided and the server may answer differently: the
+// script-set headers (internal/fetch IsScriptRequestHeader, the rule check
+// derivation uses too: Content-Type, Range, Authorization, custom headers,
+// Accept other than "*/*"; never the browser's own such as User-Agent,
+// sec-*, Accept-Encoding, Accept-Language, Referer, Origin, Cookie,
+// Priority, Content-Length, Host, or the Cache-Control and Pragma values a
+// cache mode adds), names compared case-insensitively, values exactly and,
+// for one name, in order; and the body, byte for byte. A redaction
+// placeholder (cassettes.RedactedPrefix and digits) in a recorded value or
+// body matches any text, so a redacted cassette still replays.
+//
+// The recorded interactions of a key with equal script parts form a
+// variant, and each variant counts its uses: the n-th request matching a
+// variant gets its n-th recorded answer, whatever came before, so every
+// request gets its own answer in any order and alone. Once a variant's
+// answers are used up its last one repeats, unless Config.Strict makes the
+// next request a miss (field "use count"). A request matching more than one
+// variant (only placeholders allow that) takes the first, in recorded
+// order, with an answer left.
+//
+// A request whose script part matches no variant gets, by default, the
+// answer of the closest variant, ranked by script-set headers equal, then
+// body equal, then recorded order; it is the answer the next request
+// matching that variant gets, and it is not used up. With Config.Strict
+// such a request is a miss naming that interaction and the first differing
+// script-set header (e.g. "Range") or "body", since the server could have
+// answered it differently.
+//
+// Cost: when every interaction of a key has one script part and
+// Config.Strict is off, the request's script part is never computed nor its
+// body read (the common case costs no allocation). Otherwise ServeHTTP
+// reads the body, up to MaxBodyCompare bytes (a longer body matches no
+// recorded body), and puts it back for Config.Forward; variants are found
+// by a hash of the script part, so matching does not grow with the number
+// of requests. Counts are kept per variant; origin-form requests matched
+// without Config.Host count separately from absolute-form ones. A Session
+// chooses with the same code and its own counts.
 //
 // # Misses
 //

@@ -60,7 +60,7 @@ func (r *Replayer) outbound(req *http.Request) *http.Request {
 
 // forward serves the miss me by sending req to Config.Forward and streaming
 // its response back.
-func (r *Replayer) forward(w http.ResponseWriter, req *http.Request, k key, me *MissError) {
+func (r *Replayer) forward(w http.ResponseWriter, req *http.Request, k key, me *MissError, s *script) {
 	resp, err := r.cfg.Forward.RoundTrip(r.outbound(req))
 	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 999) {
 		resp.Body.Close()
@@ -69,7 +69,7 @@ func (r *Replayer) forward(w http.ResponseWriter, req *http.Request, k key, me *
 	if err != nil {
 		me.ForwardErr = err
 		r.record(Entry{Method: req.Method, URL: me.URL, Origin: k.origin, Hit: -1, Miss: me})
-		r.serveMiss(w, req, k, me)
+		r.serveMiss(w, req, k, me, s)
 		return
 	}
 	defer resp.Body.Close()

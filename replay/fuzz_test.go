@@ -1,6 +1,8 @@
 package replay
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
@@ -16,6 +18,7 @@ import (
 
 // fromRecorded builds the request a browser would send for rq.
 func fromRecorded(t *testing.T, rq cassettes.Request) *http.Request {
+	t.Helper()
 	u, err := url.Parse(rq.URL)
 	require.NoError(t, err)
 	req := &http.Request{
@@ -29,6 +32,9 @@ func fromRecorded(t *testing.T, rq cassettes.Request) *http.Request {
 	for _, f := range rq.Headers {
 		name := textproto.CanonicalMIMEHeaderKey(f.Name)
 		req.Header[name] = append(req.Header[name], f.Value)
+	}
+	if len(rq.Body) > 0 {
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(rq.Body)), int64(len(rq.Body))
 	}
 	return req
 }
@@ -55,18 +61,20 @@ func FuzzMatcher(f *testing.F) {
 		method, url, origin, acrm, acrh string
 		cred                            bool
 		path                            string
+		ctype, xname, body              string
 	}
 	for _, s := range []seed{
-		{"OPTIONS", "http://localhost:8000/api/items?x=1", "http://localhost:8080", "PUT", "content-type,x-token", false, "/api/items"},
-		{"PUT", "http://api.test:8000/items?x=1", "http://app.test:8080", "", "", true, "/items?x=1"},
-		{"patch", "https://secure.test:443/s", "null", "", "", false, "/s"},
-		{"GET", "http://API.test:80/p%41th?", "", "", "", false, "/p%41th"},
-		{"OPTIONS", "http://[::1]:8000/", "http://a", "DELETE", "B, a ,a", false, "/"},
-		{"GET", "http://a.test/", "", "", ",,", true, ""},
+		{"OPTIONS", "http://localhost:8000/api/items?x=1", "http://localhost:8080", "PUT", "content-type,x-token", false, "/api/items", "", "", ""},
+		{"PUT", "http://api.test:8000/items?x=1", "http://app.test:8080", "", "", true, "/items?x=1", "application/json", "X-Token", `{"a":1}`},
+		{"patch", "https://secure.test:443/s", "null", "", "", false, "/s", "text/plain", "Range", "x"},
+		{"GET", "http://API.test:80/p%41th?", "", "", "", false, "/p%41th", "", "range", ""},
+		{"OPTIONS", "http://[::1]:8000/", "http://a", "DELETE", "B, a ,a", false, "/", "", "user-agent", ""},
+		{"GET", "http://a.test/", "", "", ",,", true, "", "", "", cassettes.RedactedPrefix + "1"},
+		{"POST", "http://a.test/", "http://b", "", "", false, "", "a", "x-a", "{\"p\":\"" + cassettes.RedactedPrefix + "7\"}"},
 	} {
-		f.Add(s.method, s.url, s.origin, s.acrm, s.acrh, s.cred, s.path)
+		f.Add(s.method, s.url, s.origin, s.acrm, s.acrh, s.cred, s.path, s.ctype, s.xname, s.body)
 	}
-	f.Fuzz(func(t *testing.T, method, rawURL, origin, acrm, acrh string, cred bool, path string) {
+	f.Fuzz(func(t *testing.T, method, rawURL, origin, acrm, acrh string, cred bool, path, ctype, xname, body string) {
 		var h cassettes.Headers
 		add := func(name, value string) {
 			if value != "" {
@@ -80,15 +88,52 @@ func FuzzMatcher(f *testing.F) {
 			add("Cookie", "c=1")
 		}
 		add("User-Agent", "fuzz")
+		add("Content-Type", ctype)
+		if xname != "" && !strings.ContainsAny(xname, ":\r\n") {
+			add(xname, "x")
+		}
 		recorded := cassettes.Interaction{
-			Request:  cassettes.Request{Method: method, URL: rawURL, Headers: h},
+			Request:  cassettes.Request{Method: method, URL: rawURL, Headers: h, Body: cassettes.Body(body)},
 			Response: cassettes.Response{Status: 200, Headers: hs("Access-Control-Allow-Origin: *"), Body: cassettes.Body("x")},
 		}
+		// twin shares recorded's match key and differs in its body.
+		twin := recorded
+		twin.Request.Body = cassettes.Body(body + "~")
+		twin.Response.Status = 201
 		other := ia("GET", "http://other.test/", nil, 200, "other")
 		for _, host := range []string{"", "other.test"} {
-			r, err := New(Config{Cassette: cassette(other, recorded), Host: host})
+			r, err := New(Config{Cassette: cassette(other, recorded, twin), Host: host})
 			if err != nil {
 				return
+			}
+
+			// Reflexive for the script part too: each of recorded and
+			// twin gets its own answer, in both orders, through ServeHTTP
+			// and a Session, strict or not (#0 may share the key and
+			// script part of recorded; it answers first then).
+			for _, strict := range []bool{false, true} {
+				for _, order := range [][]int{{1, 2}, {2, 1}} {
+					cfg := Config{Cassette: r.cfg.Cassette, Host: host, Strict: strict}
+					rs, err := New(cfg)
+					require.NoError(t, err)
+					ss, err := NewSession(cfg)
+					require.NoError(t, err)
+					for _, i := range order {
+						rq := r.cfg.Cassette.Interactions[i].Request
+						rs.ServeHTTP(httptest.NewRecorder(), fromRecorded(t, rq))
+						e := lastEntry(t, rs)
+						a := ss.RoundTrip(rq)
+						require.Equal(t, e.Hit, a.Interaction, "ServeHTTP and Session differ")
+						if r.ints[1].script.wild || r.ints[2].script.wild {
+							// A placeholder hides what told the two
+							// apart: no own-answer guarantee.
+							continue
+						}
+						require.GreaterOrEqual(t, e.Hit, 0, "miss: %v", e.Miss)
+						require.Equal(t, r.ints[i].key, r.ints[e.Hit].key)
+						require.True(t, sameScript(&r.ints[i].script, &r.ints[e.Hit].script), "request %d got #%d", i, e.Hit)
+					}
+				}
 			}
 
 			// Reflexive: the request recorded as #1 hits an interaction with

@@ -22,19 +22,28 @@ type MissError struct {
 	// the request on the most match-key fields, ties going to the one that
 	// agrees on earlier fields (in key order: method, URL, Origin,
 	// Access-Control-Request-Method, Access-Control-Request-Headers,
-	// credentials), then to the lower index. -1 if the cassette is empty or
-	// Reason is set.
+	// credentials), then to the one whose script-set headers, then body,
+	// equal the request's, then to the lower index. When the match key
+	// agrees (Config.Strict only), it is the interaction the request would
+	// get by the ranking of the package documentation. -1 if the cassette is
+	// empty or Reason is set.
 	Closest int
 	// Field is the first match-key field that differed from the closest:
 	// "method", "URL", "Origin", "Access-Control-Request-Method",
-	// "Access-Control-Request-Headers" or "credentials"; or "use count" when
-	// Config.Strict and the recorded answers for this key are used up (Got
-	// is then this request's ordinal, Want the number of recorded answers).
+	// "Access-Control-Request-Headers" or "credentials"; when the key
+	// agrees (Config.Strict), the canonical name of the first script-set
+	// header, in name order, whose values differ (e.g. "Range",
+	// "Content-Type", "X-Token"), else "body"; or "use count" when
+	// Config.Strict and the matching recorded answers are used up (Got is
+	// then this request's ordinal, Want the number of matching recorded
+	// answers).
 	Field string
 	// Want is the closest interaction's value of Field and Got the
 	// request's, in the normalised form compared: "" for an absent header,
 	// the sorted lower-cased token list for Access-Control-Request-Headers,
-	// "present" or "absent" for credentials.
+	// "present" or "absent" for credentials, a script-set header's values
+	// joined by ", ", a body as text (its first 64 bytes and its length
+	// when longer or not UTF-8).
 	Want string
 	Got  string
 	// Reason, when set, explains a request that could not be matched at all
@@ -77,10 +86,11 @@ func (r *Replayer) newMiss(k key) *MissError {
 
 // closest returns the miss for k, naming the closest recorded interaction.
 // It is linear in the cassette size and runs on misses only.
-func (r *Replayer) closest(k key, hostless bool) *MissError {
+func (r *Replayer) closest(k key, hostless bool, in *incoming) *MissError {
 	me := r.newMiss(k)
 	var best [numFields]bool
-	bestN := -1
+	bestN, bestRank := -1, -1
+	s := in.script()
 	for i := range r.ints {
 		rk := r.ints[i].key
 		if hostless {
@@ -93,8 +103,12 @@ func (r *Replayer) closest(k key, hostless bool) *MissError {
 				n++
 			}
 		}
-		if n > bestN || n == bestN && earlierAgreement(a, best) {
-			me.Closest, best, bestN = i, a, n
+		better := n > bestN || n == bestN && earlierAgreement(a, best)
+		if !better && (n != bestN || a != best) {
+			continue
+		}
+		if sr, _ := rank(&r.ints[i].script, s); better || sr > bestRank {
+			me.Closest, best, bestN, bestRank = i, a, n, sr
 		}
 	}
 	if me.Closest < 0 {
@@ -108,9 +122,10 @@ func (r *Replayer) closest(k key, hostless bool) *MissError {
 		if !ok {
 			me.Field, me.Got = k.field(f)
 			_, me.Want = rk.field(f)
-			break
+			return me
 		}
 	}
+	me.Field, me.Got, me.Want, _ = scriptDiff(&r.ints[me.Closest].script, s)
 	return me
 }
 
@@ -139,7 +154,8 @@ func isPreflight(k key) bool {
 
 // serveMiss answers a miss so that the page can read why (see the package
 // documentation).
-func (r *Replayer) serveMiss(w http.ResponseWriter, req *http.Request, k key, me *MissError) {
+// s is the request's script part, nil when it was not computed.
+func (r *Replayer) serveMiss(w http.ResponseWriter, req *http.Request, k key, me *MissError, s *script) {
 	h := w.Header()
 	h["Date"] = nil
 	h[MissHeader] = []string{headerSafe(me.Error())}
@@ -166,7 +182,7 @@ func (r *Replayer) serveMiss(w http.ResponseWriter, req *http.Request, k key, me
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body := r.missBody(k, me)
+	body := r.missBody(k, me, s)
 	h["Access-Control-Expose-Headers"] = []string{MissHeader}
 	h["Cache-Control"] = []string{"no-store"}
 	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
@@ -178,17 +194,21 @@ func (r *Replayer) serveMiss(w http.ResponseWriter, req *http.Request, k key, me
 }
 
 // missBody explains a miss in plain text.
-func (r *Replayer) missBody(k key, me *MissError) string {
+func (r *Replayer) missBody(k key, me *MissError, s *script) string {
 	var b strings.Builder
 	b.WriteString(me.Error())
 	b.WriteString("\n\nThis response was made up by the corsvcr replayer: the cassette has no answer\n")
 	b.WriteString("for this request. Re-record the cassette, or replay in record-missing mode.\n\n")
 	b.WriteString("request:\n")
 	describe(&b, k)
+	if s != nil {
+		describeScript(&b, s)
+	}
 	if me.Closest >= 0 && me.Closest < len(r.ints) {
 		p := &r.ints[me.Closest]
 		fmt.Fprintf(&b, "\nclosest recorded interaction #%d (%s):\n", me.Closest, p.kind)
 		describe(&b, p.key)
+		describeScript(&b, &p.script)
 		fmt.Fprintf(&b, "  response: %d\n", p.status)
 	}
 	return b.String()

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -21,8 +20,11 @@ type Config struct {
 	// Cassette holds the exchanges to serve. Required. It must not be
 	// modified while the Replayer is in use.
 	Cassette *cassettes.Cassette
-	// Strict makes a request whose recorded answers are all used up a miss;
-	// by default the last recorded answer repeats.
+	// Strict makes a miss of a request whose matching recorded answers are
+	// all used up, and of a request whose script-set headers or body match
+	// none of the interactions recorded with its match key (see the package
+	// documentation). By default the last matching answer repeats, and a
+	// request matching none gets the closest one's.
 	Strict bool
 	// Forward, when non-nil, receives every miss (record-missing mode): the
 	// response it returns is served and the journal marks it forwarded.
@@ -90,13 +92,21 @@ type prepared struct {
 	dateKey       string   // the recorded Date header's name; served with the time of serving
 	bodyAllowed   bool
 	body          []byte
+	// script is the recorded request's script-set headers and body, and
+	// scriptHash its hash.
+	script     script
+	scriptHash uint64
 }
 
-// queue holds the interactions answering one key, in recorded order, and
-// how many requests it has answered.
+// queue holds the interactions answering one key, in recorded order,
+// grouped into variants by their script part (script-set headers and body).
 type queue struct {
-	idx  []int
-	used atomic.Int64
+	idx  []int      // every interaction with the key, in recorded order
+	vars []*variant // the distinct script parts, in order of first appearance
+	// byHash indexes the variants without redaction placeholders by script
+	// hash, the first one for a hash; nil while there is one variant.
+	byHash map[uint64]int
+	wild   []int // the indexes in vars of variants with placeholders
 }
 
 // New validates cfg and returns a Replayer. Every problem is reported at
@@ -129,9 +139,11 @@ func New(cfg Config) (*Replayer, error) {
 		}
 		p.key.query = redactedQuery(p.key.query, r.noteRedacted)
 		p.url = p.key.url()
+		p.script = recordedScript(&in.Request)
+		p.scriptHash = p.script.hash()
 		r.ints[i] = p
-		add(r.byKey, p.key, i)
-		add(r.byPath, p.key.hostless(), i)
+		add(r.byKey, p.key, i, &r.ints[i])
+		add(r.byPath, p.key.hostless(), i, &r.ints[i])
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -177,13 +189,61 @@ func (r *Replayer) noteRedacted(name string) {
 	r.redactedParams[name] = true
 }
 
-func add(m map[key]*queue, k key, i int) {
+// add adds interaction i, prepared as p, to the queue of k in m: to the
+// variant with p's script part, or to a new one.
+func add(m map[key]*queue, k key, i int, p *prepared) {
 	q := m[k]
 	if q == nil {
 		q = new(queue)
 		m[k] = q
 	}
 	q.idx = append(q.idx, i)
+	if v := q.variantOf(&p.script, p.scriptHash); v != nil {
+		v.idx = append(v.idx, i)
+		return
+	}
+	if q.byHash == nil && len(q.vars) == 1 {
+		q.byHash = map[uint64]int{}
+		if v := q.vars[0]; !v.s.wild {
+			q.byHash[v.hash] = 0
+		}
+	}
+	vi := len(q.vars)
+	q.vars = append(q.vars, &variant{s: p.script, hash: p.scriptHash, idx: []int{i}})
+	switch {
+	case p.script.wild:
+		q.wild = append(q.wild, vi)
+	case q.byHash != nil:
+		if _, ok := q.byHash[p.scriptHash]; !ok {
+			q.byHash[p.scriptHash] = vi
+		}
+	}
+}
+
+// variantOf returns the variant of q whose recorded script part is s byte
+// for byte (h is s.hash()), nil when there is none.
+func (q *queue) variantOf(s *script, h uint64) *variant {
+	if s.wild || q.byHash == nil {
+		for _, v := range q.vars {
+			if v.s.wild == s.wild && sameScript(&v.s, s) {
+				return v
+			}
+		}
+		return nil
+	}
+	vi, ok := q.byHash[h]
+	if !ok {
+		return nil // equal scripts have equal hashes
+	}
+	if sameScript(&q.vars[vi].s, s) {
+		return q.vars[vi]
+	}
+	for _, v := range q.vars { // a hash collision
+		if !v.s.wild && sameScript(&v.s, s) {
+			return v
+		}
+	}
+	return nil
 }
 
 // parseHost parses Config.Host into a scheme and a normalised host.
@@ -278,16 +338,13 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	k, hostless := r.requestKey(req)
 	q := r.queue(k, hostless)
-	n := 0
-	if q != nil {
-		n = int(q.used.Add(1)) // this request's 1-based ordinal for k
-	}
+	in := incoming{hh: req.Header, req: req}
 	// bk is k with the browser's own Origin: what a miss answer echoes.
 	bk := k
 	if r.toFrom != nil {
 		bk.origin, bk.hasOrigin = first(headerValues(req.Header, "Origin"))
 	}
-	i, me := r.pick(k, hostless, q, n)
+	i, me := r.pick(k, hostless, q, &in, nil)
 	if me == nil {
 		p := &r.ints[i]
 		r.record(Entry{Method: req.Method, URL: p.url, Origin: bk.origin, Hit: i})
@@ -295,11 +352,11 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if r.cfg.Forward != nil {
-		r.forward(w, req, bk, me)
+		r.forward(w, req, bk, me, in.computed())
 		return
 	}
 	r.record(Entry{Method: req.Method, URL: me.URL, Origin: bk.origin, Hit: -1, Miss: me})
-	r.serveMiss(w, req, bk, me)
+	r.serveMiss(w, req, bk, me, in.computed())
 }
 
 // requestKey returns req's match key, and whether it is hostless (see
@@ -343,24 +400,95 @@ func (r *Replayer) queue(k key, hostless bool) *queue {
 	return r.byKey[k]
 }
 
-// pick chooses the answer to the n-th request (from 1) with key k, whose
-// recorded answers are q (nil: none): the n-th recorded one; once they are
-// used up the last one, or a miss with Config.Strict. It returns the index
-// of the interaction, or -1 and the miss. ServeHTTP and Session share it, so
-// a simulated replay answers as the real one.
-func (r *Replayer) pick(k key, hostless bool, q *queue, n int) (int, *MissError) {
+// pick chooses the answer to a request with key k, whose recorded answers
+// are q (nil: none) and whose script part in gives (computed only when
+// needed), and uses it up. counts holds a Session's use counts; nil means
+// the Replayer's own. It returns the index of the interaction, or -1 and
+// the miss. ServeHTTP and Session share it, so a simulated replay answers
+// as the real one; the rule is in the package documentation ("Match key").
+func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts map[*variant]int) (int, *MissError) {
+	if q == nil {
+		return -1, r.closest(k, hostless, in)
+	}
+	v, exact := q.vars[0], true
+	var s *script
+	if len(q.vars) > 1 || r.cfg.Strict {
+		s = in.script()
+		v, exact = q.find(s)
+	}
+	if !exact {
+		// The answer the next matching request would get, not used up:
+		// a request matching no recording takes no answer from one that
+		// does.
+		next := min(used(v, counts), len(v.idx)-1)
+		if !r.cfg.Strict {
+			return v.idx[next], nil
+		}
+		me := r.newMiss(k)
+		me.Closest = v.idx[next]
+		me.Field, me.Got, me.Want, _ = scriptDiff(&v.s, s)
+		return -1, me
+	}
+	n := 0 // this request's 1-based ordinal among those matching v
+	if s != nil && len(q.wild) > 0 {
+		v, n = q.takeUnused(v, s, counts)
+	}
 	switch {
-	case q == nil:
-		return -1, r.closest(k, hostless)
-	case n <= len(q.idx):
-		return q.idx[n-1], nil
+	case n > 0:
+	case counts == nil:
+		n = int(v.used.Add(1))
+	default:
+		counts[v]++
+		n = counts[v]
+	}
+	switch {
+	case n <= len(v.idx):
+		return v.idx[n-1], nil
 	case !r.cfg.Strict:
-		return q.idx[len(q.idx)-1], nil
+		return v.idx[len(v.idx)-1], nil
 	}
 	me := r.newMiss(k)
-	me.Closest, me.Field = q.idx[len(q.idx)-1], fieldUseCount
-	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(q.idx))
+	me.Closest, me.Field = v.idx[len(v.idx)-1], fieldUseCount
+	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(v.idx))
 	return -1, me
+}
+
+// takeUnused handles the requests that match more than one variant, which
+// only redaction placeholders make possible: it uses up the next answer of
+// the first variant matching s that has one left, and returns it with the
+// request's ordinal; when all are used up, first (the first match) and 0.
+func (q *queue) takeUnused(first *variant, s *script, counts map[*variant]int) (*variant, int) {
+	for _, v := range q.vars {
+		if _, exact := rank(&v.s, s); !exact {
+			continue
+		}
+		if counts != nil {
+			if counts[v] < len(v.idx) {
+				counts[v]++
+				return v, counts[v]
+			}
+			continue
+		}
+		for {
+			n := v.used.Load()
+			if n >= int64(len(v.idx)) {
+				break
+			}
+			if v.used.CompareAndSwap(n, n+1) {
+				return v, int(n + 1)
+			}
+		}
+	}
+	return first, 0
+}
+
+// used returns how many requests v has answered: in counts, or, when nil,
+// in the Replayer.
+func used(v *variant, counts map[*variant]int) int {
+	if counts == nil {
+		return int(v.used.Load())
+	}
+	return counts[v]
 }
 
 // serveRecorded writes p's recorded response.

@@ -27,7 +27,7 @@ type Answer struct {
 // keeps its own use counts; it is not safe for concurrent use.
 type Session struct {
 	r    *Replayer
-	used map[*queue]int
+	used map[*variant]int
 }
 
 // NewSession validates cfg as New does and returns a Session whose recorded
@@ -37,7 +37,7 @@ func NewSession(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{r: r, used: map[*queue]int{}}, nil
+	return &Session{r: r, used: map[*variant]int{}}, nil
 }
 
 // Session returns a Session that answers as r would answer its next
@@ -45,11 +45,13 @@ func NewSession(cfg Config) (*Session, error) {
 // far. Requests r serves afterwards do not change the Session, nor does the
 // Session change r.
 func (r *Replayer) Session() *Session {
-	s := &Session{r: r, used: map[*queue]int{}}
+	s := &Session{r: r, used: map[*variant]int{}}
 	for _, m := range []map[key]*queue{r.byKey, r.byPath} {
 		for _, q := range m {
-			if n := q.used.Load(); n > 0 {
-				s.used[q] = int(n)
+			for _, v := range q.vars {
+				if n := v.used.Load(); n > 0 {
+					s.used[v] = int(n)
+				}
 			}
 		}
 	}
@@ -58,8 +60,10 @@ func (r *Replayer) Session() *Session {
 
 // RoundTrip answers req as the Replayer's ServeHTTP answers the same
 // request arriving as a proxy request, and uses that answer up. req.URL must
-// be absolute; req's header names are matched ASCII case-insensitively, its
-// body is not read. The response is the recorded one as it goes on the
+// be absolute; req's header names are matched ASCII case-insensitively, and
+// its script-set headers and body tell it apart from other requests with its
+// match key as ServeHTTP tells them apart (the same code chooses). The
+// response is the recorded one as it goes on the
 // wire: status and header lines (original case and order, duplicates kept,
 // Access-Control-Allow-Origin mapped by Config.OriginMap) without
 // Transfer-Encoding, with the Content-Length ServeHTTP adds when none was
@@ -72,12 +76,8 @@ func (s *Session) RoundTrip(req cassettes.Request) Answer {
 	}
 	k, hostless := s.r.matchKey(req.Method, u, func(name string) []string { return recordedValues(req.Headers, name) })
 	q := s.r.queue(k, hostless)
-	n := 0
-	if q != nil {
-		s.used[q]++
-		n = s.used[q]
-	}
-	i, me := s.r.pick(k, hostless, q, n)
+	in := incoming{ch: req.Headers, body: req.Body}
+	i, me := s.r.pick(k, hostless, q, &in, s.used)
 	if me != nil {
 		return Answer{Interaction: -1, Miss: me}
 	}

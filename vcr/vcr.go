@@ -143,8 +143,9 @@ type Replay struct {
 	// Cassette holds the exchanges to replay. Required. Replay does not
 	// modify it.
 	Cassette *cassettes.Cassette
-	// Strict makes a request whose recorded answers are used up a miss
-	// (replay.Config.Strict).
+	// Strict makes a request whose matching recorded answers are used up,
+	// or whose script-set headers or body match no recording of its match
+	// key, a miss (replay.Config.Strict).
 	Strict bool
 	// OriginMap maps recorded origins to the origins the browser uses now
 	// (replay.Config.OriginMap); nil means the cassette's meta.origin_map.

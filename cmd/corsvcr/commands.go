@@ -54,7 +54,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c.register(fs, true)
 	fs.StringVar(&c.cassette, "cassette", "", "cassette to replay (default: run live, record nothing)")
 	mode := fs.String("mode", "replay", "replay (never touches the network) or record-missing (replay hits, record and append misses)")
-	strict := fs.Bool("strict", false, "a request whose recorded answers are used up is a miss instead of repeating the last answer")
+	strict := fs.Bool("strict", false, "a request whose matching recorded answers are used up, or whose script-set headers or body match no recording of its match key, is a miss instead of getting the last or closest answer")
 	var sec secretFlags
 	sec.register(fs)
 	var maps originMapFlag
@@ -120,7 +120,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cassette := fs.String("cassette", "", "cassette to serve")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (loopback unless you name another)")
 	host := fs.String("host", "", "authority assumed for direct (non-proxy) requests, e.g. localhost:8000 (default: match on path against any recorded host)")
-	strict := fs.Bool("strict", false, "a request whose recorded answers are used up is a miss instead of repeating the last answer")
+	strict := fs.Bool("strict", false, "a request whose matching recorded answers are used up, or whose script-set headers or body match no recording of its match key, is a miss instead of getting the last or closest answer")
 	verbose := verboseFlag(fs)
 	caDir := fs.String("ca-dir", "", caDirUsage)
 	if err := parse(fs, args, stderr); err != nil {

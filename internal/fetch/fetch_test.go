@@ -266,3 +266,42 @@ func TestOriginProblem(t *testing.T) {
 		})
 	}
 }
+
+func TestIsScriptRequestHeader(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"Content-Type", "application/json", true},
+		{"content-type", "text/plain;charset=UTF-8", true},
+		{"Range", "bytes=0-3", true},
+		{"X-Token", "a", true},
+		{"Authorization", "Bearer x", true},
+		{"Accept", "application/json", true},
+		{"Accept", "*/*", false},
+		{"Cache-Control", "no-cache", false},
+		{"Cache-Control", "max-age=0", false},
+		{"cache-control", "no-store", true},
+		{"Pragma", "no-cache", false},
+		{"User-Agent", "x", false},
+		{"Sec-Fetch-Mode", "cors", false},
+		{"sec-ch-ua", "x", false},
+		{"Accept-Encoding", "gzip", false},
+		{"Accept-Language", "en", false},
+		{"Referer", "http://a/", false},
+		{"Origin", "http://a", false},
+		{"Cookie", "a=1", false},
+		{"Priority", "u=1, i", false},
+		{"Content-Length", "3", false},
+		{"Host", "a", false},
+		{"Connection", "keep-alive", false},
+		{"Proxy-Connection", "keep-alive", false},
+		{":path", "/", false},
+		{"If-None-Match", `"x"`, false},
+	} {
+		if got := fetch.IsScriptRequestHeader(tt.name, tt.value); got != tt.want {
+			t.Errorf("IsScriptRequestHeader(%q, %q) = %v, want %v", tt.name, tt.value, got, tt.want)
+		}
+	}
+}

@@ -233,3 +233,47 @@ func IsCORSSafelistedResponseHeaderName(name string) bool {
 func IsForbiddenResponseHeaderName(name string) bool {
 	return isAny(name, "set-cookie", "set-cookie2")
 }
+
+// IsBrowserRequestHeaderName reports whether a request header named name
+// is one the browser sets, not a page script: the forbidden request-header
+// names (IsForbiddenRequestHeaderName), HTTP/2 pseudo-headers (":path" in a
+// HAR), and the names Chrome adds on its own although a script could set
+// them: Accept-Language, Upgrade-Insecure-Requests,
+// Access-Control-Request-Local-Network, Priority, Purpose, X-Client-Data,
+// and the cache validators If-None-Match and If-Modified-Since (Fetch §4.5
+// HTTP-network-or-cache fetch adds them for a stored response).
+func IsBrowserRequestHeaderName(name string) bool {
+	if IsForbiddenRequestHeaderName(name) || strings.HasPrefix(name, ":") {
+		return true
+	}
+	return isAny(name, "accept-language", "upgrade-insecure-requests", "access-control-request-local-network",
+		"priority", "purpose", "x-client-data", "if-none-match", "if-modified-since")
+}
+
+// IsScriptRequestHeader reports whether the request header name: value, as
+// a browser sent it, is one the page script set: the one rule by which
+// check files are derived from recordings (package har) and by which replay
+// tells apart requests that share a match key (package replay). It holds
+// for every header whose name is not the browser's (IsBrowserRequestHeaderName)
+// except the values the browser itself puts in script-settable headers:
+// Accept: */* (fetch's and XMLHttpRequest's default, Fetch §4.1 main fetch
+// step 12.2 / XHR send()), and the cache headers of a cache mode (Fetch §4.5
+// HTTP-network-or-cache fetch): Pragma: no-cache and Cache-Control: no-cache
+// (cache "no-store" or "reload", and DevTools with its cache disabled),
+// Cache-Control: max-age=0 (cache "no-cache"). A script that sets exactly
+// these values is indistinguishable from the browser and is treated alike.
+// Content-Type counts: Chrome's default for a string body
+// ("text/plain;charset=UTF-8") is what a script asked for by sending one.
+func IsScriptRequestHeader(name, value string) bool {
+	switch {
+	case IsBrowserRequestHeaderName(name):
+		return false
+	case equalFold(name, "accept"):
+		return value != "*/*"
+	case equalFold(name, "pragma"):
+		return value != "no-cache"
+	case equalFold(name, "cache-control"):
+		return value != "no-cache" && value != "max-age=0"
+	}
+	return true
+}
