@@ -61,7 +61,7 @@ func TestPredictScriptPart(t *testing.T) {
 			require.NoError(t, err)
 			for _, i := range order {
 				res := predict.Predict(checkList[i].check, sess)
-				assert.Equal(t, checkList[i].status, res.Verdict.Status, "strict %v, order %v, check %d (rule: %s)", strict, order, i, res.Steps[0].Rule)
+				assert.Equal(t, checkList[i].status, res.Verdicts().Last().Status, "strict %v, order %v, check %d (rule: %s)", strict, order, i, res.Steps[0].Rule)
 			}
 		}
 	}
