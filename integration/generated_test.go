@@ -99,7 +99,7 @@ func generate(rng *rand.Rand, i int) genCase {
 		URL:         url,
 		Method:      pick(rng, "GET", "GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "patch", "put", "OPTIONS"),
 		Credentials: pick[checks.Credentials](rng, "omit", "same-origin", "same-origin", "include", "include"),
-		Mode:        pick[checks.Mode](rng, "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "no-cors", "same-origin"),
+		Mode:        pick[checks.Mode](rng, "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "no-cors", "no-cors", "same-origin"),
 		API:         pick[checks.API](rng, "fetch", "fetch", "fetch", "fetch", "fetch", "xhr"),
 	}
 	if req.API == "xhr" {
