@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
@@ -23,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/audits"
@@ -59,6 +61,12 @@ type Config struct {
 	// trusted (--ignore-certificate-errors-spki-list). Nothing else is:
 	// certificate errors are never ignored wholesale.
 	SPKIPins []string
+	// Logger receives chromedp's messages, which chromedp would otherwise
+	// print to the standard logger (stderr): its errors at level Warn, but
+	// at level Debug once Close has begun, when writes to the Chrome it is
+	// stopping are expected to fail ("writing message: write |1: broken
+	// pipe"); its other messages at level Debug. nil discards them.
+	Logger *slog.Logger
 }
 
 // DefaultTimeout is the check timeout of a Config whose Timeout is 0.
@@ -86,6 +94,9 @@ type Browser struct {
 
 	evMu sync.Mutex
 	col  *collector // events of the running check; nil between checks
+
+	log     *slog.Logger
+	closing atomic.Bool // Close has begun: chromedp's write errors are expected
 
 	closeOnce sync.Once
 	closeErr  error
@@ -117,7 +128,10 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 			return nil, fmt.Errorf("browsercheck: SPKI pin %q: want the base64 SHA-256 of a SubjectPublicKeyInfo (44 characters)", p)
 		}
 	}
-	b := &Browser{execPath: execPath, timeout: cfg.Timeout, output: &tailBuffer{max: 8 << 10}}
+	b := &Browser{execPath: execPath, timeout: cfg.Timeout, output: &tailBuffer{max: 8 << 10}, log: cfg.Logger}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -164,7 +178,7 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 	// The browser must outlive ctx, which bounds the start only.
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
 	b.allocCancel = allocCancel
-	tabCtx, tabCancel := chromedp.NewContext(allocCtx)
+	tabCtx, tabCancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(b.chromedpLogf), chromedp.WithErrorf(b.chromedpErrorf))
 	// chromedp's cancel func blocks when called a second time on a browser
 	// whose start was cancelled: call it once only.
 	b.tabCtx, b.tabCancel = tabCtx, sync.OnceFunc(tabCancel)
@@ -242,6 +256,7 @@ func (b *Browser) ExecPath() string { return b.execPath }
 // safe to call more than once and while a check runs (the check then fails).
 func (b *Browser) Close() error {
 	b.closeOnce.Do(func() {
+		b.closing.Store(true)
 		// Debian's /usr/bin/chromium* are shell scripts: chromedp kills the
 		// shell, and the real browser and its children must be found by
 		// their profile and their parent chain.
@@ -271,6 +286,23 @@ func (b *Browser) Close() error {
 		}
 	})
 	return b.closeErr
+}
+
+// chromedpErrorf is chromedp's error logger (chromedp.WithErrorf), which
+// by default prints "ERROR: …" to the standard logger.
+func (b *Browser) chromedpErrorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if b.closing.Load() {
+		// Close kills Chrome while chromedp may still write to it.
+		b.log.Debug("chromedp error while closing Chrome (expected)", "err", msg)
+		return
+	}
+	b.log.Warn("chromedp error", "err", msg)
+}
+
+// chromedpLogf is chromedp's logger (chromedp.WithLogf).
+func (b *Browser) chromedpLogf(format string, args ...any) {
+	b.log.Debug("chromedp", "msg", fmt.Sprintf(format, args...))
 }
 
 // FindChrome returns the browser binary Config.ExecPath "" would use:

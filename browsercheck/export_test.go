@@ -10,3 +10,6 @@ func ProfileOf(b *Browser) string { return b.profile }
 
 // ProcessesUsing returns the processes running with --user-data-dir=dir.
 var ProcessesUsing = processesUsing
+
+// ChromedpErrorf returns the error logger b gives chromedp.
+func ChromedpErrorf(b *Browser) func(string, ...any) { return b.chromedpErrorf }

@@ -173,7 +173,7 @@ func tricky() *cassettes.Cassette {
 		c.Interactions = append(c.Interactions, cassettes.Interaction{
 			Kind:     cassettes.KindOther,
 			Request:  cassettes.Request{Method: "PUT", URL: "http://localhost/", Body: cassettes.Body(b)},
-			Response: cassettes.Response{Status: 100, Body: cassettes.Body(b)},
+			Response: cassettes.Response{Status: 200, Body: cassettes.Body(b)}, // the lowest final status
 		})
 	}
 	return c

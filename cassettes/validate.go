@@ -12,7 +12,8 @@ import (
 // Validate reports every problem in c at once (errors.Join of *FieldError).
 // It checks what Decode checks after parsing: a known kind that agrees with
 // Classify, a token method, an absolute http or https URL, token header
-// names, header values without CR, LF or NUL, and a status in 100..999.
+// names, header values without CR, LF or NUL, and a final status, 200..999
+// (StatusProblem).
 // A zero Version means FormatVersion.
 func (c *Cassette) Validate() error {
 	if c == nil {
@@ -258,9 +259,27 @@ func (k *checker) status(i, s int) {
 	case k.pos.skip(i, path):
 	case s == 0:
 		k.add(i, path, path, "missing")
-	case s < 100 || s > 999:
-		k.add(i, path, path, fmt.Sprintf("%d is not a valid HTTP status", s))
+	default:
+		if why := StatusProblem(s); why != "" {
+			k.add(i, path, path, why)
+		}
 	}
+}
+
+// StatusProblem returns why a response cannot have status s, or "" when
+// it can. A recorded response is a final one, 200..999, which is what
+// replay serves: a 1xx status is informational (net/http writes it as an
+// interim response and then a 200; a 101 switches protocols), and a
+// status outside 100..999 is no HTTP status at all. Validate, Decode and
+// replay (for a cassette built in Go) apply this one rule.
+func StatusProblem(s int) string {
+	switch {
+	case s < 100 || s > 999:
+		return fmt.Sprintf("%d is not a valid HTTP status", s)
+	case s < 200:
+		return fmt.Sprintf("%d is not a final HTTP status (1xx is informational; want 200..999)", s)
+	}
+	return ""
 }
 
 // originMap checks that every mapping joins two distinct origins and that

@@ -1,9 +1,11 @@
 package checks
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"slices"
@@ -74,17 +76,26 @@ type File struct {
 //	checks: "checks.yaml": check 2 "vue-posts-json" (line 14): request.credentials: "includ" is not one of omit, same-origin, include
 //	checks: "checks.yaml": check 3 "login" (line 21): step 2: request.url: missing
 //
-// Unknown keys are errors, so a typo is never silently ignored. Parse
+// Unknown keys are errors, so a typo is never silently ignored; so is a
+// second YAML document (after "---"), which would be ignored too. Parse
 // checks the file's shape itself (mappings, lists, types, keys) and its
 // values with File.Validate, the rules a File built in Go obeys too.
 func Parse(name string, data []byte) (*File, error) {
 	p := &parser{file: name, nodes: map[nodeKey]*yaml.Node{}, bad: map[nodeKey]bool{}, stepsSyntax: map[int]bool{}}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc, extra yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("checks: %q: %w", name, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, fmt.Errorf("checks: %q: empty file", name)
+	}
+	// A second document would be silently ignored: refuse it.
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		return nil, &FieldError{File: name, Line: extra.Line, Reason: "more than one YAML document"}
+	case !errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("checks: %q: %w", name, err)
 	}
 	f := p.file1(doc.Content[0])
 	p.validate(f)

@@ -178,6 +178,16 @@ func TestParseChecksErrors(t *testing.T) {
 			want: []string{`checks: "checks.yaml": (line 3): checks: empty list`},
 		},
 		{
+			name: "second document",
+			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: \"http://localhost:8000/a\"}\n---\nversion: 1\n",
+			want: []string{`checks: "checks.yaml": (line 6): more than one YAML document`},
+		},
+		{
+			name: "second document not yaml",
+			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: \"http://localhost:8000/a\"}\n---\nversion: [1\n",
+			want: []string{`checks: "checks.yaml": yaml: line 6: did not find expected ',' or ']'`},
+		},
+		{
 			name: "not yaml",
 			file: "version: [1\n",
 			want: []string{`checks: "checks.yaml": yaml: line 1: did not find expected ',' or ']'`},

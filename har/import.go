@@ -345,8 +345,8 @@ func (im *harImporter) entry(i int, e *harEntry) (it cassettes.Interaction, ok b
 		im.skip(i, rq.Method, it.Request.URL, why)
 		return it, false, nil
 	}
-	if rs.Status < 100 || rs.Status > 999 {
-		return it, false, im.errorf(i, "response.status", "%d is not a valid HTTP status", rs.Status)
+	if why := cassettes.StatusProblem(int(rs.Status)); why != "" {
+		return it, false, im.errorf(i, "response.status", "%s", why)
 	}
 	it.Response.Status = int(rs.Status)
 	it.Response.Headers = im.headers(i, "response", rs.Headers, h2)

@@ -99,7 +99,7 @@ func generate(rng *rand.Rand, i int) genCase {
 		URL:         url,
 		Method:      pick(rng, "GET", "GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "patch", "put", "OPTIONS"),
 		Credentials: pick[checks.Credentials](rng, "omit", "same-origin", "same-origin", "include", "include"),
-		Mode:        pick[checks.Mode](rng, "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "no-cors", "same-origin"),
+		Mode:        pick[checks.Mode](rng, "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "cors", "no-cors", "no-cors", "same-origin"),
 		API:         pick[checks.API](rng, "fetch", "fetch", "fetch", "fetch", "fetch", "xhr"),
 	}
 	if req.API == "xhr" {
@@ -152,7 +152,11 @@ func generate(rng *rand.Rand, i int) genCase {
 	add(&actual, "Access-Control-Allow-Credentials", actualACAC)
 	add(&actual, "Access-Control-Expose-Headers", pick(rng, nil, nil, []string{"X-Total-Count"}, []string{"*"}, []string{"x-total-count, x-request-id"},
 		[]string{"X-Total-Count X"}, []string{",X-Total-Count,,"}, []string{"X-Total-Count", "X-Request-Id"}))
-	add(&actual, "Content-Type", pick(rng, []string{"application/json"}, []string{"application/json"}, []string{"text/plain"}, []string{"text/javascript"}, nil))
+	add(&actual, "Content-Type", pick(rng, []string{"application/json"}, []string{"application/json"}, []string{"text/plain"}, []string{"text/javascript"}, nil,
+		[]string{"text/html"}, []string{"application/pdf"}, []string{"text/css"}, []string{"image/png"}))
+	// Opaque Response Blocking decides no-cors responses from these
+	// (integration/testdata/oracle/orb).
+	add(&actual, "X-Content-Type-Options", pick(rng, nil, nil, nil, []string{"nosniff"}))
 	actual = append(actual, cassettes.Header{Name: "X-Total-Count", Value: "2"}, cassettes.Header{Name: "X-Request-Id", Value: "r-1"})
 	// browsercheck issue: a no-cors response with Cache-Control: no-store
 	// and no Content-Type gets no Network.loadingFinished in Chrome 156
@@ -206,6 +210,8 @@ func generate(rng *rand.Rand, i int) genCase {
 			actual = slices.DeleteFunc(actual, func(h cassettes.Header) bool { return h.Name == "Cache-Control" })
 		}
 	}
+	// The body too: ORB sniffs it.
+	body := pick(rng, `{"items":[1,2]}`, `{"items":[1,2]}`, `[1,2]`, "<!doctype html><p>x", ")]}'\n{}", "hello")
 	steps := []checks.Step{{Request: req}}
 	if rng.IntN(7) == 0 {
 		// The same request again in the same browser state: the
@@ -226,7 +232,7 @@ func generate(rng *rand.Rand, i int) genCase {
 			Steps: steps,
 		},
 		preflight: cassettes.Response{Status: preStatus, Headers: pre, Body: cassettes.Body(pick(rng, "", "OK"))},
-		actual:    cassettes.Response{Status: pick(rng, 200, 200, 200, 201, 204, 400, 404, 500), Headers: actual, Body: cassettes.Body(`{"items":[1,2]}`)},
+		actual:    cassettes.Response{Status: pick(rng, 200, 200, 200, 201, 204, 400, 404, 500), Headers: actual, Body: cassettes.Body(body)},
 		redirect:  redirect,
 		next:      next,
 	}
@@ -334,16 +340,21 @@ func TestGenerated(t *testing.T) {
 	t0 := time.Now()
 	outs := o.run(ctx, cases)
 	elapsed := time.Since(t0)
-	agree := 0
+	agree, orb := 0, 0
 	var bad []int
 	for i, oc := range outs {
+		for _, v := range oc.chrome {
+			if v.ORB {
+				orb++
+			}
+		}
 		if oc.agree() {
 			agree++
 		} else {
 			bad = append(bad, i)
 		}
 	}
-	t.Logf("predictor == Chrome on %d of %d generated checks (%d with a preflight) in %v", agree, len(cases), preflighted, elapsed.Round(time.Millisecond))
+	t.Logf("predictor == Chrome on %d of %d generated checks (%d with a preflight, %d steps blocked by ORB) in %v", agree, len(cases), preflighted, orb, elapsed.Round(time.Millisecond))
 	for _, i := range bad {
 		if outs[i].err != nil {
 			t.Errorf("check %q could not run in Chrome: %v\n%s", cases[i].check.Name, outs[i].err, reproduction(cases[i], outs[i]))

@@ -26,7 +26,7 @@ const oracleDir = corpustest.OracleDir
 // uses its own URL paths (runCorpora splits the recording by path).
 // preflight-cache and redirects have their own servers and tests
 // (TestPreflightCacheCorpus, TestRedirectCorpus).
-var oracleGroups = []string{"origin", "credentials", "preflight", "methods", "safelist", "wildcard", "expose", "status", "mode"}
+var oracleGroups = []string{"origin", "credentials", "preflight", "methods", "safelist", "wildcard", "expose", "status", "mode", "orb"}
 
 // oracleAPI is the oracle server: one handler whose every response is
 // spelled out by the request's query, so that a check's URL alone documents
@@ -43,7 +43,7 @@ var oracleGroups = []string{"origin", "credentials", "preflight", "methods", "sa
 //	hdr=Name:Value any other response header line
 //	status=N       the status (default 204 for a preflight, 200 otherwise)
 //	ct=TYPE        the Content-Type (default "text/plain; charset=utf-8";
-//	               empty: none)
+//	               empty: none, not even the type net/http sniffs)
 //	body=TEXT      the body (default "ok" for an actual request, none for a
 //	               preflight)
 //
@@ -64,6 +64,7 @@ func oracleAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 		status, ct, body := http.StatusOK, "text/plain; charset=utf-8", "ok"
+		noType := false // ct= given empty: no Content-Type, not even Go's sniffed one
 		if preflight {
 			status, ct, body = http.StatusNoContent, "", ""
 		}
@@ -104,7 +105,7 @@ func oracleAPI() http.Handler {
 					status = n
 				}
 			case "ct":
-				ct = value
+				ct, noType = value, value == ""
 			case "body":
 				body = value
 			default:
@@ -113,8 +114,11 @@ func oracleAPI() http.Handler {
 				}
 			}
 		}
-		if ct != "" {
+		switch {
+		case ct != "":
 			h.Set("Content-Type", ct)
+		case noType:
+			h["Content-Type"] = nil // net/http sniffs a type for a body otherwise
 		}
 		w.WriteHeader(status)
 		if r.Method != http.MethodHead {

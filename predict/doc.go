@@ -54,6 +54,20 @@
 //     the request), and net/'s own Origin rewriting for requests without
 //     the CORS flag (redirect_util.cc UpdateHttpRequest). Step.Hops lists
 //     every request of a step.
+//   - Opaque Response Blocking of a cross-origin no-cors response (orb.go):
+//     Chromium's "ORB v0.1" (services/network/orb/orb_impl.cc
+//     OpaqueResponseBlockingAnalyzer, orb_mimetypes.cc, orb_sniffers.cc;
+//     the proposal https://github.com/annevk/orb that Fetch §4.1 main fetch
+//     refers to): opaque-safelisted types (CSS, SVG, audio, video) pass,
+//     never-sniffed types (PDF, ZIP, CSV, protobuf, Office…) are blocked,
+//     HTML, JSON, XML and text/plain are blocked with nosniff, a 206 from
+//     the middle of a resource is blocked, a response without a MIME type
+//     passes, else the first 1024 bytes are sniffed for HTML, XML, a JSON
+//     object or a JavaScript parser breaker. The script gets its opaque
+//     response either way; Verdict.ORB is set as browsercheck reads it,
+//     from DevTools, which hears of a block only for a non-empty response
+//     with an ok status (ShouldReportBlockedResponse); Step.Rule names the
+//     step that blocked (measured: integration/testdata/oracle/orb).
 //
 // # Chromium's divergences from the standard
 //
@@ -128,7 +142,15 @@
 // is CorsDisabledScheme for fetch in mode cors), XHR or no-cors requests to
 // schemes other than http and https, Private/Local
 // Network Access, service workers and the HTTP cache (a cached redirect
-// included). Cookies are modelled per host only (see session.jar), also
+// included). Not modelled and not flagged, of ORB: the audio, video and
+// image signatures of net::SniffMimeTypeFromLocalData (none starts like
+// HTML, XML or JSON, so only the memory of a URL sniffed as media matters:
+// a later range response from the middle of that resource is allowed by
+// Chrome and predicted blocked), Chromium's report of an empty response
+// that registers an attribution (not seen from Chrome 156 headless), ORB
+// for other request destinations (img, script: checks use fetch()) and
+// Content-Type values net/ parses differently from Fetch's "extract a
+// MIME type". Cookies are modelled per host only (see session.jar), also
 // across redirects; Referer and the Referrer-Policy of a redirect are not
 // modelled (replay does not match on them).
 //

@@ -161,7 +161,11 @@ func (s *session) final(out *Step, f *fetchParams, resp cassettes.Response) {
 		// measured by TestGenerated).
 		v.Allowed = true
 		v.Opaque = true
-		v.ORB = fetch.SerializeOrigin(f.u) != s.page && orbBlocks(resp)
+		if fetch.SerializeOrigin(f.u) != s.page {
+			orb := opaqueResponseBlocking(f.method, resp)
+			v.ORB = orb.reported
+			out.Rule = orb.why
+		}
 	default:
 		if e, ok := checkAccess(resp.Headers, f.cred, f.origin(s.page)); !ok {
 			why := "CORS check of the response (Fetch §4.9, cors.cc CheckAccess): " + e.why

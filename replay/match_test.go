@@ -330,14 +330,16 @@ func TestNewValidates(t *testing.T) {
 		ia("", "http://ok.test/", nil, 200, ""),
 		ia("GET", "http://ok.test/", nil, 0, ""),
 		ia("GET", "http://bad host/%zz", nil, 200, ""),
+		ia("GET", "http://ok.test/socket", nil, 101, ""),
 	)})
 	require.Error(t, err)
 	for _, want := range []string{
 		`replay: config: host "a.test/x": not an authority (host[:port])`,
 		`replay: interaction 1: url "/relative": not absolute`,
 		`replay: interaction 2: empty method`,
-		`replay: interaction 3: status 0: not a final status (200-999)`,
+		`replay: interaction 3: response.status: 0 is not a valid HTTP status`,
 		`replay: interaction 4: url: parse "http://bad host/%zz"`,
+		`replay: interaction 5: response.status: 101 is not a final HTTP status (1xx is informational; want 200..999)`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}

@@ -115,6 +115,9 @@ func Summary(v *checks.Verdict) string {
 	}
 	var b strings.Builder
 	switch {
+	case v.Allowed && v.Opaque && v.ORB:
+		// The script gets its opaque response; Chrome empties its body.
+		b.WriteString("allowed (opaque), body blocked by ORB")
 	case v.Allowed && v.Opaque:
 		b.WriteString("allowed (opaque)")
 	case v.Allowed:

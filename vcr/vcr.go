@@ -241,7 +241,7 @@ func (r *Runner) Replay(ctx context.Context, file *checks.File, rp Replay) (*Run
 // that trusts auth. When rp is non-nil (a replay), each result gets the
 // misses journaled while its check ran and the predictor's note.
 func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, auth *ca.CA, rp *replay.Replayer) (*Run, error) {
-	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: r.cfg.Chrome, Proxy: proxyURL, Timeout: r.cfg.Timeout, SPKIPins: pins(auth)})
+	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: r.cfg.Chrome, Proxy: proxyURL, Timeout: r.cfg.Timeout, SPKIPins: pins(auth), Logger: r.log})
 	if err != nil {
 		return nil, err
 	}
