@@ -491,6 +491,9 @@ func (c *collector) state(s spec, js jsResult) state {
 		v.FailedParameter = cors.FailedParameter
 	}
 	v.ORB = c.orb(actual, js.Href)
+	if cors == nil && !v.ORB {
+		v.NetworkError = networkError(actual, preflights)
+	}
 
 	v.Allowed = js.OK && v.CorsError == ""
 	if v.Allowed {
@@ -567,6 +570,30 @@ func wentOnNetwork(actual *reqState, cors *network.CorsErrorStatus) bool {
 		return true
 	}
 	return false
+}
+
+// networkError returns Chrome's net error text (loadingFailed's errorText)
+// for a request that failed on the network, the actual request's first,
+// then its preflights': the origin could not be reached, or its
+// connection failed. A CORS block also fails with a net error,
+// net::ERR_FAILED, and an ORB block with net::ERR_ABORTED; neither is one
+// here, nor is a load the page cancelled.
+func networkError(actual *reqState, preflights []*reqState) string {
+	if actual == nil {
+		return ""
+	}
+	for _, r := range append([]*reqState{actual}, preflights...) {
+		f := r.failed
+		if f == nil || f.Canceled || f.CorsErrorStatus != nil || f.BlockedReason != "" {
+			continue
+		}
+		switch f.ErrorText {
+		case "", "net::ERR_FAILED", "net::ERR_ABORTED":
+			continue
+		}
+		return f.ErrorText
+	}
+	return ""
 }
 
 // preflightError reports whether a CorsError can only come from a preflight.
