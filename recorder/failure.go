@@ -52,7 +52,8 @@ func (r *Recorder) Failures() []Failure {
 
 // fail reports a failed exchange.
 func (r *Recorder) fail(f Failure) {
-	r.log.Warn("recorder: upstream exchange failed; not recorded; the client's connection is closed",
+	// Reported out of band (Failures): logged for -v only.
+	r.log.Debug("recorder: upstream exchange failed; not recorded; the client's connection is closed",
 		"method", f.Method, "url", f.URL, "err", f.Err)
 	r.mu.Lock()
 	r.failures = append(r.failures, f)
