@@ -483,6 +483,9 @@ func (c *collector) state(s spec, js jsResult) state {
 		v.FailedParameter = cors.FailedParameter
 	}
 	v.ORB = c.orb(actual, js.Href)
+	if cors == nil && !v.ORB {
+		v.NetworkError = networkError(actual, preflights)
+	}
 
 	v.Allowed = js.OK && v.CorsError == ""
 	if v.Allowed {
@@ -559,6 +562,65 @@ func wentOnNetwork(actual *reqState, cors *network.CorsErrorStatus) bool {
 		return true
 	}
 	return false
+}
+
+// networkError returns Chrome's net error text (loadingFailed's errorText)
+// for a request that failed on the network, the actual request's first,
+// then its preflights': the origin could not be reached, or its connection
+// broke (transportErrors). A CORS block also fails with a net error,
+// net::ERR_FAILED, and an ORB block with net::ERR_ABORTED; neither is one
+// here, nor is a load the page cancelled, nor a failure Chrome decides
+// from a complete, recordable response (net::ERR_TOO_MANY_REDIRECTS,
+// net::ERR_CONTENT_DECODING_FAILED, …): those are verdicts that replay.
+func networkError(actual *reqState, preflights []*reqState) string {
+	if actual == nil {
+		return ""
+	}
+	for _, r := range append([]*reqState{actual}, preflights...) {
+		f := r.failed
+		if f == nil || f.Canceled || f.CorsErrorStatus != nil || f.BlockedReason != "" {
+			continue
+		}
+		if transportError(f.ErrorText) {
+			return f.ErrorText
+		}
+	}
+	return ""
+}
+
+// transportErrors are Chrome's net errors for a connection that could not
+// be made or that broke: no complete response exists to record or replay.
+var transportErrors = map[string]bool{
+	"net::ERR_CONNECTION_CLOSED":           true,
+	"net::ERR_CONNECTION_RESET":            true,
+	"net::ERR_CONNECTION_REFUSED":          true,
+	"net::ERR_CONNECTION_ABORTED":          true,
+	"net::ERR_CONNECTION_FAILED":           true,
+	"net::ERR_CONNECTION_TIMED_OUT":        true,
+	"net::ERR_TIMED_OUT":                   true,
+	"net::ERR_NAME_NOT_RESOLVED":           true,
+	"net::ERR_NAME_RESOLUTION_FAILED":      true,
+	"net::ERR_ADDRESS_INVALID":             true,
+	"net::ERR_ADDRESS_UNREACHABLE":         true,
+	"net::ERR_INTERNET_DISCONNECTED":       true,
+	"net::ERR_NETWORK_CHANGED":             true,
+	"net::ERR_SOCKET_NOT_CONNECTED":        true,
+	"net::ERR_EMPTY_RESPONSE":              true,
+	"net::ERR_CONTENT_LENGTH_MISMATCH":     true,
+	"net::ERR_INCOMPLETE_CHUNKED_ENCODING": true,
+	"net::ERR_INVALID_CHUNKED_ENCODING":    true,
+	"net::ERR_INVALID_HTTP_RESPONSE":       true,
+	"net::ERR_RESPONSE_HEADERS_TRUNCATED":  true,
+	"net::ERR_TUNNEL_CONNECTION_FAILED":    true,
+	"net::ERR_PROXY_CONNECTION_FAILED":     true,
+	"net::ERR_HTTP2_PROTOCOL_ERROR":        true,
+	"net::ERR_QUIC_PROTOCOL_ERROR":         true,
+}
+
+// transportError reports whether a net error text is a transport failure:
+// one of transportErrors, or a TLS or certificate error.
+func transportError(text string) bool {
+	return transportErrors[text] || strings.HasPrefix(text, "net::ERR_SSL_") || strings.HasPrefix(text, "net::ERR_CERT_")
 }
 
 // preflightError reports whether a CorsError can only come from a preflight.

@@ -178,6 +178,7 @@ type Verdict struct {
 	Opaque          bool     `json:"opaque,omitempty"`           // opaque response: no-cors, or an opaque redirect of redirect mode manual
 	ORB             bool     `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
 	JSError         string   `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
+	NetworkError    string   `json:"network_error,omitempty"`    // Chrome's net error when the connection could not be made or broke, e.g. "net::ERR_CONNECTION_REFUSED"; not a CORS verdict
 }
 
 // Verdicts holds Chrome's verdict on each step of a check, in order: one

@@ -117,7 +117,9 @@ type cliReport struct {
 		Mismatches []map[string]string `json:"mismatches"`
 		Misses     []string            `json:"replay_misses"`
 		Error      string              `json:"error"`
+		Upstream   []string            `json:"upstream_failures"`
 	} `json:"checks"`
+	NotRun int `json:"not_run"`
 }
 
 func parseReport(t *testing.T, r cliRun) cliReport {

@@ -68,12 +68,22 @@ type clientConn struct {
 
 	mu     sync.Mutex
 	stream requestStream
+	// pendingAbort: end the connection at the next Read (abortAfterResponse),
+	// with a reset when abortRST is set.
+	pendingAbort, abortRST bool
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
 func (c *clientConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	abort, rst := c.pendingAbort, c.abortRST
+	c.mu.Unlock()
+	if abort {
+		c.abort(rst)
+		return 0, net.ErrClosed
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.mu.Lock()

@@ -110,6 +110,9 @@ func resolve(cfg Config) (resolvedConfig, error) {
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		errs = append(errs, fmt.Errorf("recorder: addr %q: not a loopback address", cfg.Addr))
 	}
+	if cfg.UpstreamTimeout < 0 {
+		errs = append(errs, fmt.Errorf("recorder: upstream timeout %v: negative", cfg.UpstreamTimeout))
+	}
 	if len(cfg.Hosts) > 0 {
 		rc.hosts = map[string]bool{}
 	}

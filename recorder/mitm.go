@@ -56,7 +56,7 @@ func (r *Recorder) dialUpstreamTLS(ctx context.Context, network, addr string) (n
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		raw.Close()
-		return nil, fmt.Errorf("recorder: TLS handshake with %q: %w", addr, err)
+		return nil, &handshakeError{err}
 	}
 	return &upstreamConn{Conn: tc}, nil
 }

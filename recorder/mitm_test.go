@@ -205,24 +205,6 @@ func TestHTTPSHostFilterAndIntercept(t *testing.T) {
 	assert.Equal(t, []string{"https://api.example.com/a", "https://app.example.com/c"}, urls)
 }
 
-func TestHTTPSUntrustedOriginNotRecorded(t *testing.T) {
-	t.Parallel()
-	srv, _ := tlsUpstream(t, corsHandler)
-	logs := &logSink{}
-	authCA := newCA(t)
-	rec := startRecorder(t, Config{
-		Upstreams: map[string]string{"api.example.com": strings.TrimPrefix(srv.URL, "https://")},
-		CA:        authCA,
-		Logger:    slog.New(logs),
-		// UpstreamRootCAs nil: the system roots do not know the origin's CA.
-	})
-	res, _ := do(t, httpsClient(t, rec, authCA.Pool(), false), "GET", "https://api.example.com/", nil)
-	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
-	require.NoError(t, rec.Close())
-	assert.Empty(t, rec.Interactions())
-	assert.Contains(t, strings.Join(logs.messages(), "\n"), "certificate signed by unknown authority")
-}
-
 func TestHTTPSClientNotTrustingTheCA(t *testing.T) {
 	t.Parallel()
 	srv, upRoots := tlsUpstream(t, corsHandler)

@@ -31,8 +31,22 @@
 // The client receives the origin's header lines re-serialised by martian
 // (net/http order: sorted, canonical case); the cassette keeps the origin's.
 //
-// When the origin cannot be reached, martian answers 502 with a Warning
-// header. Such proxy-made responses are logged, not recorded.
+// # Failed exchanges
+//
+// When the origin cannot be reached (connection refused, DNS, TLS
+// verification, no response within Config.UpstreamTimeout) or its
+// connection fails before the response is complete (a reset, a close in the
+// middle of the body), the client sees its own connection fail, not a
+// proxy-made answer: with nothing sent, the client connection is closed
+// (Chrome: net::ERR_EMPTY_RESPONSE), or reset when the origin reset
+// (net::ERR_CONNECTION_RESET); in the middle of a body, the client gets the
+// bytes the origin sent, then the same close or reset
+// (net::ERR_CONTENT_LENGTH_MISMATCH, net::ERR_INCOMPLETE_CHUNKED_ENCODING).
+// A browser behind the proxy therefore reports a network error, never a
+// CORS error on a 502 without CORS headers. Nothing of such an exchange is
+// recorded; for a recorded host it is reported out of band, with the host
+// and the cause, by Failures. A caller that saves a cassette should check
+// Failures first: the cassette lacks those exchanges.
 //
 // martian logs through a package-global logger; the first Start silences
 // it for the whole process. The recorder reports what matters (failed round
@@ -58,6 +72,7 @@
 package recorder
 
 import (
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -110,6 +125,12 @@ type Config struct {
 	// serves that request locally: it is neither forwarded nor recorded.
 	// The handler runs in memory and its response is sent when it returns.
 	Intercept func(*http.Request) http.Handler
+	// UpstreamTimeout bounds each forwarded exchange, from sending the
+	// request to the end of the response body; an exchange still running
+	// then fails (see Failure). 0 means DefaultUpstreamTimeout. Give a
+	// browser check's timeout a margin over it, so that the browser sees the
+	// failure before its check gives up.
+	UpstreamTimeout time.Duration
 	// Logger receives proxy diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -131,8 +152,11 @@ type Recorder struct {
 	seq     atomic.Uint64
 	pending sync.WaitGroup // recorded exchanges not yet stored
 
-	mu   sync.Mutex
-	recs []record
+	upstreamTimeout time.Duration // Config.UpstreamTimeout, defaulted
+
+	mu       sync.Mutex
+	recs     []record
+	failures []Failure
 
 	closeOnce sync.Once
 	closeErr  error
@@ -169,6 +193,8 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		dialer:        net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
 		upstreamRoots: cfg.UpstreamRootCAs,
 		served:        make(chan struct{}),
+
+		upstreamTimeout: cmp.Or(cfg.UpstreamTimeout, DefaultUpstreamTimeout),
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -215,6 +241,12 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		return hop.ModifyRequest(req)
 	}))
 	p.SetResponseModifier(martian.ResponseModifierFunc(func(res *http.Response) error {
+		if a := arrivalOf(res.Request); a != nil && a.failed {
+			// martian's 502 for a failed round trip: the client gets
+			// its connection closed instead, as from the origin.
+			r.abortClient(res.Request, a.reset)
+			return nil
+		}
 		keepNoBodyLength(res)
 		return hop.ModifyResponse(res)
 	}))

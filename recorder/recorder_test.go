@@ -397,23 +397,6 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-func TestUnreachableUpstreamNotRecorded(t *testing.T) {
-	t.Parallel()
-	logs := &logSink{}
-	rec := startRecorder(t, Config{
-		Upstreams: map[string]string{"localhost:8000": closedAddr(t)},
-		Logger:    slog.New(logs),
-	})
-	res, _ := do(t, proxyClient(t, rec), "GET", "http://localhost:8000/api", nil, "Origin", "http://a.test")
-	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
-	assert.Contains(t, res.Header.Get("Warning"), "martian", "the proxy-made answer carries martian's Warning")
-	require.NoError(t, rec.Close())
-	assert.Empty(t, rec.Interactions())
-	require.NotEmpty(t, logs.messages())
-	assert.Contains(t, logs.messages()[0], "recorder: upstream round trip failed; not recorded")
-	assert.Contains(t, logs.messages()[0], "http://localhost:8000/api")
-}
-
 func TestHostFilter(t *testing.T) {
 	t.Parallel()
 	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, r.Host) })

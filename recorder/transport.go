@@ -26,6 +26,10 @@ type arrival struct {
 	record  bool
 	url     string
 	headers cassettes.Headers
+	// failed: the round trip to the origin failed, so the response
+	// modifier ends the client connection instead of letting martian
+	// answer 502; reset: with a TCP reset, as the origin did.
+	failed, reset bool
 }
 
 // arrivalOf returns the arrival the request modifier attached to req.
@@ -58,13 +62,29 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			return res, err
 		}
 	}
+	// Every forwarded exchange has a deadline: a hanging origin becomes a
+	// failure the client sees, not a client waiting forever.
+	ctx, cancel := context.WithTimeout(req.Context(), r.upstreamTimeout)
+	host := normAuthority(req.URL.Scheme, req.URL.Host)
+	client := r.clientOf(req)
 	a := arrivalOf(req)
 	if a == nil || !a.record {
-		res, err := rt.tr.RoundTrip(req)
+		res, err := rt.tr.RoundTrip(req.WithContext(ctx))
 		if err != nil {
-			r.log.Warn("recorder: upstream round trip failed", "method", req.Method, "url", req.URL.String(), "err", err)
+			cancel()
+			r.log.Warn("recorder: upstream round trip failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
+			if a != nil {
+				a.failed, a.reset = true, isReset(err)
+			}
+			return nil, err
 		}
-		return res, err
+		res.Body = &watchBody{rc: res.Body, cancel: cancel, onErr: func(err error, _ int) {
+			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
+			if client != nil {
+				client.abortAfterResponse(isReset(err))
+			}
+		}}
+		return res, nil
 	}
 
 	x := &exchange{r: r, seq: a.seq}
@@ -83,17 +103,22 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		conn.Store(uc)
 	}}
-	out := req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	out := req.WithContext(httptrace.WithClientTrace(ctx, trace))
 	if req.Body != nil && req.Body != http.NoBody {
 		out.Body = &teeBody{rc: req.Body, x: x, into: &x.in.Request.Body}
 	} else {
 		x.release()
 	}
 
+	failure := func(err error, body int) {
+		x.failed.Store(true)
+		r.fail(Failure{Method: req.Method, URL: a.url, Host: host, Err: upstreamError(host, err, r.upstreamTimeout, body)})
+	}
 	res, err := rt.tr.RoundTrip(out)
 	if err != nil {
-		r.log.Warn("recorder: upstream round trip failed; not recorded", "method", req.Method, "url", a.url, "err", err)
-		x.failed.Store(true)
+		cancel()
+		failure(err, -1)
+		a.failed, a.reset = true, isReset(err)
 		x.release()
 		return nil, err
 	}
@@ -113,8 +138,40 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.contentLength = -1 // Content-Length describes a body not sent
 	}
 	x.mu.Unlock()
-	res.Body = &teeBody{rc: res.Body, x: x, into: &x.in.Response.Body}
+	res.Body = &teeBody{rc: &watchBody{rc: res.Body, cancel: cancel, onErr: func(err error, n int) {
+		failure(err, n)
+		if client != nil {
+			client.abortAfterResponse(isReset(err))
+		}
+	}}, x: x, into: &x.in.Response.Body}
 	return res, nil
+}
+
+// watchBody is a response body from an origin: it reports the first read
+// error other than io.EOF with the number of bytes read before it, and
+// releases the exchange's deadline when closed.
+type watchBody struct {
+	rc     io.ReadCloser
+	cancel context.CancelFunc
+	onErr  func(err error, read int)
+
+	n    int
+	once sync.Once
+}
+
+func (b *watchBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.n += n
+	if err != nil && err != io.EOF {
+		b.once.Do(func() { b.onErr(err, b.n) })
+	}
+	return n, err
+}
+
+func (b *watchBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
 }
 
 // exchange is a recorded exchange in flight. It is stored when both bodies
@@ -194,10 +251,7 @@ func (r *Recorder) dialRaw(ctx context.Context, network, addr string) (net.Conn,
 	}
 	c, err := r.dialer.DialContext(ctx, network, target)
 	if err != nil {
-		if target != addr {
-			return nil, fmt.Errorf("recorder: dial %q for %q: %w", target, addr, err)
-		}
-		return nil, fmt.Errorf("recorder: dial %q: %w", addr, err)
+		return nil, &dialError{err} // net's error names the address dialed
 	}
 	return c, nil
 }

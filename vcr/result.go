@@ -19,9 +19,15 @@ type Result struct {
 	// the check could not be run (Error says why).
 	Verdicts checks.Verdicts `json:"verdicts,omitempty"`
 	// Mismatches lists the expectations of the check the verdict broke.
+	// They are not evaluated when the verdict has a network error.
 	Mismatches []checks.Mismatch `json:"mismatches,omitempty"`
 	// Misses holds the replay misses the check caused, as text.
 	Misses []string `json:"replay_misses,omitempty"`
+	// Upstream holds, as text, the exchanges with live servers that failed
+	// while the check ran (recorder.Failure: the host and the cause, e.g.
+	// "GET http://localhost:9100/x: upstream localhost:9100 unreachable:
+	// dial tcp …: connection refused"). Chrome saw them as network errors.
+	Upstream []string `json:"upstream_failures,omitempty"`
 	// Error is the harness failure that kept the check from a verdict.
 	Error string `json:"error,omitempty"`
 	// Why is the predictor's rule for a blocked verdict (replays only).
@@ -42,7 +48,9 @@ const (
 	Mismatch
 	// Miss: a check caused a replay miss.
 	Miss
-	// Error: a check could not be run, or checks did not run at all.
+	// Error: a check could not be run, checks did not run at all, or a
+	// request failed on the network (the server could not be reached, or
+	// its connection broke): a harness failure, never a Mismatch.
 	Error
 )
 
@@ -68,7 +76,7 @@ func Outcomes(results []Result) Outcome {
 // Outcome returns the outcome of one check.
 func (r Result) Outcome() Outcome {
 	switch {
-	case r.Error != "":
+	case r.Error != "", len(r.Upstream) > 0, networkError(r.Verdicts):
 		return Error
 	case len(r.Misses) > 0:
 		return Miss
@@ -77,6 +85,21 @@ func (r Result) Outcome() Outcome {
 	}
 	return Pass
 }
+
+// networkError reports whether a step of vs failed on the network.
+func networkError(vs checks.Verdicts) bool {
+	for _, s := range vs {
+		if s.NetworkError != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Incomplete reports whether the run lacks exchanges: the recorder saw
+// failed exchanges (Failures), or the run was interrupted (NotRun). Its
+// cassette must not replace a good one (SaveRun).
+func (r *Run) Incomplete() bool { return len(r.Failures) > 0 || r.NotRun > 0 }
 
 // Same reports whether two results of the same check, say live and
 // replayed, carry the same verdict with neither an error nor a miss.
@@ -108,13 +131,20 @@ func predictionNote(c checks.Check, vs checks.Verdicts, sess *replay.Session) (w
 }
 
 // Summary is a one-line rendering of a verdict, e.g. `allowed 200,
-// preflight` or `blocked AllowOriginMismatch "http://x"`; "-" for nil.
+// preflight`, `blocked AllowOriginMismatch "http://x"` or `network error
+// net::ERR_EMPTY_RESPONSE`; "-" for nil.
 func Summary(v *checks.Verdict) string {
 	if v == nil {
 		return "-"
 	}
 	var b strings.Builder
 	switch {
+	case v.NetworkError != "":
+		b.WriteString("network error " + v.NetworkError)
+		if v.Allowed {
+			// The response head arrived; its body did not.
+			fmt.Fprintf(&b, " after status %d", v.Status)
+		}
 	case v.Allowed && v.Opaque && v.ORB:
 		// The script gets its opaque response; Chrome empties its body.
 		b.WriteString("allowed (opaque), body blocked by ORB")

@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/recorder"
 	"github.com/corsvcr/corsvcr/redact"
 )
 
@@ -27,6 +29,74 @@ type SaveOptions struct {
 	Hint string
 	// Logger receives what was redacted; nil discards.
 	Logger *slog.Logger
+	// AllowIncomplete makes SaveRun write the cassette of an incomplete
+	// run (Run.Incomplete) instead of refusing.
+	AllowIncomplete bool
+	// IncompleteHint is set on an *IncompleteError refusal: how the user
+	// can write anyway.
+	IncompleteHint string
+}
+
+// IncompleteError is SaveRun's refusal to write the cassette of an
+// incomplete run: exchanges failed, or the run was interrupted. Nothing
+// was written.
+type IncompleteError struct {
+	Path string
+	// Failures are the failed exchanges, which the cassette lacks.
+	Failures []recorder.Failure
+	// NotRun counts the checks an interruption kept from running.
+	NotRun int
+	// Exists is set when a file is at Path: it was left unchanged.
+	Exists bool
+	// Hint says how to write anyway (SaveOptions.IncompleteHint).
+	Hint string
+}
+
+func (e *IncompleteError) Error() string {
+	var why []string
+	if n := len(e.Failures); n > 0 {
+		why = append(why, fmt.Sprintf("%d %s failed (%v)", n, plural(n, "exchange", "exchanges"), e.Failures[0].Err))
+	}
+	if e.NotRun > 0 {
+		why = append(why, fmt.Sprintf("interrupted: %d %s did not run", e.NotRun, plural(e.NotRun, "check", "checks")))
+	}
+	msg := fmt.Sprintf("vcr: cassette %q not written: the recording is incomplete: %s", e.Path, strings.Join(why, "; "))
+	if e.Exists {
+		msg += "; the existing file is unchanged"
+	} else {
+		msg += "; a cassette without those exchanges would replay them as misses"
+	}
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// SaveRun writes run.Cassette to path as Save does. When the run is
+// incomplete (Run.Incomplete: the recorder saw failed exchanges, or the
+// run was interrupted) it writes nothing and returns an *IncompleteError,
+// unless opts.AllowIncomplete: an existing cassette is never replaced by
+// one that lacks exchanges, and none is created either, since replaying
+// it would turn the failed exchanges into misses (rerun when the servers
+// answer, or force it). For a record-missing replay, run.Cassette is the
+// replayed cassette with the recorded misses appended: refusing keeps the
+// file as it was.
+func SaveRun(path string, run *Run, opts SaveOptions) error {
+	if run.Incomplete() && !opts.AllowIncomplete {
+		_, err := os.Stat(path)
+		return &IncompleteError{Path: path, Failures: run.Failures, NotRun: run.NotRun, Exists: err == nil, Hint: opts.IncompleteHint}
+	}
+	if run.Cassette == nil {
+		return fmt.Errorf("vcr: save %q: the run has no cassette", path)
+	}
+	return Save(path, run.Cassette, opts)
 }
 
 // Save writes cas to path atomically, creating its directory, after

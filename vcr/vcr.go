@@ -1,6 +1,7 @@
 package vcr
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -26,7 +27,10 @@ type Config struct {
 	// Chrome is the browser binary; "" looks up $CORSVCR_CHROME, then
 	// chromium-headless-shell, chromium, google-chrome on PATH.
 	Chrome string
-	// Timeout bounds one check; 0 means browsercheck.DefaultTimeout.
+	// Timeout bounds one check; 0 means browsercheck.DefaultTimeout. When
+	// running live, each exchange with an origin is bounded by four fifths
+	// of it (recorder.Config.UpstreamTimeout), so that a hanging origin is
+	// a network error Chrome reports, not a check that times out.
 	Timeout time.Duration
 	// Upstreams maps an authority the checks name ("localhost:8000", or a
 	// host alone for its scheme's default port) to the address to dial
@@ -82,12 +86,20 @@ var discard = slog.New(slog.DiscardHandler)
 // Run is the outcome of running a check file.
 type Run struct {
 	// Results holds one Result per check that ran, in check-file order.
-	// When the context was cancelled, the checks after the last one that
-	// ran are missing (see NotRun).
+	// When the context was cancelled, the check it interrupted and the
+	// ones after it are missing (see NotRun).
 	Results []Result
-	// NotRun counts the checks that did not run because the context was
-	// cancelled.
+	// NotRun counts the checks that did not run, or did not finish,
+	// because the context was cancelled (the run was interrupted).
 	NotRun int
+	// Failures lists the exchanges with the live servers that failed
+	// (recorder.Failure: refused, unreachable, reset, broken off, TLS
+	// verification, timeout), for Record, Live and record-missing
+	// replays. They are not in Cassette; each is also in the Upstream of
+	// the result of the check that caused it.
+	Failures []recorder.Failure
+
+	seenFailures int // Failures taken by Results while the checks ran
 	// Cassette is, for Record, what was recorded; for Replay, the cassette
 	// replayed, with the interactions recorded in record-missing mode
 	// appended (Added of them) and the origin map in force in its meta.
@@ -113,13 +125,14 @@ func (r *Runner) Record(ctx context.Context, file *checks.File) (*Run, error) {
 		return nil, err
 	}
 	defer rec.Close()
-	run, err := r.runIn(ctx, file, rec.URL(), auth, nil)
+	run, err := r.runIn(ctx, file, rec.URL(), auth, sources{rec: rec})
 	if err != nil {
 		return nil, err
 	}
 	if err := rec.Close(); err != nil {
 		return nil, err
 	}
+	run.addFailures(rec.Failures())
 	run.Cassette = &cassettes.Cassette{
 		Version:      cassettes.FormatVersion,
 		Meta:         cassettes.Meta{Corsvcr: r.cfg.Version, Browser: run.Browser},
@@ -217,7 +230,7 @@ func (r *Runner) Replay(ctx context.Context, file *checks.File, rp Replay) (*Run
 		return nil, err
 	}
 	defer srv.Close()
-	run, err := r.runIn(ctx, file, srv.URL(), auth, srv.Replayer)
+	run, err := r.runIn(ctx, file, srv.URL(), auth, sources{rp: srv.Replayer, rec: rec})
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +243,7 @@ func (r *Runner) Replay(ctx context.Context, file *checks.File, rp Replay) (*Run
 		if err := rec.Close(); err != nil {
 			return nil, err
 		}
+		run.addFailures(rec.Failures())
 		added := rec.Interactions()
 		run.Added = len(added)
 		cas.Interactions = append(slices.Clip(cas.Interactions), added...)
@@ -237,16 +251,29 @@ func (r *Runner) Replay(ctx context.Context, file *checks.File, rp Replay) (*Run
 	return run, nil
 }
 
+// sources are what a run reads besides Chrome: the replay's journal (rp,
+// for replays) and the recorder's failures (rec, when running live or
+// recording misses). Either may be nil.
+type sources struct {
+	rp  *replay.Replayer
+	rec *recorder.Recorder
+}
+
 // runIn runs the checks of file in a Chrome whose proxy is proxyURL and
-// that trusts auth. When rp is non-nil (a replay), each result gets the
-// misses journaled while its check ran and the predictor's note.
-func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, auth *ca.CA, rp *replay.Replayer) (*Run, error) {
+// that trusts auth. Each result gets the recorder failures and (for a
+// replay) the misses that arrived while its check ran, and, for a replay,
+// the predictor's note. A run interrupted before Chrome started has every
+// check in NotRun.
+func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, auth *ca.CA, src sources) (*Run, error) {
 	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: r.cfg.Chrome, Proxy: proxyURL, Timeout: r.cfg.Timeout, SPKIPins: pins(auth), Logger: r.log})
 	if err != nil {
+		if ctx.Err() != nil {
+			return &Run{NotRun: len(file.Checks)}, nil
+		}
 		return nil, err
 	}
 	run := &Run{Browser: b.Version()}
-	run.Results = runChecks(ctx, b, file.Checks, rp)
+	run.Results, run.seenFailures = runChecks(ctx, b, file.Checks, src)
 	run.NotRun = len(file.Checks) - len(run.Results)
 	if err := b.Close(); err != nil {
 		return nil, err
@@ -254,32 +281,49 @@ func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, 
 	return run, nil
 }
 
-// runChecks runs every check in b, one after another, until ctx is done.
-func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, rp *replay.Replayer) []Result {
+// runChecks runs every check in b, one after another, until ctx is done. A
+// check that ctx interrupted has no result. It also returns how many
+// recorder failures the results took.
+func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, src sources) ([]Result, int) {
 	results := make([]Result, 0, len(cs))
+	seenFailures := 0
 	for _, c := range cs {
 		if ctx.Err() != nil {
 			break
 		}
 		seen := 0
 		var sess *replay.Session
-		if rp != nil {
-			seen = len(rp.Journal())
-			sess = rp.Session() // the replay as this check's requests find it
+		if src.rp != nil {
+			seen = len(src.rp.Journal())
+			sess = src.rp.Session() // the replay as this check's requests find it
 		}
 		res := Result{Name: c.Name}
 		vs, err := b.Check(ctx, c)
+		if err != nil && ctx.Err() != nil {
+			break // interrupted: not a harness failure, and not a result
+		}
+		if src.rec != nil {
+			// A failure is reported before the browser sees its connection
+			// fail: the ones this check caused are here.
+			fs := src.rec.Failures()
+			res.Upstream = failureTexts(fs[seenFailures:])
+			seenFailures = len(fs)
+		}
 		if err != nil {
 			res.Error = err.Error()
 		} else {
 			res.Verdicts = vs
-			res.Mismatches = c.Mismatches(vs)
-			if sess != nil {
-				res.Why, res.Disagree = predictionNote(c, vs, sess)
+			if !networkError(vs) {
+				// A network error is no verdict on CORS: the
+				// expectations are not evaluated.
+				res.Mismatches = c.Mismatches(vs)
+				if sess != nil {
+					res.Why, res.Disagree = predictionNote(c, vs, sess)
+				}
 			}
 		}
-		if rp != nil {
-			for _, e := range rp.Journal()[seen:] {
+		if src.rp != nil {
+			for _, e := range src.rp.Journal()[seen:] {
 				if e.Miss != nil {
 					res.Misses = append(res.Misses, e.Miss.Error())
 				}
@@ -287,7 +331,33 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, 
 		}
 		results = append(results, res)
 	}
-	return results
+	return results, seenFailures
+}
+
+// addFailures sets run.Failures to all, the recorder's final list, and
+// gives the failures no check took (they ended after the last check ran,
+// e.g. past its timeout) to the last result.
+func (run *Run) addFailures(all []recorder.Failure) {
+	run.Failures = all
+	if len(run.Results) > 0 && len(all) > run.seenFailures {
+		last := &run.Results[len(run.Results)-1]
+		for _, u := range failureTexts(all[run.seenFailures:]) {
+			if !slices.Contains(last.Upstream, u) {
+				last.Upstream = append(last.Upstream, u)
+			}
+		}
+	}
+}
+
+// failureTexts renders failures, each once.
+func failureTexts(fs []recorder.Failure) []string {
+	var out []string
+	for _, f := range fs {
+		if s := f.Error(); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // startRecorder starts a recording proxy for file's checks.
@@ -296,6 +366,7 @@ func (r *Runner) startRecorder(file *checks.File, auth *ca.CA, intercept func(*h
 	if len(hosts) == 0 {
 		hosts = file.Hosts()
 	}
+	timeout := cmp.Or(r.cfg.Timeout, browsercheck.DefaultTimeout)
 	return recorder.Start(recorder.Config{
 		Hosts:           hosts,
 		Upstreams:       r.cfg.Upstreams,
@@ -303,6 +374,7 @@ func (r *Runner) startRecorder(file *checks.File, auth *ca.CA, intercept func(*h
 		Logger:          r.log,
 		CA:              auth,
 		UpstreamRootCAs: r.cfg.UpstreamRootCAs,
+		UpstreamTimeout: timeout - timeout/5,
 	})
 }
 

@@ -19,8 +19,10 @@ import (
 // origin with browsercheck.Intercept and forwards every other request to the
 // upstream mapped to the request's authority, keeping the Host header the
 // browser sent (e.g. "localhost:8000"). An unmapped authority gets 502, so a
-// test never reaches a real network service by accident. HTTPS (CONNECT) is
-// not supported.
+// test never reaches a real network service by accident. A mapped upstream
+// that fails (refused, reset, closed in the middle of a body) has the
+// browser's connection closed, so that the browser sees a network error as
+// it would without a proxy. HTTPS (CONNECT) is not supported.
 type Proxy struct {
 	// URL is the proxy's address, "http://127.0.0.1:port".
 	URL string
@@ -50,8 +52,12 @@ func NewProxy(hosts map[string]string) *Proxy {
 			pr.Out.Host = pr.In.Host
 		},
 		Transport: p.transport,
+		// An upstream that fails is a network error for the browser, as
+		// it would be without a proxy (and as the recorder makes it): the
+		// client connection is closed without an answer. A 502 would be
+		// a response without CORS headers, a CORS error for Chrome.
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, "browserchecktest proxy: "+err.Error(), http.StatusBadGateway)
+			panic(http.ErrAbortHandler)
 		},
 	}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&c.cassette, "cassette", "", "cassette file to write")
 	var sec secretFlags
 	sec.register(fs)
+	inc := incompleteFlag(fs)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -38,14 +39,14 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := vcr.Save(c.cassette, run.Cassette, sec.options(log, nil)); err != nil {
-		return err
+	if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
+		return refused(err, run, stdout, stderr, c.jsonOut)
 	}
 	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
-	if err := writeResults(stdout, run.Results, c.cassette, c.jsonOut); err != nil {
+	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {
 		return err
 	}
-	return outcome(run)
+	return outcome(run, stderr)
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -57,6 +58,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	strict := fs.Bool("strict", false, "a request whose matching recorded answers are used up, or whose script-set headers or body match no recording of its match key, is a miss instead of getting the last or closest answer")
 	var sec secretFlags
 	sec.register(fs)
+	inc := incompleteFlag(fs)
 	var maps originMapFlag
 	fs.Var(&maps, "map-origin", mapOriginUsage)
 	if err := parse(fs, args, stderr); err != nil {
@@ -88,10 +90,10 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		if err := writeResults(stdout, run.Results, "", c.jsonOut); err != nil {
+		if err := writeResults(stdout, run, "", c.jsonOut); err != nil {
 			return err
 		}
-		return outcome(run)
+		return outcome(run, stderr)
 	}
 	cas, err := cassettes.Load(c.cassette)
 	if err != nil {
@@ -104,15 +106,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if run.Added > 0 {
-		if err := vcr.Save(c.cassette, run.Cassette, sec.options(log, nil)); err != nil {
-			return err
+		if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
+			return refused(err, run, stdout, stderr, c.jsonOut)
 		}
 		log.Info("appended recorded misses", "path", c.cassette, "interactions", run.Added)
 	}
-	if err := writeResults(stdout, run.Results, c.cassette, c.jsonOut); err != nil {
+	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {
 		return err
 	}
-	return outcome(run)
+	return outcome(run, stderr)
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -3,8 +3,8 @@
 //
 // Usage:
 //
-//	corsvcr record --checks F --cassette OUT [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR]
-//	corsvcr check  --checks F [--cassette C] [--mode replay|record-missing] [--strict]
+//	corsvcr record --checks F --cassette OUT [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete]
+//	corsvcr check  --checks F [--cassette C] [--mode replay|record-missing] [--strict] [--save-incomplete]
 //	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
 //	corsvcr import FILE.har -o CASSETTE [--checks-out CHECKS] [--map-origin FROM=TO]...
 //	corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
@@ -13,8 +13,12 @@
 //	corsvcr ca     [--dir DIR] [--json]
 //	corsvcr version
 //
-// Exit codes: 0 every expectation holds, 1 harness failure, 2 usage,
-// 3 a verdict differs from its expectation, 4 replay miss.
+// Exit codes: 0 every expectation holds, 1 harness failure (a network
+// error, a failed exchange with a server, an interrupted run included),
+// 2 usage, 3 a verdict differs from its expectation, 4 replay miss.
+//
+// A recording with failed exchanges, or an interrupted one, writes no
+// cassette (an existing one stays unchanged) unless --save-incomplete.
 package main
 
 import (

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -10,9 +12,51 @@ import (
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
-// outcome turns a run into the command's exit status.
-func outcome(run *vcr.Run) error {
+// outcome turns a run into the command's exit status, after hints on
+// stderr for failures a flag can fix.
+func outcome(run *vcr.Run, stderr io.Writer) error {
+	writeHints(stderr, run)
 	return exitFor(run.Outcome(), run.NotRun)
+}
+
+// incomplete is the --save-incomplete flag.
+type incomplete struct{ force *bool }
+
+// incompleteFlag declares --save-incomplete, the same on record and check.
+func incompleteFlag(fs *flag.FlagSet) incomplete {
+	return incomplete{fs.Bool("save-incomplete", false,
+		"write the cassette even when exchanges failed (network errors) or the run was interrupted; it then lacks those exchanges (default: write nothing and leave an existing cassette unchanged)")}
+}
+
+// options adds the flag to save options.
+func (f incomplete) options(o vcr.SaveOptions) vcr.SaveOptions {
+	o.AllowIncomplete = *f.force
+	o.IncompleteHint = "rerun when every server answers, or write it anyway with --save-incomplete"
+	return o
+}
+
+// refused reports a cassette that was not written. An incomplete run
+// (vcr.IncompleteError) still shows its results: they say what failed.
+func refused(err error, run *vcr.Run, stdout, stderr io.Writer, asJSON bool) error {
+	var ie *vcr.IncompleteError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	if werr := writeResults(stdout, run, "", asJSON); werr != nil {
+		return werr
+	}
+	writeHints(stderr, run)
+	return &exitError{code: exitHarness, err: err}
+}
+
+// writeHints prints a hint for failures a flag can fix.
+func writeHints(w io.Writer, run *vcr.Run) {
+	for _, f := range run.Failures {
+		if strings.Contains(f.Err.Error(), "x509:") {
+			fmt.Fprintf(w, "corsvcr: hint: the certificate of %s did not verify; if it is signed by a private CA, pass its PEM with --upstream-ca FILE\n", f.Host)
+			return
+		}
+	}
 }
 
 // exitFor turns an outcome into the command's exit status; notRun counts
@@ -28,7 +72,7 @@ func exitFor(o vcr.Outcome, notRun int) error {
 	case o == vcr.Miss:
 		return &exitError{code: exitMiss}
 	}
-	return fmt.Errorf("a check could not be run")
+	return fmt.Errorf("a check could not be run, or a request failed on the network (see above)")
 }
 
 // row is one line of the table: a check, or a step of a check of more than
@@ -44,9 +88,9 @@ type row struct {
 // rows renders r as table rows. A replay miss taints every step of a check:
 // the steps share one browser state.
 func rows(r vcr.Result) []row {
-	status := func(ms []checks.Mismatch) string {
+	status := func(v *checks.Verdict, ms []checks.Mismatch) string {
 		switch {
-		case r.Error != "":
+		case r.Error != "", len(r.Upstream) > 0, v != nil && v.NetworkError != "":
 			return "ERROR"
 		case len(r.Misses) > 0:
 			return "MISS"
@@ -57,9 +101,9 @@ func rows(r vcr.Result) []row {
 	}
 	switch len(r.Verdicts) {
 	case 0:
-		return []row{{name: r.Name, status: status(r.Mismatches), mismatches: r.Mismatches, last: true}}
+		return []row{{name: r.Name, status: status(nil, r.Mismatches), mismatches: r.Mismatches, last: true}}
 	case 1:
-		return []row{{name: r.Name, status: status(r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
+		return []row{{name: r.Name, status: status(&r.Verdicts[0], r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
 	}
 	out := make([]row, len(r.Verdicts))
 	for i := range r.Verdicts {
@@ -69,20 +113,23 @@ func rows(r vcr.Result) []row {
 				ms = append(ms, m)
 			}
 		}
-		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
+		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(&r.Verdicts[i], ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
 	}
 	return out
 }
 
-// writeResults prints results as a table, or as JSON.
-func writeResults(w io.Writer, results []vcr.Result, cassette string, asJSON bool) error {
+// writeResults prints the results of run as a table, or as JSON. The checks
+// an interruption kept from running are counted at the end.
+func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error {
+	results := run.Results
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			Cassette string       `json:"cassette,omitempty"`
 			Checks   []vcr.Result `json:"checks"`
-		}{cassette, results})
+			NotRun   int          `json:"not_run,omitempty"`
+		}{cassette, results, run.NotRun})
 	}
 	width := len("CHECK")
 	for _, r := range results {
@@ -105,12 +152,18 @@ func writeResults(w io.Writer, results []vcr.Result, cassette string, asJSON boo
 				if r.Error != "" {
 					fmt.Fprintf(w, "%s  error: %s\n", indent, r.Error)
 				}
+				for _, u := range r.Upstream {
+					fmt.Fprintf(w, "%s  cause: %s\n", indent, u)
+				}
 			}
 			if x.verdict != nil && x.verdict.Console != "" {
 				fmt.Fprintf(w, "%s  console: %s\n", indent, x.verdict.Console)
 			}
 			writeNote(w, indent, r, x.last)
 		}
+	}
+	if run.NotRun > 0 {
+		fmt.Fprintf(w, "\ninterrupted: %d of %d checks did not run\n", run.NotRun, len(results)+run.NotRun)
 	}
 	if cassette != "" {
 		fmt.Fprintf(w, "\ncassette: %s\n", cassette)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,7 +25,7 @@ func TestWriteResultsSteps(t *testing.T) {
 		{Name: "broken", Error: "browsercheck: check \"broken\": step 2: boom"},
 	}
 	var b bytes.Buffer
-	require.NoError(t, writeResults(&b, results, "", false))
+	require.NoError(t, writeResults(&b, &vcr.Run{Results: results}, "", false))
 	assert.Equal(t, `CHECK    RESULT  CHROME'S VERDICT
 login#1  ok      allowed 200
 login#2  FAIL    blocked InvalidAllowCredentials
@@ -35,7 +37,7 @@ broken   ERROR   -
 `, b.String())
 
 	b.Reset()
-	require.NoError(t, writeResults(&b, results[:1], "", true))
+	require.NoError(t, writeResults(&b, &vcr.Run{Results: results[:1]}, "", true))
 	var rep struct {
 		Checks []struct {
 			Verdicts   checks.Verdicts  `json:"verdicts"`
@@ -49,5 +51,34 @@ broken   ERROR   -
 	// A miss taints every step of its check.
 	results[0].Misses = []string{"replay: no recorded interaction"}
 	assert.Equal(t, []string{"MISS", "MISS"}, []string{rows(results[0])[0].status, rows(results[0])[1].status})
-	assert.Equal(t, exitMiss, outcome(&vcr.Run{Results: results[:1]}).(*exitError).code)
+	assert.Equal(t, exitMiss, outcome(&vcr.Run{Results: results[:1]}, io.Discard).(*exitError).code)
+}
+
+// A network error is shown as one, with the recorder's cause, and is a
+// harness failure (exit 1), never a mismatch; an interrupted run counts the
+// checks that did not run.
+func TestWriteResultsNetworkErrorAndInterruption(t *testing.T) {
+	v := checks.Verdict{JSError: "TypeError: Failed to fetch", NetworkError: "net::ERR_EMPTY_RESPONSE", ReadableHeaders: []string{}}
+	run := &vcr.Run{
+		Results: []vcr.Result{{Name: "down", Verdicts: checks.Verdicts{v}, Upstream: []string{
+			"GET http://localhost:9100/x: upstream localhost:9100 unreachable: dial tcp 127.0.0.1:9100: connect: connection refused"}}},
+		NotRun: 3,
+	}
+	var b bytes.Buffer
+	require.NoError(t, writeResults(&b, run, "", false))
+	assert.Equal(t, `CHECK  RESULT  CHROME'S VERDICT
+down   ERROR   network error net::ERR_EMPTY_RESPONSE
+         cause: GET http://localhost:9100/x: upstream localhost:9100 unreachable: dial tcp 127.0.0.1:9100: connect: connection refused
+
+interrupted: 3 of 4 checks did not run
+`, b.String())
+	err := outcome(run, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "interrupted: 3 checks did not run")
+
+	run.NotRun = 0
+	err = outcome(run, io.Discard)
+	require.Error(t, err)
+	var ee *exitError
+	assert.False(t, errors.As(err, &ee), "exit 1, not %v", ee)
 }

@@ -96,7 +96,7 @@ func Run(ctx context.Context, cfg vcr.Config, dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := vcr.Save(rep.CassettePath, rep.Live.Cassette, vcr.SaveOptions{Logger: cfg.Logger}); err != nil {
+	if err := vcr.SaveRun(rep.CassettePath, rep.Live, vcr.SaveOptions{Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
 	rep.Interactions = len(rep.Live.Cassette.Interactions)
