@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -55,11 +57,12 @@ func rows(r vcr.Result) []row {
 		}
 		return "ok"
 	}
+	name := checks.Printable(r.Name)
 	switch len(r.Verdicts) {
 	case 0:
-		return []row{{name: r.Name, status: status(r.Mismatches), mismatches: r.Mismatches, last: true}}
+		return []row{{name: name, status: status(r.Mismatches), mismatches: r.Mismatches, last: true}}
 	case 1:
-		return []row{{name: r.Name, status: status(r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
+		return []row{{name: name, status: status(r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
 	}
 	out := make([]row, len(r.Verdicts))
 	for i := range r.Verdicts {
@@ -69,21 +72,18 @@ func rows(r vcr.Result) []row {
 				ms = append(ms, m)
 			}
 		}
-		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
+		out[i] = row{name: fmt.Sprintf("%s#%d", name, i+1), status: status(ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
 	}
 	return out
 }
 
-// writeResults prints results as a table, or as JSON.
-func writeResults(w io.Writer, results []vcr.Result, cassette string, asJSON bool) error {
+// writeResults prints the results of run as a table, or as JSON (a
+// vcr.Report: docs/report.schema.json).
+func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Cassette string       `json:"cassette,omitempty"`
-			Checks   []vcr.Result `json:"checks"`
-		}{cassette, results})
+		return writeJSON(w, vcr.NewReport(run, cassette))
 	}
+	results := run.Results
 	width := len("CHECK")
 	for _, r := range results {
 		for _, x := range rows(r) {
@@ -94,26 +94,53 @@ func writeResults(w io.Writer, results []vcr.Result, cassette string, asJSON boo
 	indent := strings.Repeat(" ", width+2)
 	for _, r := range results {
 		for _, x := range rows(r) {
-			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, vcr.Summary(x.verdict))
+			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, oneLine(vcr.Summary(x.verdict)))
 			for _, m := range x.mismatches {
-				fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
+				fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, oneLine(m.Want), oneLine(m.Got))
 			}
 			if x.last {
 				for _, m := range r.Misses {
-					fmt.Fprintf(w, "%s  replay miss: %s\n", indent, m)
+					fmt.Fprintf(w, "%s  replay miss: %s\n", indent, oneLine(m))
 				}
 				if r.Error != "" {
-					fmt.Fprintf(w, "%s  error: %s\n", indent, r.Error)
+					fmt.Fprintf(w, "%s  error: %s\n", indent, oneLine(r.Error))
 				}
 			}
 			if x.verdict != nil && x.verdict.Console != "" {
-				fmt.Fprintf(w, "%s  console: %s\n", indent, x.verdict.Console)
+				fmt.Fprintf(w, "%s  console: %s\n", indent, oneLine(x.verdict.Console))
 			}
 			writeNote(w, indent, r, x.last)
 		}
 	}
 	if cassette != "" {
-		fmt.Fprintf(w, "\ncassette: %s\n", cassette)
+		fmt.Fprintf(w, "\ncassette: %s\n", checks.Printable(cassette))
 	}
 	return nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// oneLine escapes, Go-style (\n, \x1b), the characters of free text
+// (console messages, errors, replay misses) that are not printable, so that
+// what a server or a check file says can neither break a row of the table
+// nor drive the terminal. Printable text is returned unchanged.
+func oneLine(s string) string {
+	if checks.Printable(s) == s {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r != utf8.RuneError && (r == ' ' || strconv.IsPrint(r)) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }
