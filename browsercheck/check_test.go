@@ -31,7 +31,7 @@ var checkCases = []struct {
 		name: "allowed simple GET",
 		req:  checks.Request{URL: apiOrigin + "/simple"},
 		want: checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Preflight: ptr(false), Status: ptr(200),
-			ReadableHeaders: []string{"content-length", "content-type"}},
+			ReadableHeaders: []string{"content-length", "content-type"}, UnreadableHeaders: []string{checks.AllOtherHeaders}},
 	},
 	{
 		name: "allowed JSON POST with preflight",
@@ -45,7 +45,7 @@ var checkCases = []struct {
 			// Chrome 156 sends failedParameter "" here, in loadingFailed and
 			// in the CorsIssue alike (not "*").
 			FailedParameter: ptr(""),
-			Preflight:       ptr(false), Status: ptr(0), ReadableHeaders: []string{}},
+			Preflight:       ptr(false), Status: ptr(0), ReadableHeaders: []string{}, UnreadableHeaders: []string{checks.AllOtherHeaders}},
 		console: "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.",
 		jsError: "TypeError: Failed to fetch",
 	},
@@ -90,13 +90,13 @@ var checkCases = []struct {
 		name: "expose headers",
 		req:  checks.Request{URL: apiOrigin + "/expose"},
 		want: checks.Expect{Allowed: ptr(true), Status: ptr(200),
-			ReadableHeaders: []string{"Content-Length", "Content-Type", "X-Total-Count"}},
+			ReadableHeaders: []string{"Content-Length", "Content-Type", "X-Total-Count"}, UnreadableHeaders: []string{checks.AllOtherHeaders}},
 	},
 	{
 		name: "xhr allowed",
 		req:  checks.Request{URL: apiOrigin + "/expose", API: "xhr"},
 		want: checks.Expect{Allowed: ptr(true), Status: ptr(200), Preflight: ptr(false),
-			ReadableHeaders: []string{"content-length", "content-type", "x-total-count"}},
+			ReadableHeaders: []string{"content-length", "content-type", "x-total-count"}, UnreadableHeaders: []string{checks.AllOtherHeaders}},
 	},
 	{
 		name: "xhr blocked",
@@ -111,7 +111,7 @@ var checkCases = []struct {
 	{
 		name:   "no-cors opaque",
 		req:    checks.Request{URL: apiOrigin + "/none", Mode: "no-cors"},
-		want:   checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(0), Preflight: ptr(false), ReadableHeaders: []string{}},
+		want:   checks.Expect{Allowed: ptr(true), CorsError: ptr(""), Status: ptr(0), Preflight: ptr(false), ReadableHeaders: []string{}, UnreadableHeaders: []string{checks.AllOtherHeaders}},
 		opaque: true,
 	},
 	{

@@ -15,8 +15,21 @@ type Expect struct {
 	Preflight       *bool
 	Preflights      *int // preflights that went on the network for this step
 	Status          *int
-	ReadableHeaders []string // nil: not asserted; compared as a case-insensitive set
+	// ReadableHeaders are response header names the script must be able
+	// to read (at least these; case-insensitive); nil: not asserted.
+	// Chrome always lets a script read the CORS-safelisted ones it got
+	// (content-type, content-length, …), so an exact list would name them.
+	ReadableHeaders []string
+	// UnreadableHeaders are response header names the script must not be
+	// able to read (case-insensitive); nil: not asserted. The one name
+	// AllOtherHeaders ("*") stands for every header not in
+	// ReadableHeaders: with it, ReadableHeaders is the exact set.
+	UnreadableHeaders []string
 }
+
+// AllOtherHeaders, as an entry of Expect.UnreadableHeaders, means every
+// response header that Expect.ReadableHeaders does not name.
+const AllOtherHeaders = "*"
 
 // Mismatch is one expectation that a verdict broke. Field is the check-file
 // name of the field (e.g. "cors_error"); Want and Got are rendered values.
@@ -81,8 +94,22 @@ func (e Expect) Mismatches(v Verdict) []Mismatch {
 	}
 	if e.ReadableHeaders != nil {
 		want, got := headerSet(e.ReadableHeaders), headerSet(v.ReadableHeaders)
-		if !slices.Equal(want, got) {
-			out = append(out, mismatch("readable_headers", "["+strings.Join(want, " ")+"]", "["+strings.Join(got, " ")+"]"))
+		if slices.ContainsFunc(want, func(h string) bool { _, ok := slices.BinarySearch(got, h); return !ok }) {
+			out = append(out, mismatch("readable_headers", "at least "+list(want), list(got)))
+		}
+	}
+	if e.UnreadableHeaders != nil {
+		got := headerSet(v.ReadableHeaders)
+		if slices.Contains(e.UnreadableHeaders, AllOtherHeaders) {
+			readable := headerSet(e.ReadableHeaders)
+			if extra := slices.DeleteFunc(slices.Clone(got), func(h string) bool { _, ok := slices.BinarySearch(readable, h); return ok }); len(extra) > 0 {
+				out = append(out, mismatch("unreadable_headers", "none but "+list(readable), list(got)))
+			}
+		} else {
+			unreadable := headerSet(e.UnreadableHeaders)
+			if slices.ContainsFunc(unreadable, func(h string) bool { _, ok := slices.BinarySearch(got, h); return ok }) {
+				out = append(out, mismatch("unreadable_headers", "none of "+list(unreadable), list(got)))
+			}
 		}
 	}
 	return out
@@ -97,6 +124,9 @@ func headerSet(names []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// list renders header names as "[a b]".
+func list(names []string) string { return "[" + strings.Join(names, " ") + "]" }
 
 func mismatch(field, want, got string) Mismatch {
 	return Mismatch{Field: field, Want: want, Got: got}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,8 @@ import (
 //	      preflight: true
 //	      preflights: 1
 //	      status: 200
-//	      readable_headers: [X-Total-Count]
+//	      readable_headers: [X-Total-Count]   # at least these are readable
+//	      unreadable_headers: [X-Secret]     # these are not ("*": none but readable_headers)
 //	  - name: login-then-read            # several requests in one browser state
 //	    steps:                           # instead of request and expect
 //	      - request: {url: http://localhost:8000/login, method: POST, credentials: include}
@@ -129,6 +131,27 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("checks: load %q: %w", path, err)
 	}
 	return Parse(path, data)
+}
+
+// ErrNoMatch is the error (wrapped) of Select when no check name matches.
+var ErrNoMatch = errors.New("no check name matches")
+
+// Select returns a copy of f with only the checks whose name re matches
+// (unanchored, as go test -run), in file order. It refuses, with an error
+// wrapping ErrNoMatch, when no check matches: a filter that selects nothing
+// is a mistake, not a run that passes.
+func (f *File) Select(re *regexp.Regexp) (*File, error) {
+	out := *f
+	out.Checks = nil
+	for _, c := range f.Checks {
+		if re.MatchString(c.Name) {
+			out.Checks = append(out.Checks, c)
+		}
+	}
+	if len(out.Checks) == 0 {
+		return nil, fmt.Errorf("checks: select %q: %w (of %d checks)", re.String(), ErrNoMatch, len(f.Checks))
+	}
+	return &out, nil
 }
 
 // Hosts returns the sorted, distinct authorities ("localhost:8000") of the
@@ -552,9 +575,25 @@ func (p *parser) request(w where, n *yaml.Node) Request {
 	return r
 }
 
+// headerList parses a list of header names; nil when it is not a list.
+func (p *parser) headerList(w where, n *yaml.Node, field string) []string {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(w, n, field, "want a list of header names, got %s", kind(n))
+		return nil
+	}
+	out := []string{}
+	for _, h := range n.Content {
+		if s, ok := p.str(w, h, field); ok {
+			p.node(w, field, len(out), h)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (p *parser) expect(w where, n *yaml.Node) Expect {
 	var e Expect
-	m := p.fields(w, n, "expect.", "allowed", "cors_error", "failed_parameter", "preflight", "preflights", "status", "readable_headers")
+	m := p.fields(w, n, "expect.", "allowed", "cors_error", "failed_parameter", "preflight", "preflights", "status", "readable_headers", "unreadable_headers")
 	if n.Kind != yaml.MappingNode {
 		return e
 	}
@@ -585,17 +624,10 @@ func (p *parser) expect(w where, n *yaml.Node) Expect {
 		}
 	}
 	if v := m["readable_headers"]; v != nil {
-		if v.Kind != yaml.SequenceNode {
-			p.errorf(w, v, "expect.readable_headers", "want a list of header names, got %s", kind(v))
-		} else {
-			e.ReadableHeaders = []string{}
-			for _, h := range v.Content {
-				if s, ok := p.str(w, h, "expect.readable_headers"); ok {
-					p.node(w, "expect.readable_headers", len(e.ReadableHeaders), h)
-					e.ReadableHeaders = append(e.ReadableHeaders, s)
-				}
-			}
-		}
+		e.ReadableHeaders = p.headerList(w, v, "expect.readable_headers")
+	}
+	if v := m["unreadable_headers"]; v != nil {
+		e.UnreadableHeaders = p.headerList(w, v, "expect.unreadable_headers")
 	}
 	return e
 }

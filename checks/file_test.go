@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -107,7 +108,7 @@ func TestParseChecksErrors(t *testing.T) {
 			want: []string{
 				`checks: "checks.yaml": (line 7): extra: unknown key (want one of version, page, checks)`,
 				`checks: "checks.yaml": check 1 "a" (line 5): request.methd: unknown key (want one of url, method, headers, body, credentials, mode, api, cache, redirect)`,
-				`checks: "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, preflights, status, readable_headers)`,
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.alowed: unknown key (want one of allowed, cors_error, failed_parameter, preflight, preflights, status, readable_headers, unreadable_headers)`,
 			},
 		},
 		{
@@ -150,6 +151,25 @@ func TestParseChecksErrors(t *testing.T) {
 				`checks: "checks.yaml": check 3 "c" (line 9): request.url: missing`,
 				`checks: "checks.yaml": check 4 "d" (line 11): request.url: "ftp://x/": want an absolute http or https URL (scheme "ftp" only with api fetch and mode cors)`,
 				// e: fetch() in mode cors, the CorsDisabledScheme case, parses.
+			},
+		},
+		{
+			name: "url without scheme (issue 13), and other URLs Chrome reads otherwise",
+			file: head + "  - name: items\n    request:\n      url: localhost:8080/api/items\n  - name: two\n    steps:\n" +
+				"      - request: {url: http://localhost:8000/}\n      - request: {url: 'http://localhost:8000/a b'}\n",
+			want: []string{
+				`checks: "checks.yaml": check 1 "items" (line 6): request.url: "localhost:8080/api/items": no scheme: want an absolute http or https URL (write "http://localhost:8080/api/items")`,
+				`checks: "checks.yaml": check 2 "two" (line 10): step 2: request.url: "http://localhost:8000/a b": has a space at byte 23 (Chrome would strip or escape it: percent-encode it, e.g. %20)`,
+			},
+		},
+		{
+			name: "header expectations",
+			file: head + "  - name: a\n    request: {url: http://localhost:8000/}\n    expect:\n      readable_headers: [X-A]\n" +
+				"      unreadable_headers: [x-b, 'bad name', x-a, '*']\n  - name: b\n    request: {url: http://localhost:8000/}\n    expect: {unreadable_headers: x}\n",
+			want: []string{
+				`checks: "checks.yaml": check 1 "a" (line 8): expect.unreadable_headers: "bad name" is not a valid header name (or "*": every header not in readable_headers)`,
+				`checks: "checks.yaml": check 1 "a" (line 8): expect.unreadable_headers: "x-a" is in readable_headers too`,
+				`checks: "checks.yaml": check 2 "b" (line 11): expect.unreadable_headers: want a list of header names, got "x"`,
 			},
 		},
 		{
@@ -221,17 +241,54 @@ func TestMismatches(t *testing.T) {
 		ReadableHeaders: []string{"content-type", "x-total-count"}}
 	assert.Empty(t, checks.Expect{}.Mismatches(v), "nothing asserted")
 	assert.Empty(t, checks.Expect{ReadableHeaders: []string{"X-Total-Count", "Content-Type"}}.Mismatches(v))
+	assert.Empty(t, checks.Expect{ReadableHeaders: []string{"X-Total-Count"}}.Mismatches(v),
+		"readable_headers: at least these (content-type is always readable too)")
+	assert.Empty(t, checks.Expect{UnreadableHeaders: []string{"X-Secret"}}.Mismatches(v))
+	assert.Empty(t, checks.Expect{ReadableHeaders: []string{"content-type", "x-total-count"}, UnreadableHeaders: []string{"*"}}.Mismatches(v),
+		"* with the exact set")
 	got := checks.Expect{
 		Allowed: ptr(true), CorsError: ptr(""), FailedParameter: ptr(""), Preflight: ptr(false), Status: ptr(200),
-		ReadableHeaders: []string{"X-Total-Count"},
+		ReadableHeaders: []string{"X-Total-Count", "X-Page"},
 	}.Mismatches(v)
 	assert.Equal(t, []checks.Mismatch{
 		{Field: "allowed", Want: "true", Got: "false"},
 		{Field: "cors_error", Want: `""`, Got: `"WildcardOriginNotAllowed"`},
 		{Field: "status", Want: "200", Got: "0"},
-		{Field: "readable_headers", Want: "[x-total-count]", Got: "[content-type x-total-count]"},
+		{Field: "readable_headers", Want: "at least [x-page x-total-count]", Got: "[content-type x-total-count]"},
 	}, got)
+	assert.Equal(t, []checks.Mismatch{{Field: "unreadable_headers", Want: "none of [x-secret x-total-count]", Got: "[content-type x-total-count]"}},
+		checks.Expect{UnreadableHeaders: []string{"X-Total-Count", "X-Secret"}}.Mismatches(v))
+	assert.Equal(t, []checks.Mismatch{{Field: "unreadable_headers", Want: "none but [content-type]", Got: "[content-type x-total-count]"}},
+		checks.Expect{ReadableHeaders: []string{"Content-Type"}, UnreadableHeaders: []string{"*"}}.Mismatches(v),
+		"* makes readable_headers exact")
+	assert.Equal(t, []checks.Mismatch{{Field: "unreadable_headers", Want: "none but []", Got: "[content-type x-total-count]"}},
+		checks.Expect{UnreadableHeaders: []string{"*"}}.Mismatches(v), "* alone: nothing readable")
 	assert.Equal(t, `cors_error: want "", got "WildcardOriginNotAllowed"`, got[1].String())
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestSelect(t *testing.T) {
+	t.Parallel()
+	f := &checks.File{Version: 1, Page: "http://localhost:8080", Checks: []checks.Check{{Name: "login"}, {Name: "login-then-read"}, {Name: "Logout"}, {Name: "items"}}}
+	names := func(f *checks.File) []string {
+		var out []string
+		for _, c := range f.Checks {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	got, err := f.Select(regexp.MustCompile("log"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"login", "login-then-read"}, names(got), "unanchored, case-sensitive, file order")
+	assert.Equal(t, "http://localhost:8080", got.Page)
+	assert.Len(t, f.Checks, 4, "f is not modified")
+
+	got, err = f.Select(regexp.MustCompile("^login$|^items$"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"login", "items"}, names(got))
+
+	_, err = f.Select(regexp.MustCompile("^nope"))
+	require.ErrorIs(t, err, checks.ErrNoMatch)
+	assert.EqualError(t, err, `checks: select "^nope": no check name matches (of 4 checks)`)
+}

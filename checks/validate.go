@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/internal/fetch"
 )
@@ -56,10 +59,30 @@ func (e *FieldError) Error() string {
 		fmt.Fprintf(&b, "step %d: ", e.Step)
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
+		// A header name in the field is the file's text: quoted when it
+		// holds a control character, so a message is always one line.
+		prefix, name, ok := strings.Cut(e.Field, "request.headers.")
+		if ok && prefix == "" {
+			b.WriteString("request.headers." + Printable(name) + ": ")
+		} else {
+			b.WriteString(Printable(e.Field) + ": ")
+		}
 	}
 	b.WriteString(e.Reason)
 	return b.String()
+}
+
+// Printable returns s, or s quoted as a Go string literal when it holds a
+// character that is not printable (a control character such as a line
+// break or an ANSI escape, invalid UTF-8): names printed from a check file
+// can then neither forge a line of output nor drive the terminal.
+func Printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) && r != ' ' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Validate reports every problem of f at once (errors.Join of
@@ -219,19 +242,11 @@ func (r Request) problems() []problem {
 	// value, so that an invalid value is reported once, by its own field.
 	d := r.WithDefaults()
 
-	urlOK := false
-	var u *url.URL
-	if r.URL == "" {
-		add("request.url", "missing", -1)
-	} else if pu, err := url.Parse(r.URL); err != nil {
-		add("request.url", err.Error(), -1)
-	} else if (pu.Scheme == "http" || pu.Scheme == "https") && pu.Host == "" || pu.Scheme == "" || pu.Host == "" && pu.Opaque == "" {
-		add("request.url", fmt.Sprintf("%q: want an absolute http or https URL", r.URL), -1)
-	} else {
-		// Another scheme is kept for CorsDisabledScheme, which fetch()
-		// in mode cors gives it before any request; checked below.
-		urlOK, u = true, pu
+	u, reason := urlProblem(r.URL)
+	if reason != "" {
+		add("request.url", reason, -1)
 	}
+	urlOK := reason == ""
 	if !fetch.IsToken(d.Method) {
 		add("request.method", fmt.Sprintf("%q is not a valid HTTP method", r.Method), -1)
 		d.Method = DefaultMethod
@@ -293,6 +308,51 @@ func (r Request) problems() []problem {
 	return out
 }
 
+// urlProblem parses a request URL, or says why it is not one a check can
+// use: the URL must be absolute, with a scheme and a host, and free of
+// whitespace and control characters, which Chrome strips or escapes
+// silently, so that the request Chrome makes is the one the file shows.
+// Another scheme than http and https is kept for CorsDisabledScheme (the
+// caller restricts it to fetch in mode cors).
+func urlProblem(raw string) (*url.URL, string) {
+	const want = "want an absolute http or https URL"
+	if raw == "" {
+		return nil, "missing"
+	}
+	if i := strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return nil, fmt.Sprintf("%q: has %s at byte %d (Chrome would strip or escape it: percent-encode it, e.g. %%20)", raw, describeRune(raw[i:]), i)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, err.Error()
+	case u.Scheme == "":
+		return nil, fmt.Sprintf("%q: %s", raw, want)
+	case u.Opaque != "" && u.Scheme != "http" && u.Scheme != "https" && looksLikePort(u.Opaque):
+		// "localhost:8080/api" parses as scheme "localhost".
+		return nil, fmt.Sprintf("%q: no scheme: %s (write \"http://%s\")", raw, want, raw)
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Sprintf("%q: no host: %s such as http://localhost:8000/path", raw, want)
+	}
+	return u, ""
+}
+
+// looksLikePort reports whether s starts with a port number and then ends
+// or goes on with a path, query or fragment.
+func looksLikePort(s string) bool {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	return i != 0 && (i < 0 || strings.ContainsRune("/?#", rune(s[i])))
+}
+
+// describeRune names the whitespace or control character s starts with.
+func describeRune(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	if r == ' ' {
+		return "a space"
+	}
+	return fmt.Sprintf("the character %q", r)
+}
+
 // oneOf returns why *v is not among the allowed values, and sets *v to def
 // then; "" when it is.
 func oneOf[T ~string](v *T, allowed []T, def T) string {
@@ -335,6 +395,15 @@ func (e Expect) problems() []problem {
 	for i, h := range e.ReadableHeaders {
 		if !fetch.IsToken(h) {
 			add("expect.readable_headers", fmt.Sprintf("%q is not a valid header name", h), i)
+		}
+	}
+	for i, h := range e.UnreadableHeaders {
+		switch {
+		case h == AllOtherHeaders:
+		case !fetch.IsToken(h):
+			add("expect.unreadable_headers", fmt.Sprintf("%q is not a valid header name (or %q: every header not in readable_headers)", h, AllOtherHeaders), i)
+		case slices.ContainsFunc(e.ReadableHeaders, func(r string) bool { return strings.EqualFold(r, h) }):
+			add("expect.unreadable_headers", fmt.Sprintf("%q is in readable_headers too", h), i)
 		}
 	}
 	return out

@@ -147,6 +147,13 @@ func expectNode(e Expect) *yaml.Node {
 		}
 		encPut(n, "readable_headers", l)
 	}
+	if e.UnreadableHeaders != nil {
+		l := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, h := range e.UnreadableHeaders {
+			l.Content = append(l.Content, encStr(h))
+		}
+		encPut(n, "unreadable_headers", l)
+	}
 	if len(n.Content) == 0 {
 		return nil
 	}

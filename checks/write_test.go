@@ -55,6 +55,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 					Preflight: wptr(true), Preflights: wptr(1), Status: wptr(0), ReadableHeaders: []string{"X-Total-Count"},
 				}}}},
 				{Name: "empty readable", Page: "http://localhost:5173", Steps: []checks.Step{{Request: noCors, Expect: checks.Expect{ReadableHeaders: []string{}}}}},
+				{Name: "nothing readable", Page: "http://localhost:5173", Steps: []checks.Step{{Request: noCors, Expect: checks.Expect{ReadableHeaders: []string{}, UnreadableHeaders: []string{"*"}}}}},
+				{Name: "unreadable", Page: "http://localhost:5173", Steps: []checks.Step{{Request: noCors, Expect: checks.Expect{UnreadableHeaders: []string{"X-Secret", "Set-Cookie"}}}}},
 				{Name: "opaque redirect", Page: "http://localhost:5173", Steps: []checks.Step{{Request: manual, Expect: checks.Expect{Allowed: wptr(true), Status: wptr(0)}}}},
 			}},
 		},

@@ -37,7 +37,7 @@ page: https://app.example.com
 checks:
   - name: credentialed-get-allowed
     request: {url: "https://api.example.net/allowed", credentials: include}
-    expect: {allowed: true, status: 200, preflight: false, readable_headers: [content-length, content-type, x-total]}
+    expect: {allowed: true, status: 200, preflight: false, readable_headers: [content-length, content-type, x-total], unreadable_headers: ["*"]}
   - name: credentialed-put-preflighted-allowed
     request:
       url: https://api.example.net/allowed

@@ -27,6 +27,35 @@ type Server struct {
 	closeErr  error
 }
 
+// ErrNotLoopback is the error (wrapped) of a listen address beyond
+// loopback: a replay server answers anyone who reaches it with the recorded
+// exchanges (an open proxy of recorded data), so it never listens there.
+var ErrNotLoopback = errors.New("not a loopback address")
+
+// ListenAddr returns the address NewServer binds for addr: "" means
+// "127.0.0.1:0", an empty host (":8080") means 127.0.0.1, and any other
+// host must be "localhost" or a loopback IP (127.0.0.0/8, ::1); else the
+// error wraps ErrNotLoopback.
+func ListenAddr(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("replay: listen address %q: %w", addr, err)
+	}
+	switch host {
+	case "":
+		host = "127.0.0.1"
+	case "localhost":
+	default:
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return "", fmt.Errorf("replay: listen address %q: %w", addr, ErrNotLoopback)
+		}
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
 // NewServer starts a Replayer on addr ("" means "127.0.0.1:0"). addr must
 // be a loopback address ("localhost", 127.0.0.0/8, ::1); an empty host, as
 // in ":8080", means 127.0.0.1. In record-missing mode the server forwards
@@ -37,23 +66,11 @@ func NewServer(cfg Config, addr string, opts ...ServerOption) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	host, port, err := net.SplitHostPort(addr)
+	bind, err := ListenAddr(addr)
 	if err != nil {
-		return nil, fmt.Errorf("replay: listen address %q: %w", addr, err)
+		return nil, err
 	}
-	switch host {
-	case "":
-		host = "127.0.0.1"
-	case "localhost":
-	default:
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return nil, fmt.Errorf("replay: listen address %q: not a loopback address", addr)
-		}
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return nil, fmt.Errorf("replay: listen: %w", err)
 	}

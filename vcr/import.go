@@ -35,7 +35,8 @@ type Imported struct {
 // ImportHAR turns the HAR file at path into a cassette and, with
 // im.Checks, a check file, redacting both (their secrets are scanned
 // together: nothing is written when one remains) and writing each
-// atomically.
+// atomically. When writing is refused, it returns what was imported (with
+// no Checks) along with the error.
 func ImportHAR(path string, im Import) (*Imported, error) {
 	data, err := har.ReadFile(path)
 	if err != nil {
@@ -55,10 +56,10 @@ func ImportHAR(path string, im Import) (*Imported, error) {
 	// scanning them covers it.
 	opts := im.Save
 	opts.Extra = set.Extra
-	if err := Save(im.Cassette, cas, opts); err != nil {
-		return nil, err
-	}
 	out := &Imported{Report: rep, Interactions: len(cas.Interactions), CookiesDropped: set.CookiesDropped}
+	if err := Save(im.Cassette, cas, opts); err != nil {
+		return out, err
+	}
 	if im.Checks != "" {
 		out.Checks = set.File(im.OriginMap)
 		var so []checks.SaveOption

@@ -1,6 +1,7 @@
 package vcr
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"reflect"
@@ -36,6 +37,102 @@ type Result struct {
 	// Chrome's verdict on the replay (replays only).
 	Disagree string `json:"predicted,omitempty"`
 }
+
+// Passed reports whether the check ran, caused no replay miss and met
+// every expectation: Outcome() == Pass.
+func (r Result) Passed() bool { return r.Outcome() == Pass }
+
+// MarshalJSON encodes r with its fields and "pass" (Passed), right after
+// "name", so a script reads a check's fate without rederiving it.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type fields Result // without the method
+	return json.Marshal(struct {
+		Name string `json:"name"`
+		Pass bool   `json:"pass"`
+		fields
+	}{r.Name, r.Passed(), fields(r)})
+}
+
+// ReportVersion is the version of the JSON report's schema
+// (docs/report.schema.json in the corsvcr repository): Report.SchemaVersion.
+// It changes when a field is removed or changes meaning, not when one is
+// added.
+const ReportVersion = 1
+
+// Report is a run as `corsvcr record` and `corsvcr check` print it with
+// --json (docs/report.schema.json).
+type Report struct {
+	SchemaVersion int `json:"schema_version"` // ReportVersion
+	// Pass is set when every check ran and passed (Totals.Pass).
+	Pass    bool   `json:"pass"`
+	Summary Totals `json:"summary"`
+	// Cassette is the cassette recorded or replayed; "" for a live run.
+	Cassette string   `json:"cassette,omitempty"`
+	Checks   []Result `json:"checks"`
+}
+
+// NewReport returns the report of run; cassette names its cassette ("" for
+// none).
+func NewReport(run *Run, cassette string) Report {
+	t := run.Totals()
+	results := run.Results
+	if results == nil {
+		results = []Result{}
+	}
+	return Report{SchemaVersion: ReportVersion, Pass: t.Pass(), Summary: t, Cassette: cassette, Checks: results}
+}
+
+// Totals counts the checks of a run by outcome; each check counts once,
+// by its worst outcome (see Outcome).
+type Totals struct {
+	Checks int `json:"checks"` // every check of the run: Passed+Failed+Missed+Errors+NotRun
+	Passed int `json:"passed"` // ran, no miss, expectations met
+	Failed int `json:"failed"` // a verdict broke an expectation
+	Missed int `json:"missed"` // caused a replay miss
+	Errors int `json:"errors"` // could not be run (harness failure)
+	// NotRun counts the checks an interruption (Ctrl-C, a cancelled
+	// context) kept from running; Interrupted is set when there are any.
+	NotRun      int  `json:"not_run"`
+	Interrupted bool `json:"interrupted"`
+}
+
+// Add counts one check of outcome o.
+func (t *Totals) Add(o Outcome) {
+	t.Checks++
+	switch o {
+	case Pass:
+		t.Passed++
+	case Mismatch:
+		t.Failed++
+	case Miss:
+		t.Missed++
+	default:
+		t.Errors++
+	}
+}
+
+// AddNotRun counts n checks that did not run.
+func (t *Totals) AddNotRun(n int) {
+	t.Checks += n
+	t.NotRun += n
+	t.Interrupted = t.NotRun > 0
+}
+
+// Pass reports whether every check ran and passed (and there was one).
+func (t Totals) Pass() bool { return t.Checks > 0 && t.Passed == t.Checks }
+
+// Tally counts results by outcome, and notRun checks that did not run.
+func Tally(results []Result, notRun int) Totals {
+	var t Totals
+	for _, r := range results {
+		t.Add(r.Outcome())
+	}
+	t.AddNotRun(notRun)
+	return t
+}
+
+// Totals counts the checks of r by outcome.
+func (r *Run) Totals() Totals { return Tally(r.Results, r.NotRun) }
 
 // Outcome classifies a run, worst first: a harness error outweighs a replay
 // miss, which outweighs a broken expectation.

@@ -14,7 +14,7 @@ import (
 	"github.com/corsvcr/corsvcr/ca"
 )
 
-// caDirUsage documents --ca-dir and --dir.
+// caDirUsage documents --ca-dir, the same flag on every command.
 const caDirUsage = "directory of corsvcr's certificate authority for HTTPS (default: $" + ca.DirEnv + ", else <user config dir>/corsvcr)"
 
 // caInfo is what `corsvcr ca --json` prints.
@@ -29,14 +29,23 @@ type caInfo struct {
 
 func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("ca", flag.ContinueOnError)
-	dirFlag := flags.String("dir", "", caDirUsage)
+	dirFlag := flags.String("ca-dir", "", caDirUsage)
+	// --dir is the flag's old name, kept as a deprecated alias.
+	oldDir := flags.String("dir", "", "deprecated: use --ca-dir")
 	jsonOut := flags.Bool("json", false, "print as JSON")
 	flags.Usage = func() {
-		fmt.Fprint(flags.Output(), "Usage: corsvcr ca [--dir DIR] [--json]\n\nShows corsvcr's certificate authority for HTTPS (creating it if missing), its SPKI pin\nand how to trust it in a browser.\n\n")
+		fmt.Fprint(flags.Output(), "Usage: corsvcr ca [--ca-dir DIR] [--json]\n\nShows corsvcr's certificate authority for HTTPS (creating it if missing), its SPKI pin\nand how to trust it in a browser.\n\n")
 		flags.PrintDefaults()
 	}
 	if err := parse(flags, args, stderr); err != nil {
 		return err
+	}
+	switch {
+	case *oldDir != "" && *dirFlag != "" && *oldDir != *dirFlag:
+		return usageErrorf("ca: --dir %q and --ca-dir %q disagree (--dir is the deprecated name of --ca-dir)", *oldDir, *dirFlag)
+	case *oldDir != "":
+		fmt.Fprintln(stderr, "corsvcr: ca: --dir is deprecated: use --ca-dir, as record, check, serve and demo do")
+		*dirFlag = *oldDir
 	}
 	dir, err := ca.ResolveDir(*dirFlag)
 	if err != nil {

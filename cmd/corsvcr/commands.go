@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/corsvcr/corsvcr/cassettes"
-	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -26,7 +26,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.checks == "" || c.cassette == "" {
 		return usageErrorf("record: --checks and --cassette are required")
 	}
-	file, err := checks.Load(c.checks)
+	file, err := c.load("record")
 	if err != nil {
 		return err
 	}
@@ -39,13 +39,16 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
-		return refused(err, run, stdout, stderr, c.jsonOut)
-	}
-	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
+	// The verdicts first: a refusal to write (secrets, an incomplete run)
+	// must not hide them.
 	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {
 		return err
 	}
+	if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
+		return refused(err, run, stderr)
+	}
+	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
+	writeWritten(stdout, c.cassette, c.jsonOut)
 	return outcome(run, stderr)
 }
 
@@ -76,7 +79,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.cassette == "" && (*mode != "replay" || *strict) {
 		return usageErrorf("check: --mode and --strict need --cassette")
 	}
-	file, err := checks.Load(c.checks)
+	file, err := c.load("check")
 	if err != nil {
 		return err
 	}
@@ -105,22 +108,25 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if run.Added > 0 {
-		if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
-			return refused(err, run, stdout, stderr, c.jsonOut)
-		}
-		log.Info("appended recorded misses", "path", c.cassette, "interactions", run.Added)
-	}
+	// The verdicts first: a refusal to write (secrets, an incomplete run)
+	// must not hide them.
 	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {
 		return err
 	}
+	if run.Added > 0 {
+		if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
+			return refused(err, run, stderr)
+		}
+		log.Info("appended recorded misses", "path", c.cassette, "interactions", run.Added)
+	}
+	writeWritten(stdout, c.cassette, c.jsonOut)
 	return outcome(run, stderr)
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cassette := fs.String("cassette", "", "cassette to serve")
-	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (loopback unless you name another)")
+	listen := fs.String("listen", "127.0.0.1:0", "loopback address to listen on: 127.0.0.1:PORT, [::1]:PORT, localhost:PORT or :PORT (127.0.0.1); another address is refused")
 	host := fs.String("host", "", "authority assumed for direct (non-proxy) requests, e.g. localhost:8000 (default: match on path against any recorded host)")
 	strict := fs.Bool("strict", false, "a request whose matching recorded answers are used up, or whose script-set headers or body match no recording of its match key, is a miss instead of getting the last or closest answer")
 	verbose := verboseFlag(fs)
@@ -132,10 +138,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageErrorf("serve: --cassette is required")
 	}
 	log := newLogger(stderr, *verbose)
-	if h, _, err := net.SplitHostPort(*listen); err != nil {
-		return usageErrorf("serve: --listen %q: %v", *listen, err)
-	} else if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		log.Warn("listening beyond loopback as asked", "listen", *listen)
+	// Loopback only, with no way around it: whoever reaches a replay server
+	// gets the recorded exchanges, and it proxies any request it is sent.
+	// Reaching it from elsewhere is a tunnel's job (ssh -L), chosen knowingly.
+	if _, err := replay.ListenAddr(*listen); errors.Is(err, replay.ErrNotLoopback) {
+		return usageErrorf("serve: --listen %q: not a loopback address: a replay server listens on loopback only (127.0.0.1:PORT, [::1]:PORT, localhost:PORT, or :PORT for 127.0.0.1); reach it from another machine through a tunnel such as ssh -L", *listen)
+	} else if err != nil {
+		return usageErrorf("serve: --listen %q: %v", *listen, errors.Unwrap(err))
 	}
 	cas, err := cassettes.Load(*cassette)
 	if err != nil {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,26 +27,31 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if c.checks != "" {
 		return usageErrorf("demo: --checks is not used; the demo runs its own checks (see %s/checks.yaml)", *out)
 	}
-	log := newLogger(stderr, *c.verbose)
-	cfg := vcr.Config{Chrome: c.chrome, Timeout: c.timeout, CADir: c.caDir, Version: version, Logger: log}
-	rep, err := demo.Run(ctx, cfg, *out)
+	sel, err := c.selection("demo")
 	if err != nil {
 		return err
 	}
+	log := newLogger(stderr, *c.verbose)
+	cfg := vcr.Config{Chrome: c.chrome, Timeout: c.timeout, CADir: c.caDir, Version: version, Logger: log}
+	rep, err := demo.Run(ctx, cfg, *out, sel)
+	if errors.Is(err, checks.ErrNoMatch) {
+		return &exitError{code: exitUsage, err: fmt.Errorf("demo: --run %q: %w in the demo's checks (%s)", sel.String(), checks.ErrNoMatch, filepath.Join(*out, "checks.yaml"))}
+	} else if err != nil {
+		return err
+	}
 	if c.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Cassette string     `json:"cassette"`
-			Checks   []demo.Row `json:"checks"`
-		}{rep.CassettePath, rep.Rows}); err != nil {
+		if err := writeJSON(stdout, rep.JSON()); err != nil {
 			return err
 		}
 	} else {
 		writeDemo(stdout, rep.Rows)
 		fmt.Fprintf(stdout, "\nrecorded %d interactions live in %s, replayed offline in %s\n", rep.Interactions, rep.Recorded.Round(time.Millisecond), rep.Replayed.Round(time.Millisecond))
 		fmt.Fprintf(stdout, "checks:   %s\ncassette: %s\n", rep.ChecksPath, rep.CassettePath)
-		fmt.Fprintf(stdout, "again offline: corsvcr check --checks %s --cassette %s\n", rep.ChecksPath, rep.CassettePath)
+		run := ""
+		if sel != nil {
+			run = " --run " + strconv.Quote(sel.String())
+		}
+		fmt.Fprintf(stdout, "again offline: corsvcr check --checks %s --cassette %s%s\n", rep.ChecksPath, rep.CassettePath, run)
 	}
 	for _, r := range rep.Rows {
 		if !r.Same {
@@ -57,7 +64,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func writeDemo(w io.Writer, rows []demo.Row) {
 	width := len("CHECK")
 	for _, r := range rows {
-		width = max(width, len(r.Name))
+		width = max(width, len(checks.Printable(r.Name)))
 	}
 	fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, "CHECK", "LIVE vs REPLAY", "EXPECT", "CHROME'S VERDICT (live)")
 	indent := strings.Repeat(" ", width+2)
@@ -69,23 +76,23 @@ func writeDemo(w io.Writer, rows []demo.Row) {
 		if len(r.Replay.Mismatches) > 0 || len(r.Live.Mismatches) > 0 {
 			expect = "FAIL"
 		}
-		fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, r.Name, same, expect, lastSummary(r.Live.Verdicts))
+		fmt.Fprintf(w, "%-*s  %-14s  %-6s  %s\n", width, checks.Printable(r.Name), same, expect, oneLine(lastSummary(r.Live.Verdicts)))
 		if !r.Same {
-			fmt.Fprintf(w, "%s  replay verdict: %s\n", indent, lastSummary(r.Replay.Verdicts))
+			fmt.Fprintf(w, "%s  replay verdict: %s\n", indent, oneLine(lastSummary(r.Replay.Verdicts)))
 		}
 		for _, m := range r.Replay.Mismatches {
-			fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
+			fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, oneLine(m.Want), oneLine(m.Got))
 		}
 		for _, res := range []vcr.Result{r.Live, r.Replay} {
 			for _, m := range res.Misses {
-				fmt.Fprintf(w, "%s  replay miss: %s\n", indent, m)
+				fmt.Fprintf(w, "%s  replay miss: %s\n", indent, oneLine(m))
 			}
 			if res.Error != "" {
-				fmt.Fprintf(w, "%s  error: %s\n", indent, res.Error)
+				fmt.Fprintf(w, "%s  error: %s\n", indent, oneLine(res.Error))
 			}
 		}
 		if v := r.Replay.Verdicts.Last(); v.Console != "" {
-			fmt.Fprintf(w, "%s  console: %s\n", indent, v.Console)
+			fmt.Fprintf(w, "%s  console: %s\n", indent, oneLine(v.Console))
 		}
 	}
 }

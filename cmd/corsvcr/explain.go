@@ -87,22 +87,22 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func writeExplanation(w io.Writer, c checks.Check, ex predict.Explanation, note string) {
 	for i, st := range ex.Result.Steps {
 		r := c.Steps[i].Request
-		name := c.Name
+		name := checks.Printable(c.Name)
 		if len(ex.Result.Steps) > 1 {
-			name = fmt.Sprintf("%s#%d", c.Name, i+1)
+			name = fmt.Sprintf("%s#%d", name, i+1)
 		}
 		method := r.Method
 		if method == "" {
 			method = "GET"
 		}
-		fmt.Fprintf(w, "%s: %s %s from %s\n", name, method, r.URL, c.Page)
+		fmt.Fprintf(w, "%s: %s %s from %s\n", name, oneLine(method), oneLine(r.URL), oneLine(c.Page))
 		if note != "" {
 			fmt.Fprintf(w, "  derived:  %s\n", note)
 		}
 		v := st.Verdict
 		fmt.Fprintf(w, "  verdict:  %s\n", vcr.Summary(&v))
 		if v.Console != "" {
-			fmt.Fprintf(w, "  console:  %s\n", v.Console)
+			fmt.Fprintf(w, "  console:  %s\n", oneLine(v.Console))
 		}
 		if st.Rule != "" {
 			fmt.Fprintf(w, "  rule:     %s\n", st.Rule)
@@ -125,7 +125,7 @@ func writeExplanation(w io.Writer, c checks.Check, ex predict.Explanation, note 
 		if i > 0 {
 			label = "           "
 		}
-		fmt.Fprintf(w, "%s %s (interaction #%d, cures %s)\n", label, f, f.Interaction, f.Error)
+		fmt.Fprintf(w, "%s %s (interaction #%d, cures %s)\n", label, oneLine(f.String()), f.Interaction, f.Error)
 	}
 	if st, ok := stackOf(ex); ok {
 		fmt.Fprintf(w, "  stack:    %s: %s\n", st.Name, st.Advice)
@@ -177,9 +177,9 @@ func writeNote(w io.Writer, indent string, r vcr.Result, last bool) {
 		return
 	}
 	if r.Why != "" {
-		fmt.Fprintf(w, "%s  why: %s\n", indent, r.Why)
+		fmt.Fprintf(w, "%s  why: %s\n", indent, oneLine(r.Why))
 	}
 	if r.Disagree != "" {
-		fmt.Fprintf(w, "%s  warning: replay and prediction disagree: %s\n", indent, r.Disagree)
+		fmt.Fprintf(w, "%s  warning: replay and prediction disagree: %s\n", indent, oneLine(r.Disagree))
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/ca"
+	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -28,6 +30,7 @@ type common struct {
 
 	caDir      string // --ca-dir: the HTTPS certificate authority
 	upstreamCA string // --upstream-ca: extra roots for https origins
+	run        string // --run: a regexp selecting checks by name
 }
 
 func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
@@ -37,12 +40,53 @@ func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
 	fs.StringVar(&c.chrome, "chrome", "", "browser binary (default: $CORSVCR_CHROME, then chromium-headless-shell, chromium, google-chrome on PATH)")
 	fs.DurationVar(&c.timeout, "timeout", browsercheck.DefaultTimeout, "time limit for one check")
 	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
+	fs.StringVar(&c.run, "run", "", "run only the checks whose name matches this Go regular expression (unanchored, as go test -run); matching none is a usage error")
 	c.upstreams = upstreamFlag{}
 	if withUpstream {
 		fs.Var(&c.upstreams, "upstream", "HOST[:PORT]=ADDR: dial ADDR for requests the checks send to HOST:PORT; HOST alone means its default port, 80 for http URLs and 443 for https (repeatable)")
 		fs.StringVar(&c.upstreamCA, "upstream-ca", "", "PEM file of extra root certificates trusted for https origins (besides the system roots)")
 		fs.Var(&c.hosts, "record-host", "HOST:PORT whose exchanges are recorded (repeatable; default: the hosts the checks' request URLs name)")
 	}
+}
+
+// selection returns the --run regexp, nil for none; an invalid one is a
+// usage error.
+func (c *common) selection(cmd string) (*regexp.Regexp, error) {
+	if c.run == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile(c.run)
+	if err != nil {
+		return nil, usageErrorf("%s: --run %q: %v", cmd, c.run, err)
+	}
+	return re, nil
+}
+
+// load reads the check file of --checks and keeps the checks --run selects.
+// A --run that selects nothing is a usage error: a run of no check would
+// pass and prove nothing.
+func (c *common) load(cmd string) (*checks.File, error) {
+	re, err := c.selection(cmd)
+	if err != nil {
+		return nil, err
+	}
+	file, err := checks.Load(c.checks)
+	if err != nil {
+		return nil, err
+	}
+	if re == nil {
+		return file, nil
+	}
+	sel, err := file.Select(re)
+	if err != nil {
+		return nil, noMatch(cmd, re, c.checks, len(file.Checks))
+	}
+	return sel, nil
+}
+
+// noMatch is the usage error of a --run that selects no check.
+func noMatch(cmd string, re *regexp.Regexp, file string, n int) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf("%s: --run %q: %w in %q (%d checks)", cmd, re.String(), checks.ErrNoMatch, file, n)}
 }
 
 // verboseFlag declares -v, the same on every command.

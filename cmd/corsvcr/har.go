@@ -123,13 +123,17 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Cassette: *out, Checks: *checksOut, OriginMap: maps, Save: sec.options(log, nil), Version: version,
 	})
 	if err != nil {
+		if res != nil { // what was imported, then the refusal: nothing was written
+			printImport(stdout, harPath, "", "", &res.Report, res.CookiesDropped, maps, nil)
+		}
 		return err
 	}
 	printImport(stdout, harPath, *out, *checksOut, &res.Report, res.CookiesDropped, maps, res.Checks)
 	return nil
 }
 
-// printImport tells what the import did.
+// printImport tells what the import did; out is "" when nothing was
+// written.
 func printImport(w io.Writer, harPath, out, checksOut string, rep *har.Report, dropped int, maps []cassettes.OriginMapping, file *checks.File) {
 	creator := rep.Creator
 	if creator == "" {
@@ -142,7 +146,7 @@ func printImport(w io.Writer, harPath, out, checksOut string, rep *har.Report, d
 	}
 	unanswered := 0
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(w, "  skipped entry %d %s %s: %s\n", s.Entry, s.Method, s.URL, s.Reason)
+		fmt.Fprintf(w, "  skipped entry %d %s %s: %s\n", s.Entry, oneLine(s.Method), oneLine(s.URL), oneLine(s.Reason))
 	}
 	for _, q := range rep.Requests {
 		if q.Interaction < 0 {
@@ -150,13 +154,16 @@ func printImport(w io.Writer, harPath, out, checksOut string, rep *har.Report, d
 		}
 	}
 	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "  note: %s\n", n)
+		fmt.Fprintf(w, "  note: %s\n", oneLine(n))
 	}
 	if dropped > 0 {
 		fmt.Fprintf(w, "  note: request Cookie dropped from %d interactions: a check starts with an empty cookie jar, so replay could never match them; their checks ask for credentials: include\n", dropped)
 	}
 	if len(maps) > 0 {
 		fmt.Fprintf(w, "  origin mapping recorded in the cassette: %s\n", vcr.DescribeOriginMap(maps))
+	}
+	if out == "" {
+		return
 	}
 	fmt.Fprintf(w, "wrote %s\n", out)
 	if file != nil {

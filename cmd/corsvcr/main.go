@@ -3,14 +3,14 @@
 //
 // Usage:
 //
-//	corsvcr record --checks F --cassette OUT [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete]
-//	corsvcr check  --checks F [--cassette C] [--mode replay|record-missing] [--strict] [--save-incomplete]
+//	corsvcr record --checks F --cassette OUT [--run REGEXP] [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete] [--json]
+//	corsvcr check  --checks F [--cassette C] [--run REGEXP] [--mode replay|record-missing] [--strict] [--save-incomplete] [--json]
 //	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
 //	corsvcr import FILE.har -o CASSETTE [--checks-out CHECKS] [--map-origin FROM=TO]...
 //	corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
 //	corsvcr export CASSETTE -o FILE.har
-//	corsvcr demo   [--out DIR]
-//	corsvcr ca     [--dir DIR] [--json]
+//	corsvcr demo   [--out DIR] [--run REGEXP] [--json]
+//	corsvcr ca     [--ca-dir DIR] [--json]
 //	corsvcr version
 //
 // Exit codes: 0 every expectation holds, 1 harness failure (a network
@@ -19,6 +19,9 @@
 //
 // A recording with failed exchanges, or an interrupted one, writes no
 // cassette (an existing one stays unchanged) unless --save-incomplete.
+//
+// --json prints a vcr.Report (record, check) or a demo report, described by
+// docs/report.schema.json (schema_version 1).
 package main
 
 import (

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -35,15 +37,12 @@ func (f incomplete) options(o vcr.SaveOptions) vcr.SaveOptions {
 	return o
 }
 
-// refused reports a cassette that was not written. An incomplete run
-// (vcr.IncompleteError) still shows its results: they say what failed.
-func refused(err error, run *vcr.Run, stdout, stderr io.Writer, asJSON bool) error {
+// refused reports a cassette that was not written (the results are printed
+// already): an incomplete run (vcr.IncompleteError) adds its hints, exit 1.
+func refused(err error, run *vcr.Run, stderr io.Writer) error {
 	var ie *vcr.IncompleteError
 	if !errors.As(err, &ie) {
 		return err
-	}
-	if werr := writeResults(stdout, run, "", asJSON); werr != nil {
-		return werr
 	}
 	writeHints(stderr, run)
 	return &exitError{code: exitHarness, err: err}
@@ -99,11 +98,12 @@ func rows(r vcr.Result) []row {
 		}
 		return "ok"
 	}
+	name := checks.Printable(r.Name)
 	switch len(r.Verdicts) {
 	case 0:
-		return []row{{name: r.Name, status: status(nil, r.Mismatches), mismatches: r.Mismatches, last: true}}
+		return []row{{name: name, status: status(nil, r.Mismatches), mismatches: r.Mismatches, last: true}}
 	case 1:
-		return []row{{name: r.Name, status: status(&r.Verdicts[0], r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
+		return []row{{name: name, status: status(&r.Verdicts[0], r.Mismatches), verdict: &r.Verdicts[0], mismatches: r.Mismatches, last: true}}
 	}
 	out := make([]row, len(r.Verdicts))
 	for i := range r.Verdicts {
@@ -113,24 +113,18 @@ func rows(r vcr.Result) []row {
 				ms = append(ms, m)
 			}
 		}
-		out[i] = row{name: fmt.Sprintf("%s#%d", r.Name, i+1), status: status(&r.Verdicts[i], ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
+		out[i] = row{name: fmt.Sprintf("%s#%d", name, i+1), status: status(&r.Verdicts[i], ms), verdict: &r.Verdicts[i], mismatches: ms, last: i == len(out)-1}
 	}
 	return out
 }
 
-// writeResults prints the results of run as a table, or as JSON. The checks
-// an interruption kept from running are counted at the end.
+// writeResults prints the results of run as a table, or as JSON (a
+// vcr.Report: docs/report.schema.json).
 func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error {
-	results := run.Results
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Cassette string       `json:"cassette,omitempty"`
-			Checks   []vcr.Result `json:"checks"`
-			NotRun   int          `json:"not_run,omitempty"`
-		}{cassette, results, run.NotRun})
+		return writeJSON(w, vcr.NewReport(run, cassette))
 	}
+	results := run.Results
 	width := len("CHECK")
 	for _, r := range results {
 		for _, x := range rows(r) {
@@ -141,23 +135,23 @@ func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error
 	indent := strings.Repeat(" ", width+2)
 	for _, r := range results {
 		for _, x := range rows(r) {
-			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, vcr.Summary(x.verdict))
+			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, oneLine(vcr.Summary(x.verdict)))
 			for _, m := range x.mismatches {
-				fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, m.Want, m.Got)
+				fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, oneLine(m.Want), oneLine(m.Got))
 			}
 			if x.last {
 				for _, m := range r.Misses {
-					fmt.Fprintf(w, "%s  replay miss: %s\n", indent, m)
+					fmt.Fprintf(w, "%s  replay miss: %s\n", indent, oneLine(m))
 				}
 				if r.Error != "" {
-					fmt.Fprintf(w, "%s  error: %s\n", indent, r.Error)
+					fmt.Fprintf(w, "%s  error: %s\n", indent, oneLine(r.Error))
 				}
 				for _, u := range r.Upstream {
-					fmt.Fprintf(w, "%s  cause: %s\n", indent, u)
+					fmt.Fprintf(w, "%s  cause: %s\n", indent, oneLine(u))
 				}
 			}
 			if x.verdict != nil && x.verdict.Console != "" {
-				fmt.Fprintf(w, "%s  console: %s\n", indent, x.verdict.Console)
+				fmt.Fprintf(w, "%s  console: %s\n", indent, oneLine(x.verdict.Console))
 			}
 			writeNote(w, indent, r, x.last)
 		}
@@ -165,8 +159,39 @@ func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error
 	if run.NotRun > 0 {
 		fmt.Fprintf(w, "\ninterrupted: %d of %d checks did not run\n", run.NotRun, len(results)+run.NotRun)
 	}
-	if cassette != "" {
-		fmt.Fprintf(w, "\ncassette: %s\n", cassette)
-	}
 	return nil
+}
+
+// writeWritten says, after the table, which cassette was written.
+func writeWritten(w io.Writer, cassette string, asJSON bool) {
+	if !asJSON && cassette != "" {
+		fmt.Fprintf(w, "\ncassette: %s\n", checks.Printable(cassette))
+	}
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// oneLine escapes, Go-style (\n, \x1b), the characters of free text
+// (console messages, errors, replay misses) that are not printable, so that
+// what a server or a check file says can neither break a row of the table
+// nor drive the terminal. Printable text is returned unchanged.
+func oneLine(s string) string {
+	if checks.Printable(s) == s {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r != utf8.RuneError && (r == ' ' || strconv.IsPrint(r)) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/demo"
+	"github.com/corsvcr/corsvcr/internal/schematest"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -38,6 +41,7 @@ broken   ERROR   -
 
 	b.Reset()
 	require.NoError(t, writeResults(&b, &vcr.Run{Results: results[:1]}, "", true))
+	schematest.Validate(t, schematest.Report, b.Bytes())
 	var rep struct {
 		Checks []struct {
 			Verdicts   checks.Verdicts  `json:"verdicts"`
@@ -81,4 +85,83 @@ interrupted: 3 of 4 checks did not run
 	require.Error(t, err)
 	var ee *exitError
 	assert.False(t, errors.As(err, &ee), "exit 1, not %v", ee)
+
+	// The same in --json: valid against the schema, and not a pass.
+	b.Reset()
+	require.NoError(t, writeResults(&b, run, "", true))
+	schematest.Validate(t, schematest.Report, b.Bytes())
+	assert.Contains(t, b.String(), `"network_error": "net::ERR_EMPTY_RESPONSE"`)
+	assert.Contains(t, b.String(), `"upstream_failures"`)
+	assert.Contains(t, b.String(), `"errors": 1`)
+}
+
+// TestWriteResultsJSON: --json is a vcr.Report: schema_version, an explicit
+// pass per check, the summary; valid against docs/report.schema.json.
+func TestWriteResultsJSON(t *testing.T) {
+	ok := checks.Verdicts{{Allowed: true, Status: 200, ReadableHeaders: []string{"content-type"}}}
+	run := &vcr.Run{Results: []vcr.Result{
+		{Name: "ok", Verdicts: ok},
+		{Name: "fail", Verdicts: ok, Mismatches: []checks.Mismatch{{Field: "status", Want: "201", Got: "200"}}},
+		{Name: "miss", Verdicts: ok, Misses: []string{"replay: no recorded interaction"}, Why: "rule", Disagree: "predicted x"},
+		{Name: "broken", Error: "browsercheck: boom"},
+	}, NotRun: 1}
+	var b bytes.Buffer
+	require.NoError(t, writeResults(&b, run, "c.yaml", true))
+	schematest.Validate(t, schematest.Report, b.Bytes())
+	var rep struct {
+		SchemaVersion int        `json:"schema_version"`
+		Pass          bool       `json:"pass"`
+		Summary       vcr.Totals `json:"summary"`
+		Checks        []struct {
+			Name string `json:"name"`
+			Pass *bool  `json:"pass"`
+		} `json:"checks"`
+	}
+	require.NoError(t, json.Unmarshal(b.Bytes(), &rep))
+	assert.Equal(t, 1, rep.SchemaVersion)
+	assert.False(t, rep.Pass)
+	assert.Equal(t, vcr.Totals{Checks: 5, Passed: 1, Failed: 1, Missed: 1, Errors: 1, NotRun: 1, Interrupted: true}, rep.Summary)
+	for i, want := range []bool{true, false, false, false} {
+		require.NotNil(t, rep.Checks[i].Pass, "pass is always present")
+		assert.Equal(t, want, *rep.Checks[i].Pass, rep.Checks[i].Name)
+	}
+
+	// A report with an unknown field or a missing pass is refused by the
+	// schema: the test is not vacuous.
+	bad := bytes.Replace(b.Bytes(), []byte(`"pass": true,`), nil, 1)
+	ft := &testing.T{}
+	schematest.Validate(ft, schematest.Report, bad)
+	assert.True(t, ft.Failed(), "a check without pass is refused")
+}
+
+// TestForgedRows: a check name with a line break or an ANSI escape cannot
+// forge a row of the table nor drive the terminal: it is quoted.
+func TestForgedRows(t *testing.T) {
+	ok := checks.Verdicts{{Allowed: true, Status: 200, ReadableHeaders: []string{}}}
+	run := &vcr.Run{Results: []vcr.Result{
+		{Name: "a\nFAKE    ok      allowed 200", Verdicts: checks.Verdicts{{CorsError: "MissingAllowOriginHeader", ReadableHeaders: []string{}}},
+			Mismatches: []checks.Mismatch{{Field: "allowed", Want: "true", Got: "false"}}},
+		{Name: "\x1b[1A\x1b[2Kb", Verdicts: ok, Misses: []string{"replay: miss\nFAKE    ok      allowed 200"}},
+		{Name: "steps\r", Verdicts: append(ok, ok...)},
+	}}
+	var b bytes.Buffer
+	require.NoError(t, writeResults(&b, run, "", false))
+	assert.Equal(t, `CHECK                             RESULT  CHROME'S VERDICT
+"a\nFAKE    ok      allowed 200"  FAIL    blocked MissingAllowOriginHeader
+                                    expected allowed true, got false
+"\x1b[1A\x1b[2Kb"                 MISS    allowed 200
+                                    replay miss: replay: miss\nFAKE    ok      allowed 200
+"steps\r"#1                       ok      allowed 200
+"steps\r"#2                       ok      allowed 200
+`, b.String())
+	assert.NotContains(t, b.String(), "\x1b", "no raw escape")
+	assert.NotContains(t, b.String(), "\r", "no raw carriage return")
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		assert.False(t, strings.HasPrefix(line, "FAKE"), "forged row: %q", line)
+	}
+
+	b.Reset()
+	writeDemo(&b, []demo.Row{{Name: "d\nFAKE ok", Live: run.Results[1], Replay: run.Results[1], Same: true}})
+	assert.NotContains(t, b.String(), "\nFAKE", "demo table")
+	assert.Contains(t, b.String(), `"d\nFAKE ok"`)
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -40,6 +41,49 @@ type Row struct {
 	// Same is set when both carry the same verdict, with no error and no
 	// miss (vcr.Same).
 	Same bool `json:"same"`
+	// Pass is set when the check is Same and both results passed.
+	Pass bool `json:"pass"`
+	// NotRun is set when the replay of the check did not run (the demo
+	// was interrupted).
+	NotRun bool `json:"not_run,omitempty"`
+}
+
+// Outcome is the row's outcome: Mismatch when live and replay differ, else
+// the worse of the two results'.
+func (r Row) Outcome() vcr.Outcome {
+	o := max(r.Live.Outcome(), r.Replay.Outcome())
+	if !r.Same {
+		o = max(o, vcr.Mismatch)
+	}
+	return o
+}
+
+// JSON is the demo's report as `corsvcr demo --json` prints it
+// (docs/report.schema.json, #/$defs/demoReport).
+type JSON struct {
+	SchemaVersion int        `json:"schema_version"` // vcr.ReportVersion
+	Pass          bool       `json:"pass"`
+	Summary       vcr.Totals `json:"summary"`
+	Checks        string     `json:"checks_file"`
+	Cassette      string     `json:"cassette"`
+	Rows          []Row      `json:"checks"`
+}
+
+// JSON returns the report as `corsvcr demo --json` prints it: each check
+// counts once in the summary, by its row's outcome.
+func (r *Report) JSON() JSON {
+	var t vcr.Totals
+	for _, row := range r.Rows {
+		if !row.NotRun {
+			t.Add(row.Outcome())
+		}
+	}
+	t.AddNotRun(r.Live.NotRun + len(r.Rows) - t.Checks)
+	rows := r.Rows
+	if rows == nil {
+		rows = []Row{}
+	}
+	return JSON{SchemaVersion: vcr.ReportVersion, Pass: t.Pass(), Summary: t, Checks: r.ChecksPath, Cassette: r.CassettePath, Rows: rows}
 }
 
 // Outcome is the demo's outcome: Mismatch when a check's live and replayed
@@ -47,26 +91,30 @@ type Row struct {
 func (r *Report) Outcome() vcr.Outcome {
 	o := max(r.Live.Outcome(), r.Replay.Outcome())
 	for _, row := range r.Rows {
-		if !row.Same {
-			o = max(o, vcr.Mismatch)
-		}
+		o = max(o, row.Outcome())
 	}
 	return o
 }
 
 // Run runs the demo with cfg (its Upstreams are the sample API's) and
-// writes its check file and cassette into dir.
-func Run(ctx context.Context, cfg vcr.Config, dir string) (*Report, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
+// writes its check file and cassette into dir. A non-nil sel runs only
+// the checks whose name it matches (checks.File.Select).
+func Run(ctx context.Context, cfg vcr.Config, dir string, sel *regexp.Regexp) (*Report, error) {
 	rep := &Report{ChecksPath: filepath.Join(dir, "checks.yaml"), CassettePath: filepath.Join(dir, "cassette.yaml")}
-	if err := atomicfile.WriteFile(rep.ChecksPath, sampleapi.Checks, atomicfile.Options{}); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
 	file, err := checks.Parse(rep.ChecksPath, sampleapi.Checks)
 	if err != nil {
 		return nil, err
+	}
+	if sel != nil {
+		if file, err = file.Select(sel); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := atomicfile.WriteFile(rep.ChecksPath, sampleapi.Checks, atomicfile.Options{}); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 
 	// 1. The sample API on an ephemeral loopback port, named by the checks
@@ -124,6 +172,9 @@ func Run(ctx context.Context, cfg vcr.Config, dir string) (*Report, error) {
 		if i < len(rep.Replay.Results) {
 			row.Replay = rep.Replay.Results[i]
 			row.Same = vcr.Same(live, row.Replay)
+			row.Pass = row.Outcome() == vcr.Pass
+		} else {
+			row.NotRun = true
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
