@@ -3,14 +3,19 @@ package integration
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -81,4 +86,43 @@ func viaFile(t *testing.T, cas *cassettes.Cassette) *cassettes.Cassette {
 	decoded, err := cassettes.Decode("recorded", data)
 	require.NoError(t, err)
 	return decoded
+}
+
+// reverseChecks returns file with its checks in reverse order.
+func reverseChecks(file *checks.File) *checks.File {
+	out := *file
+	out.Checks = slices.Clone(file.Checks)
+	slices.Reverse(out.Checks)
+	return &out
+}
+
+// replayEachAlone replays cas to each check of file alone: a fresh strict
+// replay of the whole cassette per check, as when a check file holds only
+// that check, in one browser (its proxy hands each request to the current
+// replay). It fails the test on any replay miss.
+func replayEachAlone(t *testing.T, file *checks.File, cas *cassettes.Cassette) map[string]checks.Verdicts {
+	t.Helper()
+	ctx := testContext(t)
+	var cur atomic.Pointer[replay.Replayer]
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur.Load().ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	b, err := browsercheck.New(ctx, browsercheck.Config{Proxy: front.URL})
+	require.NoError(t, err)
+	defer b.Close()
+	out := map[string]checks.Verdicts{}
+	for _, c := range file.Checks {
+		rp, err := replay.New(replay.Config{Cassette: cas, Strict: true, Intercept: browsercheck.Intercept})
+		require.NoError(t, err)
+		cur.Store(rp)
+		vs, err := b.Check(ctx, c)
+		require.NoError(t, err, "check %q alone", c.Name)
+		out[c.Name] = vs
+		for _, e := range rp.Journal() {
+			assert.Nil(t, e.Miss, "check %q alone: replay miss for %s %s", c.Name, e.Method, e.URL)
+		}
+	}
+	require.NoError(t, b.Close())
+	return out
 }

@@ -237,6 +237,9 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 		fresh = append(fresh, viaFile(t, runs[i].recorded))
 	}
 	replayed := replayChecks(t, merged, join(fresh), vcr.Config{})
+	// Check order never matters: in reverse, and each check alone.
+	reversed := replayChecks(t, reverseChecks(merged), join(fresh), vcr.Config{})
+	alone := replayEachAlone(t, merged, join(fresh))
 
 	for i, p := range paths {
 		if *update {
@@ -257,6 +260,8 @@ func runCorpora(t *testing.T, server http.Handler, dirs ...string) []corpusRun {
 					t.Errorf("live verdict vs the expectation in %s: %s", p.Checks, m)
 				}
 				assert.Equal(t, live[k], replayed[k], "replay of the fresh recording vs live")
+				assert.Equal(t, live[k], reversed[k], "replay in reversed check order vs live")
+				assert.Equal(t, live[k], alone[k], "replay of this check alone vs live")
 				assert.Equal(t, committed[c.Name], live[k], "%s vs live", p.Verdicts)
 				assert.Equal(t, committed[c.Name], gold[c.Name], "replay of %s vs %s", p.Cassette, p.Verdicts)
 			})

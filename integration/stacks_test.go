@@ -171,6 +171,11 @@ func testStack(t *testing.T, st *stack) {
 	}
 
 	replayed := replayChecks(t, file, decoded, vcr.Config{})
+	// The order of a check file must not matter: the same recording
+	// replayed in reverse, and to each check alone, gives each check its
+	// own answers.
+	reversed := replayChecks(t, reverseChecks(file), decoded, vcr.Config{})
+	alone := replayEachAlone(t, file, decoded)
 	var golden, goldenReplayed map[string]checks.Verdicts
 	if !*update {
 		golden = readVerdicts(t, stackVerdictsPath(st.name))
@@ -182,6 +187,8 @@ func testStack(t *testing.T, st *stack) {
 		t.Run(c.Name, func(t *testing.T) {
 			assert.Empty(t, c.Mismatches(live[c.Name]), "live verdict vs %s expectation; live: %+v", st.path("checks.yaml"), live[c.Name])
 			assert.Equal(t, live[c.Name], replayed[c.Name], "replay verdict vs live verdict")
+			assert.Equal(t, live[c.Name], reversed[c.Name], "replay in reversed check order vs live verdict")
+			assert.Equal(t, live[c.Name], alone[c.Name], "replay of this check alone vs live verdict")
 			if golden != nil {
 				assert.Equal(t, golden[c.Name], live[c.Name], "golden verdict (%s) vs live verdict", stackVerdictsPath(st.name))
 				assert.Equal(t, golden[c.Name], goldenReplayed[c.Name], "golden verdict vs verdict replayed from %s", stackCassettePath(st.name))
