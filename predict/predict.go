@@ -147,6 +147,7 @@ func href(u *url.URL) string {
 		v.Path = "/"
 	}
 	v.Fragment, v.RawFragment = "", ""
+	v.RawQuery = fetch.EncodeQuery(v.RawQuery)
 	return v.String()
 }
 

@@ -305,3 +305,21 @@ func TestIsScriptRequestHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeQuery(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"a=1&b=2", "a=1&b=2"},
+		{"name=o'brien", "name=o%27brien"},
+		{"q=a b", "q=a%20b"},
+		{`q="x"<y>`, "q=%22x%22%3Cy%3E"},
+		{"q=%27kept", "q=%27kept"},
+		{"q=caf\xc3\xa9", "q=caf%C3%A9"},
+		{"q=\x01", "q=%01"},
+		{"q=~!$&()*+,;:@/?[]{}|^`", "q=~!$&()*+,;:@/?[]{}|^`"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, fetch.EncodeQuery(tt.in), "%q", tt.in)
+	}
+}

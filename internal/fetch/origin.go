@@ -79,3 +79,31 @@ func OriginProblem(s string) string {
 func SameOrigin(a, b *url.URL) bool {
 	return a.Host != "" && b.Host != "" && SerializeOrigin(a) == SerializeOrigin(b)
 }
+
+// EncodeQuery percent-encodes a URL's raw query the way the URL parser
+// does for a special scheme (http, https: URL standard §4.4 "query state",
+// the special-query percent-encode set): C0 controls, space, '"', '#',
+// '<', '>', '\'' and every byte above 0x7E become %XX; existing escapes
+// are kept. Go's net/url keeps such bytes raw, Chrome sends them encoded.
+// It allocates only when something is encoded.
+func EncodeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c > 0x20 && c < 0x7F && c != '"' && c != '#' && c != '<' && c != '>' && c != '\'' {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(q)+8), q[:i]...)
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	if b == nil {
+		return q
+	}
+	return string(b)
+}
