@@ -83,7 +83,7 @@ func SameOrigin(a, b *url.URL) bool {
 // EncodeQuery percent-encodes a URL's raw query the way the URL parser
 // does for a special scheme (http, https: URL standard §4.4 "query state",
 // the special-query percent-encode set): C0 controls, space, '"', '#',
-// '<', '>', '\” and every byte above 0x7E become %XX; existing escapes
+// '<', '>', the apostrophe and every byte above 0x7E become %XX; existing escapes
 // are kept. Go's net/url keeps such bytes raw, Chrome sends them encoded.
 // It allocates only when something is encoded.
 func EncodeQuery(q string) string {
