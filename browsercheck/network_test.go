@@ -1,59 +1,17 @@
 package browsercheck_test
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/faulttest"
 )
-
-// brokenOrigin listens on 127.0.0.1 and, on each connection, reads a
-// request head and calls fault, then closes the connection. It stops when
-// the test ends.
-func brokenOrigin(t *testing.T, fault func(c *net.TCPConn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if line == "\r\n" {
-						break
-					}
-				}
-				fault(c.(*net.TCPConn))
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
 
 // TestNetworkErrorIsNotACORSVerdict: a request whose origin cannot be
 // reached, or whose connection breaks, gives a verdict with Chrome's net
@@ -67,8 +25,8 @@ func TestNetworkErrorIsNotACORSVerdict(t *testing.T) {
 	closed := l.Addr().String()
 	require.NoError(t, l.Close())
 	proxy.Map("localhost:8091", closed)
-	proxy.Map("localhost:8093", brokenOrigin(t, func(c *net.TCPConn) {
-		c.SetLinger(0) // Close resets
+	proxy.Map("localhost:8093", faulttest.Origin(t, func(c *net.TCPConn, _ <-chan struct{}) {
+		faulttest.Reset(c)
 	}))
 
 	tests := []struct {

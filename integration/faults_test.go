@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -19,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/internal/faulttest"
 )
 
 // closedPort returns a loopback address nothing listens on.
@@ -29,49 +29,6 @@ func closedPort(t *testing.T) string {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 	return addr
-}
-
-// brokenServer listens on loopback and, on each connection, reads one
-// request head and hands the connection to fault, then closes it. It stops
-// when the test ends (done is closed then).
-func brokenServer(t *testing.T, fault func(c *net.TCPConn, done <-chan struct{})) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if line == "\r\n" {
-						break
-					}
-				}
-				fault(c.(*net.TCPConn), done)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		l.Close()
-		wg.Wait()
-	})
-	return l.Addr().String()
 }
 
 // recordShop records shopChecks against a working shop API into a new
@@ -183,7 +140,7 @@ checks:
 			dir := t.TempDir()
 			checksPath := filepath.Join(dir, "checks.yaml")
 			require.NoError(t, os.WriteFile(checksPath, []byte(oneCheck), 0o644))
-			up := "localhost:9100=" + brokenServer(t, tt.fault)
+			up := "localhost:9100=" + faulttest.Origin(t, tt.fault)
 
 			live := corsvcr(t, "check", "--checks", checksPath, "--json", "--timeout", "3s", "--upstream", up)
 			assert.Equal(t, 1, live.code, live.stdout+live.stderr)

@@ -1,7 +1,6 @@
 package recorder
 
 import (
-	"bufio"
 	"io"
 	"log/slog"
 	"net"
@@ -9,62 +8,14 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/internal/faulttest"
 )
-
-// faultyOrigin listens on 127.0.0.1 and, on each connection, reads one
-// request head and hands the connection to fault, which ends it. It stops
-// when the test ends; fault's done channel is closed then.
-func faultyOrigin(t testing.TB, fault func(c *net.TCPConn, done <-chan struct{})) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if line == "\r\n" {
-						break
-					}
-				}
-				fault(c.(*net.TCPConn), done)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		l.Close()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
-
-// reset ends c with a TCP reset.
-func reset(c *net.TCPConn) {
-	c.SetLinger(0)
-	c.Close()
-}
 
 // faults are the ways an origin fails, each with what the recorder says
 // about it.
@@ -84,21 +35,21 @@ var faults = []struct {
 	{
 		name: "reset before responding",
 		origin: func(t testing.TB) string {
-			return faultyOrigin(t, func(c *net.TCPConn, _ <-chan struct{}) { reset(c) })
+			return faulttest.Origin(t, func(c *net.TCPConn, _ <-chan struct{}) { faulttest.Reset(c) })
 		},
 		cause: "connection reset by peer",
 	},
 	{
 		name: "hangs",
 		origin: func(t testing.TB) string {
-			return faultyOrigin(t, func(c *net.TCPConn, done <-chan struct{}) { <-done })
+			return faulttest.Origin(t, func(c *net.TCPConn, done <-chan struct{}) { <-done })
 		},
 		cause: "upstream localhost:8000: no response within 300ms",
 	},
 	{
 		name: "closes in the middle of a body with Content-Length",
 		origin: func(t testing.TB) string {
-			return faultyOrigin(t, func(c *net.TCPConn, _ <-chan struct{}) {
+			return faulttest.Origin(t, func(c *net.TCPConn, _ <-chan struct{}) {
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 100\r\n\r\n0123456789")
 			})
 		},
@@ -108,7 +59,7 @@ var faults = []struct {
 	{
 		name: "closes in the middle of a chunked body",
 		origin: func(t testing.TB) string {
-			return faultyOrigin(t, func(c *net.TCPConn, _ <-chan struct{}) {
+			return faulttest.Origin(t, func(c *net.TCPConn, _ <-chan struct{}) {
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n")
 			})
 		},
@@ -118,9 +69,9 @@ var faults = []struct {
 	{
 		name: "resets in the middle of a body",
 		origin: func(t testing.TB) string {
-			return faultyOrigin(t, func(c *net.TCPConn, _ <-chan struct{}) {
+			return faulttest.Origin(t, func(c *net.TCPConn, _ <-chan struct{}) {
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 100\r\n\r\n0123456789")
-				reset(c)
+				faulttest.Reset(c)
 			})
 		},
 		midBody: true,
