@@ -74,24 +74,25 @@ type Explanation struct {
 	Fixed Result
 }
 
-// Explain predicts c against a fresh replay configured by cfg (a
-// replay.Session of cfg: its cassette, origin map and strictness) and, for
-// a blocked step, finds the changes to the recorded responses that make
-// Chrome allow it: it fixes the error Chrome would report, predicts again (a
-// fixed preflight reveals the actual response's problems) and repeats, at
-// most a few rounds. Fix.Interaction indexes cfg.Cassette.
-func Explain(c checks.Check, cfg replay.Config) (Explanation, error) {
+// Explain predicts c against a replay configured by cfg (a replay.Session
+// of cfg: its cassette, origin map and strictness) whose recorded answers
+// were used as uses says (replay.Session.Uses; nil: a fresh replay) and,
+// for a blocked step, finds the changes to the recorded responses that make
+// Chrome allow it: it fixes the error Chrome would report, predicts again
+// (a fixed preflight reveals the actual response's problems) and repeats,
+// at most a few rounds. Fix.Interaction indexes cfg.Cassette.
+func Explain(c checks.Check, cfg replay.Config, uses map[int]int) (Explanation, error) {
 	var ex Explanation
 	var fixes []Fix
 	cas := cfg.Cassette
 	for round := 0; round < 8; round++ {
 		cur := Apply(cas, fixes)
 		cfg.Cassette = cur
-		sess, err := replay.NewSession(cfg)
+		r, err := replay.New(cfg)
 		if err != nil {
 			return Explanation{}, err
 		}
-		res := Predict(c, sess)
+		res := Predict(c, r.SessionWith(uses))
 		if round == 0 {
 			ex.Result = res
 		}

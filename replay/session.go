@@ -58,6 +58,40 @@ func (r *Replayer) Session() *Session {
 	return s
 }
 
+// Uses returns the session's use counts: for each group of recorded
+// interactions that answer alike (one match key, one script part), how
+// many requests it answered, keyed by the cassette index of the group's
+// first interaction. A Session of another Replayer over the same recorded
+// requests (say, the cassette with some responses fixed) continues from the
+// same point with SessionWith.
+func (s *Session) Uses() map[int]int {
+	out := make(map[int]int, len(s.used))
+	for v, n := range s.used {
+		if n > 0 {
+			out[v.idx[0]] = n
+		}
+	}
+	return out
+}
+
+// SessionWith returns a Session of r whose use counts are uses, as
+// Session.Uses returns them; nil means none used. Groups of r that uses
+// does not name start unused.
+func (r *Replayer) SessionWith(uses map[int]int) *Session {
+	s := &Session{r: r, used: map[*variant]int{}}
+	if len(uses) == 0 {
+		return s
+	}
+	for _, q := range r.byKey {
+		for _, v := range q.vars {
+			if n := uses[v.idx[0]]; n > 0 {
+				s.used[v] = n
+			}
+		}
+	}
+	return s
+}
+
 // RoundTrip answers req as the Replayer's ServeHTTP answers the same
 // request arriving as a proxy request, and uses that answer up. req.URL must
 // be absolute; req's header names are matched ASCII case-insensitively, and
