@@ -107,6 +107,19 @@ func TestCLIJSONReportAndRun(t *testing.T) {
 	inv := corsvcr(t, "record", "--checks", chk, "--cassette", cas, "--run", "cart(")
 	assert.Equal(t, 2, inv.code)
 	assert.Contains(t, inv.stderr, `corsvcr: record: --run "cart(": error parsing regexp`)
+
+	// record --run over an existing cassette would keep the selected
+	// checks' exchanges only: refused, the cassette unchanged, unless forced.
+	before, err := os.ReadFile(cas)
+	require.NoError(t, err)
+	again := corsvcr(t, "record", "--checks", chk, "--cassette", cas, "--upstream", up, "--run", "^list-products$")
+	assert.Equal(t, 2, again.code, "%s%s", again.stdout, again.stderr)
+	assert.Contains(t, again.stderr, "would replace it with the exchanges of the selected checks only")
+	after, err := os.ReadFile(cas)
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the cassette is unchanged")
+	forced := corsvcr(t, "record", "--checks", chk, "--cassette", cas, "--upstream", up, "--run", "^list-products$", "--save-incomplete")
+	assert.Equal(t, 0, forced.code, "%s%s", forced.stdout, forced.stderr)
 }
 
 // TestCLIDemoJSONSchema: demo --json has its own shape, in the same schema.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/replay"
@@ -29,6 +30,10 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	file, err := c.load("record")
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(c.cassette); err == nil && c.run != "" && !*inc.force {
+		// The recording would hold the selected checks' exchanges only.
+		return usageErrorf("record: --run with the existing cassette %q would replace it with the exchanges of the selected checks only; record them with 'corsvcr check --mode record-missing --run …' to add them, name another --cassette, or replace it anyway with --save-incomplete", c.cassette)
 	}
 	log := newLogger(stderr, *c.verbose)
 	r, err := c.runner(log)
