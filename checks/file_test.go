@@ -112,6 +112,13 @@ func TestParseChecksErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "misspelled cors_error",
+			file: "version: 1\npage: http://localhost:8080\nchecks:\n  - name: a\n    request: {url: http://localhost:8000/}\n    expect: {cors_error: WildcardOriginNotAlowed}\n",
+			want: []string{
+				`checks: "checks.yaml": check 1 "a" (line 6): expect.cors_error: "WildcardOriginNotAlowed" is not a CorsError Chrome reports (did you mean "WildcardOriginNotAllowed"?)`,
+			},
+		},
+		{
 			name: "page with path",
 			file: "version: 1\npage: http://localhost:8080/app\nchecks:\n  - name: a\n    page: localhost:8080\n    request: {url: http://localhost:8000/}\n",
 			want: []string{

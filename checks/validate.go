@@ -387,6 +387,9 @@ func (e Expect) problems() []problem {
 			add("expect.preflights", fmt.Sprintf("%d contradicts expect.preflight %v", i, *e.Preflight), -1)
 		}
 	}
+	if e.CorsError != nil && *e.CorsError != "" && !fetch.IsCorsError(*e.CorsError) {
+		add("expect.cors_error", fmt.Sprintf("%q is not a CorsError Chrome reports (did you mean %q?)", *e.CorsError, fetch.ClosestCorsError(*e.CorsError)), -1)
+	}
 	if e.Status != nil {
 		if i := *e.Status; i != 0 && (i < 100 || i > 599) {
 			add("expect.status", fmt.Sprintf("%d is not an HTTP status (or 0 for blocked/opaque)", i), -1)

@@ -323,3 +323,13 @@ func TestEncodeQuery(t *testing.T) {
 		assert.Equal(t, tt.want, fetch.EncodeQuery(tt.in), "%q", tt.in)
 	}
 }
+
+func TestCorsErrors(t *testing.T) {
+	t.Parallel()
+	assert.True(t, fetch.IsCorsError("WildcardOriginNotAllowed"))
+	assert.False(t, fetch.IsCorsError("WildcardOriginNotAlowed"))
+	assert.False(t, fetch.IsCorsError(""))
+	assert.Equal(t, "WildcardOriginNotAllowed", fetch.ClosestCorsError("WildcardOriginNotAlowed"))
+	assert.Equal(t, "AllowOriginMismatch", fetch.ClosestCorsError("alloworiginmismatch"))
+	assert.Len(t, fetch.CorsErrors(), 28)
+}
