@@ -33,8 +33,10 @@ type scriptReport struct {
 	Pass          bool   `json:"pass"`
 	Summary       totals `json:"summary"`
 	Checks        []struct {
-		Name string `json:"name"`
-		Pass *bool  `json:"pass"`
+		Name      string   `json:"name"`
+		Pass      *bool    `json:"pass"`
+		Misses    []string `json:"replay_misses"`
+		Predicted string   `json:"predicted"`
 	} `json:"checks"`
 }
 
@@ -87,6 +89,8 @@ func TestCLIJSONReportAndRun(t *testing.T) {
 	assert.Equal(t, totals{Checks: 2, Passed: 1, Missed: 1}, rep.Summary)
 	require.Len(t, rep.Checks, 2)
 	assert.Equal(t, "list-products", rep.Checks[0].Name)
+	assert.NotEmpty(t, rep.Checks[0].Misses)
+	assert.Empty(t, rep.Checks[0].Predicted, "a miss gets no prediction note: Chrome saw a made-up answer")
 	require.NotNil(t, rep.Checks[0].Pass)
 	assert.False(t, *rep.Checks[0].Pass)
 	require.NotNil(t, rep.Checks[1].Pass)

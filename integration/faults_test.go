@@ -80,6 +80,7 @@ func TestCLIRecordServerDown(t *testing.T) {
 	r = corsvcr(t, "record", "--checks", checksPath, "--cassette", fresh, "--json", "--upstream", "localhost:9100="+down)
 	assert.Equal(t, 1, r.code)
 	rep := parseReport(t, r)
+	assert.Empty(t, rep.Cassette, "the JSON report names no cassette: none was written")
 	require.Len(t, rep.Checks, 4)
 	for _, c := range rep.Checks {
 		require.Len(t, c.Verdicts, 1, c.Name)

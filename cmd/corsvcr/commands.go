@@ -44,13 +44,29 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	// The verdicts first: a refusal to write (secrets, an incomplete run)
-	// must not hide them.
-	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {
-		return err
+	// The verdicts are printed whether or not the cassette may be written:
+	// a refusal (secrets, an incomplete run) must not hide them. The table
+	// comes first; the JSON report, one document, names the cassette only
+	// when it was written.
+	save := func() error { return vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))) }
+	var saveErr error
+	if c.jsonOut {
+		saveErr = save()
+		written := c.cassette
+		if saveErr != nil {
+			written = ""
+		}
+		if err := writeResults(stdout, run, written, true); err != nil {
+			return err
+		}
+	} else {
+		if err := writeResults(stdout, run, "", false); err != nil {
+			return err
+		}
+		saveErr = save()
 	}
-	if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
-		return refused(err, run, stderr)
+	if saveErr != nil {
+		return refused(saveErr, run, stderr)
 	}
 	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
 	writeWritten(stdout, c.cassette, c.jsonOut)
