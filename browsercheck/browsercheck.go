@@ -163,6 +163,10 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 		// Chromium leaves org.chromium.Chromium.* in $TMPDIR: keep it ours.
 		chromedp.Env("TMPDIR="+chromeTmp),
 		chromedp.CombinedOutput(b.output),
+		// Chrome in a process group of its own: a terminal's Ctrl-C, sent
+		// to the foreground group, reaches corsvcr only, which then stops
+		// the run cleanly and closes Chrome itself.
+		chromedp.ModifyCmdFunc(ownProcessGroup),
 	)
 	if cfg.Proxy != "" {
 		opts = append(opts,

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -162,4 +163,11 @@ func killTree(tree map[int]string) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// ownProcessGroup starts the browser in a process group of its own, and
+// keeps chromedp's default: the kernel kills it when the thread that
+// started it ends (Pdeathsig), so it never outlives corsvcr.
+func ownProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }

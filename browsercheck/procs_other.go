@@ -2,6 +2,8 @@
 
 package browsercheck
 
+import "os/exec"
+
 // killLeftovers is a no-op outside Linux: chromedp kills the browser
 // process, and its children follow it.
 func killLeftovers(dir string) error { return nil }
@@ -12,3 +14,7 @@ func processesUsing(dir string) []int { return nil }
 func chromeTree(dir string) map[int]string { return nil }
 
 func killTree(tree map[int]string) error { return nil }
+
+// ownProcessGroup leaves the browser's command as chromedp makes it
+// outside Linux.
+func ownProcessGroup(cmd *exec.Cmd) {}

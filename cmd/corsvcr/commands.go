@@ -48,7 +48,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// a refusal (secrets, an incomplete run) must not hide them. The table
 	// comes first; the JSON report, one document, names the cassette only
 	// when it was written.
-	save := func() error { return vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))) }
+	save := func() error { return vcr.SaveRun(c.cassette, run, inc.options(run, sec.options(log, nil))) }
 	var saveErr error
 	if c.jsonOut {
 		saveErr = save()
@@ -135,7 +135,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if run.Added > 0 {
-		if err := vcr.SaveRun(c.cassette, run, inc.options(sec.options(log, nil))); err != nil {
+		if err := vcr.SaveRun(c.cassette, run, inc.options(run, sec.options(log, nil))); err != nil {
 			return refused(err, run, stderr)
 		}
 		log.Info("appended recorded misses", "path", c.cassette, "interactions", run.Added)

@@ -30,11 +30,24 @@ func incompleteFlag(fs *flag.FlagSet) incomplete {
 		"write the cassette even when exchanges failed (network errors) or the run was interrupted; it then lacks those exchanges (default: write nothing and leave an existing cassette unchanged)")}
 }
 
-// options adds the flag to save options.
-func (f incomplete) options(o vcr.SaveOptions) vcr.SaveOptions {
+// options adds the flag, and the hint for run, to save options.
+func (f incomplete) options(run *vcr.Run, o vcr.SaveOptions) vcr.SaveOptions {
 	o.AllowIncomplete = *f.force
-	o.IncompleteHint = "rerun when every server answers, or write it anyway with --save-incomplete"
+	o.IncompleteHint = incompleteHint(run)
 	return o
+}
+
+// incompleteHint is the hint for a refused incomplete run: what to rerun
+// for, then how to force it.
+func incompleteHint(run *vcr.Run) string {
+	h := "write it anyway with --save-incomplete"
+	switch {
+	case len(run.Failures) > 0:
+		return "rerun when every server answers, or " + h
+	case run.NotRun > 0:
+		return "rerun to completion, or " + h
+	}
+	return h
 }
 
 // refused reports a cassette that was not written (the results are printed
