@@ -68,6 +68,15 @@ type Replayer struct {
 	redactedParams map[string]bool
 	byKey          map[key]*queue // full keys
 	byPath         map[key]*queue // hostless keys, for origin-form requests without Config.Host
+	// pathIdx lists the interactions by escaped path, in recorded order,
+	// and scan bounds the closest-interaction search (see best).
+	pathIdx map[string][]int
+	scan    int
+
+	// usedMu guards usedVars, the variants ServeHTTP has used at least
+	// once, each once: what Session copies.
+	usedMu   sync.Mutex
+	usedVars []*variant
 
 	mu      sync.Mutex
 	journal [][]Entry // chunks of journalChunk entries: appending never copies old entries
@@ -120,6 +129,9 @@ func New(cfg Config) (*Replayer, error) {
 		ints:   make([]prepared, len(cfg.Cassette.Interactions)),
 		byKey:  make(map[key]*queue),
 		byPath: make(map[key]*queue),
+
+		pathIdx: make(map[string][]int),
+		scan:    closestScan,
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -144,6 +156,7 @@ func New(cfg Config) (*Replayer, error) {
 		r.ints[i] = p
 		add(r.byKey, p.key, i, &r.ints[i])
 		add(r.byPath, p.key.hostless(), i, &r.ints[i])
+		r.pathIdx[p.key.path] = append(r.pathIdx[p.key.path], i)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -432,12 +445,14 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts map
 	}
 	n := 0 // this request's 1-based ordinal among those matching v
 	if s != nil && len(q.wild) > 0 {
-		v, n = q.takeUnused(v, s, counts)
+		v, n = r.takeUnused(q, v, s, counts)
 	}
 	switch {
 	case n > 0:
 	case counts == nil:
-		n = int(v.used.Add(1))
+		if n = int(v.used.Add(1)); n == 1 {
+			r.noteUsed(v)
+		}
 	default:
 		counts[v]++
 		n = counts[v]
@@ -458,7 +473,7 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts map
 // only redaction placeholders make possible: it uses up the next answer of
 // the first variant matching s that has one left, and returns it with the
 // request's ordinal; when all are used up, first (the first match) and 0.
-func (q *queue) takeUnused(first *variant, s *script, counts map[*variant]int) (*variant, int) {
+func (r *Replayer) takeUnused(q *queue, first *variant, s *script, counts map[*variant]int) (*variant, int) {
 	for _, v := range q.vars {
 		if _, exact := rank(&v.s, s); !exact {
 			continue
@@ -476,11 +491,22 @@ func (q *queue) takeUnused(first *variant, s *script, counts map[*variant]int) (
 				break
 			}
 			if v.used.CompareAndSwap(n, n+1) {
+				if n == 0 {
+					r.noteUsed(v)
+				}
 				return v, int(n + 1)
 			}
 		}
 	}
 	return first, 0
+}
+
+// noteUsed lists v, just used for the first time by ServeHTTP, for
+// Session: it copies the counts of the variants used, not of every one.
+func (r *Replayer) noteUsed(v *variant) {
+	r.usedMu.Lock()
+	r.usedVars = append(r.usedVars, v)
+	r.usedMu.Unlock()
 }
 
 // used returns how many requests v has answered: in counts, or, when nil,

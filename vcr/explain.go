@@ -36,13 +36,19 @@ func Explain(ctx context.Context, cas *cassettes.Cassette, cs []checks.Check) ([
 			exs = append(exs, Explanation{Check: c})
 		}
 	}
-	cfg := replay.Config{Cassette: cas, OriginMap: cas.Meta.OriginMap}
+	// One replay index for every check: each explanation simulates a
+	// fresh replay of it (predict.ExplainReplay), so explaining the whole
+	// cassette stays linear in its size.
+	r, err := replay.New(replay.Config{Cassette: cas, OriginMap: cas.Meta.OriginMap})
+	if err != nil {
+		return nil, err
+	}
 	added := 0
 	for i := range exs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ex, err := predict.Explain(exs[i].Check, cfg)
+		ex, err := predict.ExplainReplay(exs[i].Check, r)
 		if err != nil {
 			return nil, err
 		}
