@@ -71,6 +71,7 @@ docs: go-check
 
 bench: go-check browser
 	$(GO) test -run='^$$' -bench=. -benchmem ./replay/ ./recorder/ ./browsercheck/
+	$(GO) test -run='^$$' -bench=Explain -benchtime=3x -benchmem ./vcr/
 
 fuzz: go-check
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeRoundTrip -fuzztime=30s ./cassettes/

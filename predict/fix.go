@@ -74,30 +74,44 @@ type Explanation struct {
 	Fixed Result
 }
 
-// Explain predicts c against a replay configured by cfg (a replay.Session
-// of cfg: its cassette, origin map and strictness) whose recorded answers
-// were used as uses says (replay.Session.Uses; nil: a fresh replay) and,
-// for a blocked step, finds the changes to the recorded responses that make
-// Chrome allow it: it fixes the error Chrome would report, predicts again
-// (a fixed preflight reveals the actual response's problems) and repeats,
-// at most a few rounds. Fix.Interaction indexes cfg.Cassette.
-func Explain(c checks.Check, cfg replay.Config, uses map[int]int) (Explanation, error) {
+// Explain predicts c against a fresh replay configured by cfg (a
+// replay.Session of cfg: its cassette, origin map and strictness) and, for
+// a blocked step, finds the changes to the recorded responses that make
+// Chrome allow it: it fixes the error Chrome would report, predicts again (a
+// fixed preflight reveals the actual response's problems) and repeats, at
+// most a few rounds. Fix.Interaction indexes cfg.Cassette. To explain many
+// checks against one cassette, build its replay.Replayer once and call
+// ExplainReplay.
+func Explain(c checks.Check, cfg replay.Config) (Explanation, error) {
+	r, err := replay.New(cfg)
+	if err != nil {
+		return Explanation{}, err
+	}
+	return ExplainReplay(c, r, nil)
+}
+
+// ExplainReplay is Explain against a replay of r's cassette and Config
+// that continues from from, a replay.Session of r that answered the checks
+// before c (nil: a fresh replay, whatever r has served), so c gets its own
+// recorded answers as in `corsvcr check`; from is left as it is. Each round
+// predicts against a replay.Session of r with the fixes so far as a
+// replay.Patch, so its cost does not grow with the cassette.
+func ExplainReplay(c checks.Check, r *replay.Replayer, from *replay.Session) (Explanation, error) {
 	var ex Explanation
 	var fixes []Fix
-	cas := cfg.Cassette
+	cas := r.Cassette()
 	for round := 0; round < 8; round++ {
-		cur := Apply(cas, fixes)
-		cfg.Cassette = cur
-		r, err := replay.New(cfg)
+		p := patch(cas, fixes)
+		sess, err := r.SimulateFrom(p, from)
 		if err != nil {
 			return Explanation{}, err
 		}
-		res := Predict(c, r.SessionWith(uses))
+		res := Predict(c, sess)
 		if round == 0 {
 			ex.Result = res
 		}
 		ex.Fixed = res
-		next := nextFix(res, len(cur.Interactions))
+		next := nextFix(res, len(cas.Interactions)+len(p.Added))
 		if next == nil {
 			break
 		}
@@ -105,6 +119,38 @@ func Explain(c checks.Check, cfg replay.Config, uses map[int]int) (Explanation, 
 	}
 	ex.Fixes = fixes
 	return ex, nil
+}
+
+// patch returns fixes as a change to cas: what Apply(cas, fixes) changes,
+// without copying cas.
+func patch(cas *cassettes.Cassette, fixes []Fix) replay.Patch {
+	var p replay.Patch
+	n := len(cas.Interactions)
+	for _, f := range fixes {
+		if f.Add != nil {
+			p.Added = append(p.Added, *f.Add)
+			continue
+		}
+		i := f.Interaction
+		switch {
+		case i >= 0 && i < n:
+			resp, ok := p.Responses[i]
+			if !ok {
+				resp = cas.Interactions[i].Response
+			}
+			resp.Headers = slices.Clone(resp.Headers)
+			applyFix(&resp, f)
+			if p.Responses == nil {
+				p.Responses = map[int]cassettes.Response{}
+			}
+			p.Responses[i] = resp
+		case i >= n && i < n+len(p.Added):
+			a := &p.Added[i-n]
+			a.Response.Headers = slices.Clone(a.Response.Headers)
+			applyFix(&a.Response, f)
+		}
+	}
+	return p
 }
 
 // nextFix returns the fix for the first blocked step of res, or nil.

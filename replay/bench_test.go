@@ -169,3 +169,25 @@ func BenchmarkReplayScriptPart(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReplayMiss measures a miss (the closest-interaction search) in
+// cassettes of 1k, 10k and 100k interactions: a PUT with a header set no
+// recording has, on a recorded path.
+func BenchmarkReplayMiss(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("interactions=%d", n), func(b *testing.B) {
+			r := newReplayer(b, Config{Cassette: benchCassette(n / 2)})
+			req := request("OPTIONS", fmt.Sprintf("%s/api/v1/items/%d?page=2", api, n/4),
+				"Origin: "+app, "Access-Control-Request-Method: PUT", "Access-Control-Request-Headers: content-type,x-other")
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				r.ServeHTTP(w, req)
+			}
+			if e := r.Journal()[0]; e.Miss == nil || e.Miss.Closest != n/2 {
+				b.Fatalf("not a miss closest to #%d: %+v", n/2, e.Miss)
+			}
+		})
+	}
+}

@@ -88,6 +88,15 @@
 // and the developer sees its 599 instead of a CORS failure the server never
 // produced. With Config.Forward set, misses go to the live server instead.
 //
+// The closest recorded interaction a miss names (MissError.Closest) is
+// searched for at a bounded cost, so that a miss costs about the same in a
+// cassette of a million interactions as in one of a thousand: among the
+// interactions recorded for the request's path (any method, host or
+// query; the first 1024 of them) and the first 1024 of the cassette. In a
+// cassette of at most 1024 interactions that is every one of them; in a
+// larger one an interaction outside both sets is never named, even if it
+// ranks better.
+//
 // # Faithfulness
 //
 // Status, header names with their case, duplicate header lines and their

@@ -23,10 +23,14 @@ type MissError struct {
 	// agrees on earlier fields (in key order: method, URL, Origin,
 	// Access-Control-Request-Method, Access-Control-Request-Headers,
 	// credentials), then to the one whose script-set headers, then body,
-	// equal the request's, then to the lower index. When the match key
-	// agrees (Config.Strict only), it is the interaction the request would
-	// get by the ranking of the package documentation. -1 if the cassette is
-	// empty or Reason is set.
+	// equal the request's, then to the lower index. The search is bounded
+	// (see "Misses" in the package documentation): it is the closest among
+	// the interactions recorded for the request's path (the first 1024 of
+	// them) and the first 1024 of the cassette, which is every interaction
+	// of a cassette of at most 1024. When the match key agrees
+	// (Config.Strict only), it is the interaction the request would get by
+	// the ranking of the package documentation. -1 if the cassette is empty
+	// or Reason is set.
 	Closest int
 	// Field is the first match-key field that differed from the closest:
 	// "method", "URL", "Origin", "Access-Control-Request-Method",
@@ -84,48 +88,110 @@ func (r *Replayer) newMiss(k key) *MissError {
 	return &MissError{Method: k.method, URL: k.url(), Origin: k.origin, Closest: -1}
 }
 
-// closest returns the miss for k, naming the closest recorded interaction.
-// It is linear in the cassette size and runs on misses only.
+// closestScan bounds the closest-interaction search: the interactions
+// recorded for the request's path, the first closestScan of them, and the
+// first closestScan of the cassette (see MissError.Closest).
+const closestScan = 1024
+
+// candidate is an interaction ranked as a closest interaction: i its
+// index (-1: none), a its agreement with the request field by field, n the
+// number of fields agreeing, srank its script rank (see rank).
+type candidate struct {
+	i     int
+	a     [numFields]bool
+	n     int
+	srank int
+}
+
+// beats reports whether c ranks before d as the closest interaction (see
+// MissError.Closest): more fields agreeing, then agreement on earlier
+// fields, then a better script rank, then the lower index.
+func (c candidate) beats(d candidate) bool {
+	switch {
+	case d.i < 0:
+		return c.i >= 0
+	case c.i < 0:
+		return false
+	case c.n != d.n:
+		return c.n > d.n
+	case c.a != d.a:
+		return earlierAgreement(c.a, d.a)
+	case c.srank != d.srank:
+		return c.srank > d.srank
+	}
+	return c.i < d.i
+}
+
+// closest returns the miss for k, naming the closest recorded interaction
+// among those examined (see MissError.Closest). It runs on misses only, and
+// its cost is bounded by the scan limit, whatever the cassette's size.
 func (r *Replayer) closest(k key, hostless bool, in *incoming) *MissError {
-	me := r.newMiss(k)
-	var best [numFields]bool
-	bestN, bestRank := -1, -1
 	s := in.script()
-	for i := range r.ints {
+	return r.missFor(k, hostless, s, r.best(k, hostless, s), r.ints)
+}
+
+// best returns the closest of r's interactions to the request with key k
+// and script part s among those it examines: the ones recorded for k's
+// path (the first r.scan of them) and the first r.scan of the cassette.
+func (r *Replayer) best(k key, hostless bool, s *script) candidate {
+	return r.bestWithin(k, hostless, s, r.scan, r.scan)
+}
+
+// bestWithin is best examining the first pathScan interactions recorded
+// for k's path and the first scan of the cassette.
+func (r *Replayer) bestWithin(k key, hostless bool, s *script, pathScan, scan int) candidate {
+	best := candidate{i: -1}
+	consider := func(i int) {
 		rk := r.ints[i].key
 		if hostless {
 			rk = rk.hostless()
 		}
-		a := agree(k, rk)
-		n := 0
-		for _, ok := range a {
+		c := candidate{i: i, a: agree(k, rk)}
+		for _, ok := range c.a {
 			if ok {
-				n++
+				c.n++
 			}
 		}
-		better := n > bestN || n == bestN && earlierAgreement(a, best)
-		if !better && (n != bestN || a != best) {
-			continue
+		if c.n < best.n || c.n == best.n && c.a != best.a && !earlierAgreement(c.a, best.a) {
+			return // ranks after best whatever its script
 		}
-		if sr, _ := rank(&r.ints[i].script, s); better || sr > bestRank {
-			me.Closest, best, bestN, bestRank = i, a, n, sr
+		c.srank, _ = rank(&r.ints[i].script, s)
+		if c.beats(best) {
+			best = c
 		}
 	}
-	if me.Closest < 0 {
+	byPath := r.pathIdx[k.path]
+	for _, i := range byPath[:max(0, min(len(byPath), pathScan))] {
+		consider(i)
+	}
+	for i := range max(0, min(len(r.ints), scan)) {
+		consider(i)
+	}
+	return best
+}
+
+// missFor returns the miss for k naming c, an interaction of ints, as the
+// closest: the first match-key field that differs, else the first
+// script-set header or the body.
+func (r *Replayer) missFor(k key, hostless bool, s *script, c candidate, ints []prepared) *MissError {
+	me := r.newMiss(k)
+	if c.i < 0 {
 		return me
 	}
-	rk := r.ints[me.Closest].key
+	me.Closest = c.i
+	p := &ints[c.i]
+	rk := p.key
 	if hostless {
 		rk = rk.hostless()
 	}
-	for f, ok := range best {
+	for f, ok := range c.a {
 		if !ok {
 			me.Field, me.Got = k.field(f)
 			_, me.Want = rk.field(f)
 			return me
 		}
 	}
-	me.Field, me.Got, me.Want, _ = scriptDiff(&r.ints[me.Closest].script, s)
+	me.Field, me.Got, me.Want, _ = scriptDiff(&p.script, s)
 	return me
 }
 

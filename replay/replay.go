@@ -3,6 +3,7 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,6 +69,15 @@ type Replayer struct {
 	redactedParams map[string]bool
 	byKey          map[key]*queue // full keys
 	byPath         map[key]*queue // hostless keys, for origin-form requests without Config.Host
+	// pathIdx lists the interactions by escaped path, in recorded order,
+	// and scan bounds the closest-interaction search (see best).
+	pathIdx map[string][]int
+	scan    int
+
+	// usedMu guards usedVars, the variants ServeHTTP has used at least
+	// once, each once: what Session copies.
+	usedMu   sync.Mutex
+	usedVars []*variant
 
 	mu      sync.Mutex
 	journal [][]Entry // chunks of journalChunk entries: appending never copies old entries
@@ -120,6 +130,9 @@ func New(cfg Config) (*Replayer, error) {
 		ints:   make([]prepared, len(cfg.Cassette.Interactions)),
 		byKey:  make(map[key]*queue),
 		byPath: make(map[key]*queue),
+
+		pathIdx: make(map[string][]int),
+		scan:    closestScan,
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -144,6 +157,7 @@ func New(cfg Config) (*Replayer, error) {
 		r.ints[i] = p
 		add(r.byKey, p.key, i, &r.ints[i])
 		add(r.byPath, p.key.hostless(), i, &r.ints[i])
+		r.pathIdx[p.key.path] = append(r.pathIdx[p.key.path], i)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -407,7 +421,7 @@ func (r *Replayer) queue(k key, hostless bool) *queue {
 // the Replayer's own. It returns the index of the interaction, or -1 and
 // the miss. ServeHTTP and Session share it, so a simulated replay answers
 // as the real one; the rule is in the package documentation ("Match key").
-func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts map[*variant]int) (int, *MissError) {
+func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *useCounts) (int, *MissError) {
 	if q == nil {
 		return -1, r.closest(k, hostless, in)
 	}
@@ -432,15 +446,16 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts map
 	}
 	n := 0 // this request's 1-based ordinal among those matching v
 	if s != nil && len(q.wild) > 0 {
-		v, n = q.takeUnused(v, s, counts)
+		v, n = r.takeUnused(q, v, s, counts)
 	}
 	switch {
 	case n > 0:
 	case counts == nil:
-		n = int(v.used.Add(1))
+		if n = int(v.used.Add(1)); n == 1 {
+			r.noteUsed(v)
+		}
 	default:
-		counts[v]++
-		n = counts[v]
+		n = counts.inc(v)
 	}
 	switch {
 	case n <= len(v.idx):
@@ -458,15 +473,14 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts map
 // only redaction placeholders make possible: it uses up the next answer of
 // the first variant matching s that has one left, and returns it with the
 // request's ordinal; when all are used up, first (the first match) and 0.
-func (q *queue) takeUnused(first *variant, s *script, counts map[*variant]int) (*variant, int) {
+func (r *Replayer) takeUnused(q *queue, first *variant, s *script, counts *useCounts) (*variant, int) {
 	for _, v := range q.vars {
 		if _, exact := rank(&v.s, s); !exact {
 			continue
 		}
 		if counts != nil {
-			if counts[v] < len(v.idx) {
-				counts[v]++
-				return v, counts[v]
+			if counts.get(v) < len(v.idx) {
+				return v, counts.inc(v)
 			}
 			continue
 		}
@@ -476,6 +490,9 @@ func (q *queue) takeUnused(first *variant, s *script, counts map[*variant]int) (
 				break
 			}
 			if v.used.CompareAndSwap(n, n+1) {
+				if n == 0 {
+					r.noteUsed(v)
+				}
 				return v, int(n + 1)
 			}
 		}
@@ -483,13 +500,61 @@ func (q *queue) takeUnused(first *variant, s *script, counts map[*variant]int) (
 	return first, 0
 }
 
+// noteUsed lists v, just used for the first time by ServeHTTP, for
+// Session: it copies the counts of the variants used, not of every one.
+func (r *Replayer) noteUsed(v *variant) {
+	r.usedMu.Lock()
+	r.usedVars = append(r.usedVars, v)
+	r.usedMu.Unlock()
+}
+
 // used returns how many requests v has answered: in counts, or, when nil,
 // in the Replayer.
-func used(v *variant, counts map[*variant]int) int {
+func used(v *variant, counts *useCounts) int {
 	if counts == nil {
 		return int(v.used.Load())
 	}
-	return counts[v]
+	return counts.get(v)
+}
+
+// useCounts are a Session's use counts: its own, over those of the Session
+// it continues from (parent, read-only while this one is in use), so that a
+// simulated replay can start where another stopped without copying its
+// counts.
+type useCounts struct {
+	own    map[*variant]int
+	parent *useCounts
+}
+
+func newUseCounts(parent *useCounts) *useCounts {
+	return &useCounts{own: map[*variant]int{}, parent: parent}
+}
+
+// get returns how many requests v has answered.
+func (c *useCounts) get(v *variant) int {
+	for x := c; x != nil; x = x.parent {
+		if n, ok := x.own[v]; ok {
+			return n
+		}
+	}
+	return 0
+}
+
+// inc counts one more request answered by v and returns the count.
+func (c *useCounts) inc(v *variant) int {
+	n := c.get(v) + 1
+	c.own[v] = n
+	return n
+}
+
+// all returns every count, the parent's overridden by the own.
+func (c *useCounts) all() map[*variant]int {
+	if c.parent == nil {
+		return c.own
+	}
+	out := maps.Clone(c.parent.all())
+	maps.Copy(out, c.own)
+	return out
 }
 
 // serveRecorded writes p's recorded response.

@@ -14,9 +14,25 @@ import (
 // closing their connections.
 const shutdownTimeout = 5 * time.Second
 
-// Server is a Replayer listening as an HTTP proxy on loopback.
+// DefaultIdleTimeout is how long a Server keeps an idle keep-alive
+// connection open by default: a client that keeps many connections (a
+// browser, a load test) does not hold them, and their goroutines, for as
+// long as the server runs.
+const DefaultIdleTimeout = 60 * time.Second
+
+// DefaultReadHeaderTimeout is how long a Server waits by default for a
+// request's header once a connection has a request to read.
+const DefaultReadHeaderTimeout = time.Minute
+
+// Server is a Replayer listening as an HTTP proxy on loopback. It closes a
+// keep-alive connection idle for DefaultIdleTimeout (WithIdleTimeout), and
+// one whose request header takes longer than DefaultReadHeaderTimeout to
+// arrive (WithReadHeaderTimeout); HTTPS tunnels (WithCA) alike.
 type Server struct {
 	*Replayer
+
+	idleTimeout       time.Duration
+	readHeaderTimeout time.Duration
 
 	srv     *http.Server
 	ln      net.Listener
@@ -25,6 +41,26 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// WithIdleTimeout makes the Server close a keep-alive connection once it
+// has been idle, between requests, for d. d <= 0 means DefaultIdleTimeout.
+func WithIdleTimeout(d time.Duration) ServerOption {
+	return func(s *Server) {
+		if d > 0 {
+			s.idleTimeout = d
+		}
+	}
+}
+
+// WithReadHeaderTimeout makes the Server close a connection whose request
+// header has not arrived within d. d <= 0 means DefaultReadHeaderTimeout.
+func WithReadHeaderTimeout(d time.Duration) ServerOption {
+	return func(s *Server) {
+		if d > 0 {
+			s.readHeaderTimeout = d
+		}
+	}
 }
 
 // ErrNotLoopback is the error (wrapped) of a listen address beyond
@@ -60,7 +96,7 @@ func ListenAddr(addr string) (string, error) {
 // be a loopback address ("localhost", 127.0.0.0/8, ::1); an empty host, as
 // in ":8080", means 127.0.0.1. In record-missing mode the server forwards
 // requests, so it is never exposed beyond the machine. WithCA enables HTTPS
-// replay.
+// replay; WithIdleTimeout and WithReadHeaderTimeout change the timeouts.
 func NewServer(cfg Config, addr string, opts ...ServerOption) (*Server, error) {
 	r, err := New(cfg)
 	if err != nil {
@@ -78,13 +114,16 @@ func NewServer(cfg Config, addr string, opts ...ServerOption) (*Server, error) {
 		Replayer: r,
 		ln:       ln,
 		done:     make(chan struct{}),
+
+		idleTimeout:       DefaultIdleTimeout,
+		readHeaderTimeout: DefaultReadHeaderTimeout,
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	var h http.Handler = r
 	if s.tunnels != nil {
-		s.tunnels.start(ln.Addr())
+		s.tunnels.start(ln.Addr(), s.idleTimeout, s.readHeaderTimeout)
 		h = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			if req.Method == http.MethodConnect {
 				s.tunnels.serveConnect(w, req)
@@ -93,7 +132,7 @@ func NewServer(cfg Config, addr string, opts ...ServerOption) (*Server, error) {
 			r.ServeHTTP(w, req)
 		})
 	}
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: s.readHeaderTimeout, IdleTimeout: s.idleTimeout}
 	go func() {
 		defer close(s.done)
 		_ = s.srv.Serve(ln) // always ErrServerClosed or a listener error after Close

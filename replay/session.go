@@ -1,8 +1,10 @@
 package replay
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 )
@@ -27,7 +29,14 @@ type Answer struct {
 // keeps its own use counts; it is not safe for concurrent use.
 type Session struct {
 	r    *Replayer
-	used map[*variant]int
+	used *useCounts
+
+	// A Patch (Replayer.Simulate): resp holds the replaced responses of
+	// r's interactions, prepared, and raw the same as given; extra answers
+	// the added interactions, numbered from len(r.ints).
+	resp  map[int]*prepared
+	raw   map[int]cassettes.Response
+	extra *Replayer
 }
 
 // NewSession validates cfg as New does and returns a Session whose recorded
@@ -37,59 +46,155 @@ func NewSession(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{r: r, used: map[*variant]int{}}, nil
+	return &Session{r: r, used: newUseCounts(nil)}, nil
 }
 
 // Session returns a Session that answers as r would answer its next
 // requests: r's cassette and Config, and the use counts of r's answers so
 // far. Requests r serves afterwards do not change the Session, nor does the
-// Session change r.
+// Session change r. It costs as much as the distinct answers r has served
+// (a list of them is kept as they are first used), not the cassette's size.
 func (r *Replayer) Session() *Session {
-	s := &Session{r: r, used: map[*variant]int{}}
-	for _, m := range []map[key]*queue{r.byKey, r.byPath} {
-		for _, q := range m {
-			for _, v := range q.vars {
-				if n := v.used.Load(); n > 0 {
-					s.used[v] = int(n)
-				}
-			}
-		}
+	s := &Session{r: r}
+	r.usedMu.Lock()
+	s.used = &useCounts{own: make(map[*variant]int, len(r.usedVars))}
+	for _, v := range r.usedVars {
+		s.used.own[v] = int(v.used.Load())
 	}
+	r.usedMu.Unlock()
 	return s
 }
 
-// Uses returns the session's use counts: for each group of recorded
-// interactions that answer alike (one match key, one script part), how
-// many requests it answered, keyed by the cassette index of the group's
-// first interaction. A Session of another Replayer over the same recorded
-// requests (say, the cassette with some responses fixed) continues from the
-// same point with SessionWith.
-func (s *Session) Uses() map[int]int {
-	out := make(map[int]int, len(s.used))
-	for v, n := range s.used {
-		if n > 0 {
-			out[v.idx[0]] = n
-		}
-	}
-	return out
+// Cassette returns the cassette r serves (Config.Cassette).
+func (r *Replayer) Cassette() *cassettes.Cassette { return r.cfg.Cassette }
+
+// Patch is a change to a Replayer's cassette that Replayer.Simulate makes
+// for one Session, leaving the Replayer as it is.
+type Patch struct {
+	// Responses replaces the recorded responses of interactions, keyed by
+	// their index in the cassette. The requests stay as recorded.
+	Responses map[int]cassettes.Response
+	// Added are interactions appended to the cassette: the first is at
+	// index len(Cassette.Interactions).
+	Added []cassettes.Interaction
 }
 
-// SessionWith returns a Session of r whose use counts are uses, as
-// Session.Uses returns them; nil means none used. Groups of r that uses
-// does not name start unused.
-func (r *Replayer) SessionWith(uses map[int]int) *Session {
-	s := &Session{r: r, used: map[*variant]int{}}
-	if len(uses) == 0 {
-		return s
+// Simulate returns a Session that answers as NewSession with r's Config
+// and r's cassette changed by p would answer (its recorded answers all
+// unused, whatever r has served), without rebuilding r's index: it costs
+// what p holds, not what the cassette holds, so tools that try many small
+// changes on a large cassette (predict.Explain) stay linear. The error is
+// New's for the interactions p adds or changes; an index in p.Responses
+// outside the cassette is an error too.
+func (r *Replayer) Simulate(p Patch) (*Session, error) {
+	s := &Session{r: r, used: newUseCounts(nil)}
+	if len(p.Responses) == 0 && len(p.Added) == 0 {
+		return s, nil
 	}
-	for _, q := range r.byKey {
+	idx := make([]int, 0, len(p.Responses))
+	for i := range p.Responses {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	s.resp = make(map[int]*prepared, len(idx))
+	s.raw = make(map[int]cassettes.Response, len(idx))
+	for _, i := range idx {
+		if i < 0 || i >= len(r.ints) {
+			return nil, fmt.Errorf("replay: patch: response of interaction %d: the cassette has %d", i, len(r.ints))
+		}
+		in := r.cfg.Cassette.Interactions[i]
+		in.Response = p.Responses[i]
+		pp, err := prepare(&in, r.fromTo)
+		if err != nil {
+			return nil, fmt.Errorf("replay: patch: interaction %d: %w", i, err)
+		}
+		base := &r.ints[i]
+		pp.key, pp.url, pp.kind, pp.script, pp.scriptHash = base.key, base.url, base.kind, base.script, base.scriptHash
+		s.resp[i], s.raw[i] = &pp, in.Response
+	}
+	if len(p.Added) == 0 {
+		return s, nil
+	}
+	cfg := r.cfg
+	cfg.Cassette = &cassettes.Cassette{Version: r.cfg.Cassette.Version, Meta: r.cfg.Cassette.Meta, Interactions: p.Added}
+	x, err := New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("replay: patch: added interactions (numbered from 0): %w", err)
+	}
+	if r.overlays(x) {
+		s.extra = x
+		return s, nil
+	}
+	// An added interaction shares a match key with a recorded one, or adds
+	// a redacted query parameter: it changes how recorded ones match, so
+	// the patched cassette is indexed whole.
+	cas := *r.cfg.Cassette
+	cas.Interactions = append(slices.Clone(cas.Interactions), p.Added...)
+	for i, resp := range s.raw {
+		cas.Interactions[i].Response = resp
+	}
+	cfg.Cassette = &cas
+	whole, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	whole.scan = r.scan
+	return &Session{r: whole, used: newUseCounts(nil)}, nil
+}
+
+// overlays reports whether x, a Replayer of interactions appended to r's,
+// can answer beside r as one Replayer of both would: no key of x is a key
+// of r, and x's redacted query parameters are r's too.
+func (r *Replayer) overlays(x *Replayer) bool {
+	for name := range x.redactedParams {
+		if !r.redactedParams[name] {
+			return false
+		}
+	}
+	for k := range x.byKey {
+		if r.byKey[k] != nil {
+			return false
+		}
+	}
+	for k := range x.byPath {
+		if r.byPath[k] != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// SimulateFrom is Simulate continuing from from, a Session of r: the
+// Session it returns starts with from's use counts, as a replay of the
+// patched cassette would after answering the requests from answered. from
+// must not answer requests while the returned Session is in use. It costs
+// what p holds, as Simulate does, not what from has counted.
+func (r *Replayer) SimulateFrom(p Patch, from *Session) (*Session, error) {
+	s, err := r.Simulate(p)
+	if err != nil || from == nil {
+		return s, err
+	}
+	if from.r != r {
+		return nil, fmt.Errorf("replay: simulate from a session of another replayer")
+	}
+	if s.r == r {
+		s.used = newUseCounts(from.used)
+		return s, nil
+	}
+	// The patched cassette was indexed whole (Simulate): carry the counts
+	// over by the first interaction of each group, which both indexes share.
+	byFirst := map[int]int{}
+	for v, n := range from.used.all() {
+		byFirst[v.idx[0]] = n
+	}
+	for _, q := range s.r.byKey {
 		for _, v := range q.vars {
-			if n := uses[v.idx[0]]; n > 0 {
-				s.used[v] = n
+			if n := byFirst[v.idx[0]]; n > 0 {
+				s.used.own[v] = n
 			}
 		}
 	}
-	return s
+	return s, nil
 }
 
 // RoundTrip answers req as the Replayer's ServeHTTP answers the same
@@ -111,25 +216,65 @@ func (s *Session) RoundTrip(req cassettes.Request) Answer {
 	k, hostless := s.r.matchKey(req.Method, u, func(name string) []string { return recordedValues(req.Headers, name) })
 	q := s.r.queue(k, hostless)
 	in := incoming{ch: req.Headers, body: req.Body}
+	if q == nil && s.extra != nil {
+		if xq := s.extra.queue(k, hostless); xq != nil {
+			off := len(s.r.ints)
+			i, me := s.extra.pick(k, hostless, xq, &in, s.used)
+			if me != nil {
+				if me.Closest >= 0 {
+					me.Closest += off
+				}
+				return Answer{Interaction: -1, Miss: me}
+			}
+			return Answer{Interaction: i + off, Response: s.extra.served(i, req.Method)}
+		}
+		return Answer{Interaction: -1, Miss: s.closest(k, hostless, &in)}
+	}
 	i, me := s.r.pick(k, hostless, q, &in, s.used)
 	if me != nil {
 		return Answer{Interaction: -1, Miss: me}
 	}
+	if p, ok := s.resp[i]; ok {
+		return Answer{Interaction: i, Response: servedFrom(p, s.raw[i], s.r.fromTo, req.Method)}
+	}
 	return Answer{Interaction: i, Response: s.r.served(i, req.Method)}
+}
+
+// closest returns the miss for k when s has added interactions: the
+// closest of r's and of the added ones, examined as one Replayer of both
+// examines them (see Replayer.best).
+func (s *Session) closest(k key, hostless bool, in *incoming) *MissError {
+	sc := in.script()
+	c := s.r.best(k, hostless, sc)
+	off := len(s.r.ints)
+	x := s.extra.bestWithin(k, hostless, sc, s.r.scan-len(s.r.pathIdx[k.path]), s.r.scan-off)
+	if x.i >= 0 {
+		if y := (candidate{i: x.i + off, a: x.a, n: x.n, srank: x.srank}); y.beats(c) {
+			me := s.extra.missFor(k, hostless, sc, x, s.extra.ints)
+			me.Closest += off
+			return me
+		}
+	}
+	return s.r.missFor(k, hostless, sc, c, s.r.ints)
 }
 
 // served returns the response ServeHTTP writes for interaction i to a
 // request of method method, as Session.RoundTrip documents it.
 func (r *Replayer) served(i int, method string) cassettes.Response {
-	p := &r.ints[i]
-	rs := r.cfg.Cassette.Interactions[i].Response
+	return servedFrom(&r.ints[i], r.cfg.Cassette.Interactions[i].Response, r.fromTo, method)
+}
+
+// servedFrom returns the response ServeHTTP writes for the interaction
+// prepared as p whose recorded response is rs (fromTo maps
+// Access-Control-Allow-Origin, see Config.OriginMap).
+func servedFrom(p *prepared, rs cassettes.Response, fromTo map[string]string, method string) cassettes.Response {
 	out := cassettes.Response{Status: p.status, Headers: make(cassettes.Headers, 0, len(rs.Headers)+1)}
 	for _, f := range rs.Headers {
 		switch {
 		case asciiEqualFold(f.Name, "Transfer-Encoding"):
 			continue
 		case asciiEqualFold(f.Name, "Access-Control-Allow-Origin"):
-			if to, ok := r.fromTo[f.Value]; ok {
+			if to, ok := fromTo[f.Value]; ok {
 				f.Value = to
 			}
 		}

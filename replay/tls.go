@@ -58,14 +58,15 @@ type tunnels struct {
 	pending map[net.Conn]struct{} // hijacked, handshake under way
 }
 
-// start runs the inner server.
-func (t *tunnels) start(addr net.Addr) {
+// start runs the inner server, with the Server's timeouts.
+func (t *tunnels) start(addr net.Addr, idle, readHeader time.Duration) {
 	t.pending = map[net.Conn]struct{}{}
 	t.ln = &connListener{ch: make(chan net.Conn), closed: make(chan struct{}), addr: addr}
 	t.done = make(chan struct{})
 	t.srv = &http.Server{
 		Handler:           http.HandlerFunc(t.serveTunneled),
-		ReadHeaderTimeout: time.Minute,
+		ReadHeaderTimeout: readHeader,
+		IdleTimeout:       idle,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if tc, ok := c.(*tunnelConn); ok {
 				ctx = context.WithValue(ctx, tunnelKey{}, tc)

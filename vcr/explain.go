@@ -20,14 +20,11 @@ type Explanation struct {
 	predict.Explanation
 }
 
-// Explain explains each check of cs, in order, against one replay of cas
-// (with its meta.origin_map), as `corsvcr check` replays them: each check
-// finds the recorded answers the checks before it left, so two checks that
-// send the same request are explained, and fixed, with their own answers.
-// No browser runs. nil cs means one check per cross-origin exchange of cas
-// (har.DeriveChecks). A fix that adds an interaction is numbered after
-// those the fixes of earlier checks add, so that predict.Apply(cas,
-// Fixes(exs)) applies them all.
+// Explain explains each check of cs against a fresh replay of cas (with
+// its meta.origin_map), without a browser; nil cs means one check per
+// cross-origin exchange of cas (har.DeriveChecks). A fix that adds an
+// interaction is numbered after those the fixes of earlier checks add, so
+// that predict.Apply(cas, Fixes(exs)) applies them all.
 func Explain(ctx context.Context, cas *cassettes.Cassette, cs []checks.Check) ([]Explanation, error) {
 	var exs []Explanation
 	if cs == nil {
@@ -39,22 +36,29 @@ func Explain(ctx context.Context, cas *cassettes.Cassette, cs []checks.Check) ([
 			exs = append(exs, Explanation{Check: c})
 		}
 	}
-	cfg := replay.Config{Cassette: cas, OriginMap: cas.Meta.OriginMap}
-	r, err := replay.New(cfg)
+	// One replay index for every check, and one session that answers the
+	// checks in order, as `corsvcr check` replays them: each explanation
+	// simulates the replay from where the checks before it left it
+	// (predict.ExplainReplay), so each check gets its own recorded answers
+	// and explaining the whole cassette stays linear in its size.
+	r, err := replay.New(replay.Config{Cassette: cas, OriginMap: cas.Meta.OriginMap})
 	if err != nil {
 		return nil, err
 	}
-	sess := r.SessionWith(nil) // the replay as the checks so far left it
+	running, err := r.SimulateFrom(replay.Patch{}, nil)
+	if err != nil {
+		return nil, err
+	}
 	added := 0
 	for i := range exs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ex, err := predict.Explain(exs[i].Check, cfg, sess.Uses())
+		ex, err := predict.ExplainReplay(exs[i].Check, r, running)
 		if err != nil {
 			return nil, err
 		}
-		predict.Predict(exs[i].Check, sess)
+		predict.Predict(exs[i].Check, running) // the replay after this check
 		for j := range ex.Fixes {
 			if ex.Fixes[j].Add != nil {
 				ex.Fixes[j].Interaction = len(cas.Interactions) + added

@@ -188,18 +188,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			auth.CertFile, auth.SPKIPin())
 	}
 	<-ctx.Done()
-	misses := 0
-	for _, e := range srv.Journal() {
-		if e.Miss != nil {
-			misses++
-			log.Warn("replay miss", "error", e.Miss.Error())
-		}
-	}
 	if err := srv.Close(); err != nil {
 		return err
 	}
-	if misses > 0 {
-		return &exitError{code: exitMiss, err: fmt.Errorf("%d replay misses", misses)}
+	// One line per distinct miss, not per miss: a long-running server can
+	// collect millions of them.
+	sum := vcr.SummarizeMisses(srv.Journal(), maxMissGroups)
+	for _, g := range sum.Groups {
+		log.Warn("replay miss", "count", g.Count, "error", g.Example)
+	}
+	if sum.More > 0 {
+		log.Warn(fmt.Sprintf("… and %d more distinct replay misses", sum.More), "count", sum.MoreMisses)
+	}
+	if sum.Total > 0 {
+		return &exitError{code: exitMiss, err: fmt.Errorf("%d replay misses (%d distinct)", sum.Total, len(sum.Groups)+sum.More)}
 	}
 	return nil
 }
+
+// maxMissGroups is how many distinct misses serve lists when it stops.
+const maxMissGroups = 20

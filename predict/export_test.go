@@ -1,0 +1,4 @@
+package predict
+
+// NextFixForTest exposes nextFix to the external tests' oracle.
+var NextFixForTest = nextFix
