@@ -97,6 +97,7 @@ type Browser struct {
 
 	log     *slog.Logger
 	closing atomic.Bool // Close has begun: chromedp's write errors are expected
+	mainPID int         // the browser process, which chromedp's os/exec waits for
 
 	closeOnce sync.Once
 	closeErr  error
@@ -150,6 +151,7 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 			return nil, fmt.Errorf("browsercheck: %w", err)
 		}
 	}
+	openBrowsers.add(b) // Close removes it
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
@@ -220,6 +222,11 @@ func (b *Browser) start(ctx context.Context) error {
 		return fmt.Errorf("Browser.getVersion: %w", err)
 	}
 	b.version = productName(b.execPath, v.Product)
+	if c := chromedp.FromContext(b.tabCtx); c != nil && c.Browser != nil {
+		if p := c.Browser.Process(); p != nil {
+			b.mainPID = p.Pid
+		}
+	}
 	return ctx.Err()
 }
 
@@ -256,10 +263,13 @@ func (b *Browser) Version() string { return b.version }
 func (b *Browser) ExecPath() string { return b.execPath }
 
 // Close stops Chrome and removes its temporary directories. It kills every
-// process that still uses the browser's profile and waits for them. It is
+// process that still uses the browser's profile and waits for them, and
+// reaps those of Chrome's processes that were reparented to this process
+// (a child subreaper, see reapOrphans) so that none is left a zombie. It is
 // safe to call more than once and while a check runs (the check then fails).
 func (b *Browser) Close() error {
 	b.closeOnce.Do(func() {
+		defer openBrowsers.remove(b)
 		b.closing.Store(true)
 		// Debian's /usr/bin/chromium* are shell scripts: chromedp kills the
 		// shell, and the real browser and its children must be found by
@@ -271,25 +281,90 @@ func (b *Browser) Close() error {
 		if b.allocCancel != nil {
 			b.allocCancel() // waits for the browser process
 		}
-		var errs []error
-		if err := killTree(tree); err != nil {
-			errs = append(errs, err)
-		}
-		if b.profile != "" {
-			if err := killLeftovers(b.profile); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if b.tempDir != "" {
-			if err := removeAll(b.tempDir); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
+		if err := b.kill(tree, b.mainPID); err != nil {
 			b.closeErr = fmt.Errorf("browsercheck: close: %w", err)
 		}
 	})
 	return b.closeErr
+}
+
+// kill kills the processes of tree and every process still using the
+// profile, reaps the ones reparented here (except the process except) and
+// removes the temporary directory.
+func (b *Browser) kill(tree map[int]string, except int) error {
+	if tree == nil {
+		tree = map[int]string{}
+	}
+	var errs []error
+	if err := killTree(tree); err != nil {
+		errs = append(errs, err)
+	}
+	if b.profile != "" {
+		if err := killLeftovers(b.profile, tree); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	reapOrphans(tree, except)
+	if b.tempDir != "" {
+		if err := removeAll(b.tempDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Abort kills every Chrome of this process that is not closed yet, with
+// all its processes, reaps them and removes their temporary directories,
+// at once: without waiting for chromedp, for a check in progress or for a
+// Close already running. It is for a program about to exit immediately (a
+// second Ctrl-C); the Browsers must not be used afterwards, and Close
+// then only reports what Abort left.
+func Abort() error {
+	var errs []error
+	for _, b := range openBrowsers.list() {
+		b.closing.Store(true)
+		if err := b.kill(chromeTree(b.profile), 0); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("browsercheck: abort: %w", err)
+	}
+	return nil
+}
+
+// openBrowsers are the Browsers of this process that are not closed: what
+// Abort kills.
+var openBrowsers browserSet
+
+type browserSet struct {
+	mu sync.Mutex
+	m  map[*Browser]struct{}
+}
+
+func (s *browserSet) add(b *Browser) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[*Browser]struct{}{}
+	}
+	s.m[b] = struct{}{}
+}
+
+func (s *browserSet) remove(b *Browser) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, b)
+}
+
+func (s *browserSet) list() []*Browser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Browser, 0, len(s.m))
+	for b := range s.m {
+		out = append(out, b)
+	}
+	return out
 }
 
 // chromedpErrorf is chromedp's error logger (chromedp.WithErrorf), which

@@ -18,7 +18,8 @@ import (
 // every child (zygote, renderer, utility processes), and dir is unique to one
 // Browser, so the command line finds them all. A child can fork as the main
 // process dies, so it looks again until several passes in a row find nothing.
-func killLeftovers(dir string) error {
+// It adds the processes it killed, with their start times, to killed.
+func killLeftovers(dir string, killed map[int]string) error {
 	const (
 		quietPasses = 3
 		pause       = 5 * time.Millisecond
@@ -32,6 +33,9 @@ func killLeftovers(dir string) error {
 		} else {
 			quiet = 0
 			for _, pid := range pids {
+				if st, ok := readStat(pid); ok {
+					killed[pid] = st.start
+				}
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
@@ -41,6 +45,26 @@ func killLeftovers(dir string) error {
 		time.Sleep(pause)
 	}
 	return nil
+}
+
+// reapOrphans reaps the processes of tree (killed already) that are zombie
+// children of this process: Chrome's helpers, orphaned when their parent
+// died and reparented here because this process is a child subreaper
+// (PR_SET_CHILD_SUBREAPER, set by cmd/corsvcr). Without it they are
+// reparented elsewhere and left alone. It never waits for except, the
+// browser process that os/exec waits for, nor for a process outside tree,
+// so no exit status another wait expects is taken.
+func reapOrphans(tree map[int]string, except int) {
+	self := os.Getpid()
+	for pid, start := range tree {
+		if pid == except {
+			continue
+		}
+		if st, ok := readStat(pid); ok && st.start == start && st.ppid == self && st.zombie {
+			var ws syscall.WaitStatus
+			syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		}
+	}
 }
 
 // processesUsing returns the live processes (zombies excluded) whose command

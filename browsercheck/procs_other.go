@@ -6,7 +6,10 @@ import "os/exec"
 
 // killLeftovers is a no-op outside Linux: chromedp kills the browser
 // process, and its children follow it.
-func killLeftovers(dir string) error { return nil }
+func killLeftovers(dir string, killed map[int]string) error { return nil }
+
+// reapOrphans is a no-op outside Linux.
+func reapOrphans(tree map[int]string, except int) {}
 
 // processesUsing is not implemented outside Linux.
 func processesUsing(dir string) []int { return nil }

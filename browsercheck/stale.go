@@ -44,7 +44,7 @@ func removeStaleTempDirs() {
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
-		if killLeftovers(filepath.Join(dir, "profile")) == nil {
+		if killLeftovers(filepath.Join(dir, "profile"), map[int]string{}) == nil {
 			os.RemoveAll(dir)
 		}
 	}

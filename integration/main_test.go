@@ -35,6 +35,9 @@ var corsvcrBin string
 var harnessDir string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(subreaperHelperEnv) != "" {
+		os.Exit(subreaperHelper())
+	}
 	flag.Parse()
 	if _, err := browsercheck.FindChrome(); err != nil {
 		// A missing browser is a failure, never a skip: `make test`

@@ -97,6 +97,11 @@ func upstreamError(host string, err error, timeout time.Duration, body int) erro
 	return fmt.Errorf("upstream %s failed before responding: %w", host, err)
 }
 
+// cutError is the cause of an exchange with host that Close cut.
+func (r *Recorder) cutError(host string) error {
+	return fmt.Errorf("upstream %s: %w (still running %v after Close began)", host, ErrCut, r.closeTimeout)
+}
+
 // isReset reports whether err is a connection reset by the peer.
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
 

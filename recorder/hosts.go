@@ -113,6 +113,9 @@ func resolve(cfg Config) (resolvedConfig, error) {
 	if cfg.UpstreamTimeout < 0 {
 		errs = append(errs, fmt.Errorf("recorder: upstream timeout %v: negative", cfg.UpstreamTimeout))
 	}
+	if cfg.CloseTimeout < 0 {
+		errs = append(errs, fmt.Errorf("recorder: close timeout %v: negative", cfg.CloseTimeout))
+	}
 	if len(cfg.Hosts) > 0 {
 		rc.hosts = map[string]bool{}
 	}

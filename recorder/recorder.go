@@ -73,6 +73,7 @@ package recorder
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -131,6 +132,9 @@ type Config struct {
 	// browser check's timeout a margin over it, so that the browser sees the
 	// failure before its check gives up.
 	UpstreamTimeout time.Duration
+	// CloseTimeout bounds how long Close waits for exchanges still in
+	// flight before it cuts them (see Close). 0 means DefaultCloseTimeout.
+	CloseTimeout time.Duration
 	// Logger receives proxy diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -153,6 +157,14 @@ type Recorder struct {
 	pending sync.WaitGroup // recorded exchanges not yet stored
 
 	upstreamTimeout time.Duration // Config.UpstreamTimeout, defaulted
+	closeTimeout    time.Duration // Config.CloseTimeout, defaulted
+
+	// cutCtx is the parent of every forwarded exchange's context: Close
+	// cancels it (cut) to end the exchanges still running past
+	// closeTimeout. cutting is set just before.
+	cutCtx  context.Context
+	cut     context.CancelFunc
+	cutting atomic.Bool
 
 	mu       sync.Mutex
 	recs     []record
@@ -195,7 +207,9 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		served:        make(chan struct{}),
 
 		upstreamTimeout: cmp.Or(cfg.UpstreamTimeout, DefaultUpstreamTimeout),
+		closeTimeout:    cmp.Or(cfg.CloseTimeout, DefaultCloseTimeout),
 	}
+	r.cutCtx, r.cut = context.WithCancel(context.Background())
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -315,7 +329,7 @@ func (r *Recorder) URL() string { return r.url }
 
 // Interactions returns a copy of the recorded exchanges in the order their
 // requests arrived. Exchanges still in flight are not included; after Close
-// every exchange is.
+// every exchange that completed is (an exchange Close cut is a Failure).
 func (r *Recorder) Interactions() []cassettes.Interaction {
 	r.mu.Lock()
 	recs := slices.Clone(r.recs)
@@ -341,21 +355,66 @@ func (r *Recorder) Interactions() []cassettes.Interaction {
 	return out
 }
 
+// DefaultCloseTimeout is how long Close waits for exchanges in flight when
+// Config.CloseTimeout is 0.
+const DefaultCloseTimeout = 5 * time.Second
+
+// ErrCut is the cause (wrapped, in Failure.Err) of an exchange that Close
+// cut because it was still running after Config.CloseTimeout.
+var ErrCut = errors.New("cut: the recorder closed before the exchange ended")
+
 // Close stops accepting connections and waits for in-flight exchanges: their
 // responses are written to the clients and recorded. Idle client
-// connections are closed. Close is idempotent.
+// connections are closed. The wait is bounded by Config.CloseTimeout: past
+// it, Close cuts what still runs, cancelling the exchanges with the origins
+// and closing the client connections, so that an origin that never answers
+// or a client that never reads cannot hold it. A cut exchange with a
+// recorded host is not recorded and is reported by Failures (its Err wraps
+// ErrCut); every cut is logged at level Warn. Close returns once every
+// connection is closed and every goroutine of the proxy has ended. Close is
+// idempotent.
 func (r *Recorder) Close() error {
 	r.closeOnce.Do(func() {
+		defer r.cut()
 		if err := r.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			r.closeErr = fmt.Errorf("recorder: close %q: %w", r.url, err)
 		}
-		<-r.served       // no more Accept, so no more ln.wg.Add
-		r.proxy.Close()  // idle connections end; in-flight ones finish
-		r.ln.wg.Wait()   // every accepted connection closed
-		r.pending.Wait() // every recorded exchange stored
+		<-r.served // no more Accept, so no more ln.wg.Add
+		drained := make(chan struct{})
+		go func() {
+			defer close(drained)
+			r.proxy.Close()  // idle connections end; in-flight ones finish
+			r.ln.wg.Wait()   // every accepted connection closed
+			r.pending.Wait() // every recorded exchange stored
+		}()
+		timer := time.NewTimer(r.closeTimeout)
+		defer timer.Stop()
+		select {
+		case <-drained:
+		case <-timer.C:
+			r.cutInFlight()
+			<-drained // cut ends every exchange and connection promptly
+		}
 		r.transport.CloseIdleConnections()
 	})
 	return r.closeErr
+}
+
+// cutInFlight ends what still runs: the exchanges with origins (their
+// contexts) and the client connections.
+func (r *Recorder) cutInFlight() {
+	r.cutting.Store(true)
+	r.cut()
+	r.ln.mu.Lock()
+	conns := make([]*clientConn, 0, len(r.ln.conns))
+	for _, c := range r.ln.conns {
+		conns = append(conns, c)
+	}
+	r.ln.mu.Unlock()
+	r.log.Warn("recorder: close: exchanges still running were cut", "after", r.closeTimeout, "client_connections", len(conns))
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // nopLogger discards martian's global log.

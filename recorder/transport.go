@@ -64,7 +64,10 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// Every forwarded exchange has a deadline: a hanging origin becomes a
 	// failure the client sees, not a client waiting forever.
-	ctx, cancel := context.WithTimeout(req.Context(), r.upstreamTimeout)
+	// Close cuts it too (Recorder.cutInFlight).
+	ctx, cancelTimeout := context.WithTimeout(req.Context(), r.upstreamTimeout)
+	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
+	cancel := func() { stopCut(); cancelTimeout() }
 	host := normAuthority(req.URL.Scheme, req.URL.Host)
 	client := r.clientOf(req)
 	a := arrivalOf(req)
@@ -87,7 +90,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return res, nil
 	}
 
-	x := &exchange{r: r, seq: a.seq}
+	x := &exchange{r: r, seq: a.seq, host: host}
 	x.refs.Store(2) // request body, response body
 	x.in = cassettes.Interaction{
 		Kind:    cassettes.Classify(req.Method, a.headers),
@@ -112,7 +115,11 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	failure := func(err error, body int) {
 		x.failed.Store(true)
-		r.fail(Failure{Method: req.Method, URL: a.url, Host: host, Err: upstreamError(host, err, r.upstreamTimeout, body)})
+		cause := upstreamError(host, err, r.upstreamTimeout, body)
+		if r.cutting.Load() {
+			cause = r.cutError(host)
+		}
+		r.fail(Failure{Method: req.Method, URL: a.url, Host: host, Err: cause})
 	}
 	res, err := rt.tr.RoundTrip(out)
 	if err != nil {
@@ -136,6 +143,10 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	x.contentLength = res.ContentLength
 	if req.Method == http.MethodHead || res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusNotModified {
 		x.contentLength = -1 // Content-Length describes a body not sent
+		x.noBody = true
+	}
+	if res.ContentLength == 0 || res.Body == nil || res.Body == http.NoBody {
+		x.noBody = true // martian need not read a body to its end
 	}
 	x.mu.Unlock()
 	res.Body = &teeBody{rc: &watchBody{rc: res.Body, cancel: cancel, onErr: func(err error, n int) {
@@ -143,7 +154,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		if client != nil {
 			client.abortAfterResponse(isReset(err))
 		}
-	}}, x: x, into: &x.in.Response.Body}
+	}}, x: x, into: &x.in.Response.Body, eof: &x.responseEOF}
 	return res, nil
 }
 
@@ -180,9 +191,16 @@ func (b *watchBody) Close() error {
 type exchange struct {
 	r             *Recorder
 	seq           uint64
+	host          string
 	refs          atomic.Int32
 	failed        atomic.Bool
 	contentLength int64
+	// responseEOF: the response body was read to its end, so martian
+	// wrote all of it to the client; noBody: the response has none.
+	// Without either, the exchange is incomplete (the client went away,
+	// or Close cut it) and is not recorded.
+	responseEOF atomic.Bool
+	noBody      bool
 
 	mu sync.Mutex // guards the bodies in in
 	in cassettes.Interaction
@@ -198,8 +216,17 @@ func (x *exchange) release() {
 		return
 	}
 	x.mu.Lock()
-	in, want := x.in, x.contentLength
+	in, want, complete := x.in, x.contentLength, x.noBody || x.responseEOF.Load()
 	x.mu.Unlock()
+	if !complete {
+		if x.r.cutting.Load() {
+			x.r.fail(Failure{Method: in.Request.Method, URL: in.Request.URL, Host: x.host, Err: x.r.cutError(x.host)})
+			return
+		}
+		x.r.log.Warn("recorder: response not delivered in full to the client (it went away); not recorded",
+			"url", in.Request.URL, "got", len(in.Response.Body))
+		return
+	}
 	if want >= 0 && int64(len(in.Response.Body)) != want {
 		x.r.log.Warn("recorder: response body cut short; recorded as received",
 			"url", in.Request.URL, "want", want, "got", len(in.Response.Body))
@@ -214,6 +241,7 @@ type teeBody struct {
 	rc   io.ReadCloser
 	x    *exchange
 	into *cassettes.Body
+	eof  *atomic.Bool // set at io.EOF; nil: not tracked
 
 	once sync.Once
 }
@@ -224,6 +252,9 @@ func (b *teeBody) Read(p []byte) (int, error) {
 		b.x.mu.Lock()
 		*b.into = append(*b.into, p[:n]...)
 		b.x.mu.Unlock()
+	}
+	if err == io.EOF && b.eof != nil {
+		b.eof.Store(true)
 	}
 	return n, err
 }

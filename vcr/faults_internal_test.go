@@ -89,3 +89,27 @@ func TestSaveRunRefusesAnIncompleteRun(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveRunAppendsAnIncompleteRecordMissingRun: a record-missing run
+// holds only complete recorded exchanges, appended to the replayed
+// cassette, so an interrupted or partly failed one is written: appending
+// loses nothing.
+func TestSaveRunAppendsAnIncompleteRecordMissingRun(t *testing.T) {
+	t.Parallel()
+	old := cassettes.Interaction{Kind: "other", Request: cassettes.Request{Method: "GET", URL: "http://localhost:9100/old"}, Response: cassettes.Response{Status: 200}}
+	added := cassettes.Interaction{Kind: "other", Request: cassettes.Request{Method: "GET", URL: "http://localhost:9100/new"}, Response: cassettes.Response{Status: 200}}
+	failed := recorder.Failure{Method: "GET", URL: "http://localhost:9100/x", Host: "localhost:9100", Err: errors.New("upstream localhost:9100: no response within 12s")}
+	for _, run := range []Run{{NotRun: 3}, {Failures: []recorder.Failure{failed}}} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "c.yaml")
+		require.NoError(t, Save(path, &cassettes.Cassette{Version: cassettes.FormatVersion, Interactions: []cassettes.Interaction{old}}, SaveOptions{}))
+		run.Cassette = &cassettes.Cassette{Version: cassettes.FormatVersion, Interactions: []cassettes.Interaction{old, added}}
+		run.Added, run.appendOnly = 1, true
+		require.NoError(t, SaveRun(path, &run, SaveOptions{}))
+		got, err := cassettes.Load(path)
+		require.NoError(t, err)
+		require.Len(t, got.Interactions, 2)
+		assert.Equal(t, "http://localhost:9100/old", got.Interactions[0].Request.URL)
+		assert.Equal(t, "http://localhost:9100/new", got.Interactions[1].Request.URL)
+	}
+}

@@ -79,17 +79,22 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// SaveRun writes run.Cassette to path as Save does. When the run is
-// incomplete (Run.Incomplete: the recorder saw failed exchanges, or the
-// run was interrupted) it writes nothing and returns an *IncompleteError,
-// unless opts.AllowIncomplete: an existing cassette is never replaced by
-// one that lacks exchanges, and none is created either, since replaying
-// it would turn the failed exchanges into misses (rerun when the servers
-// answer, or force it). For a record-missing replay, run.Cassette is the
-// replayed cassette with the recorded misses appended: refusing keeps the
-// file as it was.
+// SaveRun writes run.Cassette to path as Save does.
+//
+// For Record, when the run is incomplete (Run.Incomplete: the recorder saw
+// failed exchanges, or the run was interrupted) it writes nothing and
+// returns an *IncompleteError, unless opts.AllowIncomplete: an existing
+// cassette is never replaced by one that lacks exchanges, and none is
+// created either, since replaying it would turn the failed exchanges into
+// misses (rerun when the servers answer, or force it).
+//
+// For a record-missing replay (Replay with RecordMissing), run.Cassette is
+// the replayed cassette with the exchanges recorded completely appended
+// (Run.Added of them; failed or cut ones never are): appending them loses
+// nothing, so SaveRun writes it even when the run is incomplete, and a
+// rerun records what is still missing.
 func SaveRun(path string, run *Run, opts SaveOptions) error {
-	if run.Incomplete() && !opts.AllowIncomplete {
+	if run.Incomplete() && !run.appendOnly && !opts.AllowIncomplete {
 		_, err := os.Stat(path)
 		return &IncompleteError{Path: path, Failures: run.Failures, NotRun: run.NotRun, Exists: err == nil, Hint: opts.IncompleteHint}
 	}

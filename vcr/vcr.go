@@ -106,6 +106,9 @@ type Run struct {
 	Cassette *cassettes.Cassette
 	// Added counts the interactions recorded in record-missing mode.
 	Added int
+	// appendOnly: a record-missing replay, whose Cassette is the replayed
+	// one with only complete recorded exchanges appended (SaveRun).
+	appendOnly bool
 	// Browser is the version of the Chrome that ran the checks.
 	Browser string
 	// OriginMap is the origin mapping the replay used (Replay.OriginMap, or
@@ -244,8 +247,11 @@ func (r *Runner) Replay(ctx context.Context, file *checks.File, rp Replay) (*Run
 			return nil, err
 		}
 		run.addFailures(rec.Failures())
+		// The recorder holds complete exchanges only: failed or cut
+		// ones are in Failures, never in Interactions.
 		added := rec.Interactions()
 		run.Added = len(added)
+		run.appendOnly = true
 		cas.Interactions = append(slices.Clip(cas.Interactions), added...)
 	}
 	return run, nil

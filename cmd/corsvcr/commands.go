@@ -135,10 +135,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if run.Added > 0 {
+		// Only complete exchanges were recorded: an interrupted or partly
+		// failed run appends them too, and a rerun records the rest.
 		if err := vcr.SaveRun(c.cassette, run, inc.options(run, sec.options(log, nil))); err != nil {
 			return refused(err, run, stderr)
 		}
 		log.Info("appended recorded misses", "path", c.cassette, "interactions", run.Added)
+	}
+	if rp.RecordMissing && run.Incomplete() {
+		writeAppended(stderr, c.cassette, run)
 	}
 	writeWritten(stdout, c.cassette, c.jsonOut)
 	return outcome(run, stderr)

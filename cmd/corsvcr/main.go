@@ -18,7 +18,10 @@
 // 2 usage, 3 a verdict differs from its expectation, 4 replay miss.
 //
 // A recording with failed exchanges, or an interrupted one, writes no
-// cassette (an existing one stays unchanged) unless --save-incomplete.
+// cassette (an existing one stays unchanged) unless --save-incomplete;
+// check --mode record-missing appends the exchanges it recorded completely
+// even then. The first SIGINT or SIGTERM finishes up (bounded); a second
+// one kills Chrome's process tree and exits at once with 130 (SIGINT).
 //
 // --json prints a vcr.Report (record, check) or a demo report, described by
 // docs/report.schema.json (schema_version 1).
@@ -34,6 +37,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -82,10 +86,37 @@ func usageErrorf(format string, args ...any) error {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Chrome's helper processes orphaned when Chrome stops are reparented
+	// to corsvcr, which reaps them (browsercheck.Browser.Close), instead of
+	// to a PID 1 that may never reap them (a container without init).
+	becomeSubreaper()
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go onSignals(sigs, cancel, os.Stderr, func(code int) {
+		browsercheck.Abort() // never leave Chrome running
+		os.Exit(code)
+	})
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
 	os.Exit(code)
+}
+
+// onSignals handles SIGINT and SIGTERM: the first cancels the run, which
+// then finishes up (the checks stop, the recorder and the replay close
+// within their bounds, the results are printed, what may be saved is); the
+// second aborts at once through abort, with 128 + the signal number (130
+// for Ctrl-C).
+func onSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, abort func(code int)) {
+	<-sigs
+	fmt.Fprintln(stderr, "interrupted: finishing up (Ctrl-C again to abort now)")
+	cancel()
+	sig := <-sigs
+	code := 130
+	if s, ok := sig.(syscall.Signal); ok {
+		code = 128 + int(s)
+	}
+	fmt.Fprintf(stderr, "corsvcr: aborted (%v): Chrome killed, nothing more written\n", sig)
+	abort(code)
 }
 
 // run executes one corsvcr invocation and returns its exit code.

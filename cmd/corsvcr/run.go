@@ -27,7 +27,7 @@ type incomplete struct{ force *bool }
 // incompleteFlag declares --save-incomplete, the same on record and check.
 func incompleteFlag(fs *flag.FlagSet) incomplete {
 	return incomplete{fs.Bool("save-incomplete", false,
-		"write the cassette even when exchanges failed (network errors) or the run was interrupted; it then lacks those exchanges (default: write nothing and leave an existing cassette unchanged)")}
+		"write the cassette even when exchanges failed (network errors) or the run was interrupted; it then lacks those exchanges (default: write nothing and leave an existing cassette unchanged; check --mode record-missing appends the exchanges recorded completely in any case)")}
 }
 
 // options adds the flag, and the hint for run, to save options.
@@ -59,6 +59,27 @@ func refused(err error, run *vcr.Run, stderr io.Writer) error {
 	}
 	writeHints(stderr, run)
 	return &exitError{code: exitHarness, err: err}
+}
+
+// writeAppended says, for an incomplete record-missing run, what was
+// appended to the cassette and why the rest was not.
+func writeAppended(w io.Writer, cassette string, run *vcr.Run) {
+	var why []string
+	if run.NotRun > 0 {
+		why = append(why, fmt.Sprintf("the run was interrupted (%d %s did not run)", run.NotRun, plural(run.NotRun, "check", "checks")))
+	}
+	if n := len(run.Failures); n > 0 {
+		why = append(why, fmt.Sprintf("%d %s failed and %s not appended", n, plural(n, "exchange", "exchanges"), plural(n, "was", "were")))
+	}
+	fmt.Fprintf(w, "corsvcr: appended %d recorded %s to %s, every one complete; %s; rerun to record the rest\n",
+		run.Added, plural(run.Added, "interaction", "interactions"), checks.Printable(cassette), strings.Join(why, "; "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // writeHints prints a hint for failures a flag can fix.

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// becomeSubreaper is Linux only.
+func becomeSubreaper() {}
