@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/corsvcr/corsvcr/internal/suggest"
 )
 
 // Decode parses and validates a cassette. name is used in error messages
@@ -256,7 +258,7 @@ func (d *decoder) mapping(i int, path string, n *yaml.Node, keys ...string) map[
 		case !slices.Contains(keys, k.Value):
 			// Marking the unknown field bad keeps the kind check quiet:
 			// the key may have been meant to hold a header.
-			d.fail(i, join2(path, k.Value), k, path, fmt.Sprintf("unknown key %q%s", k.Value, suggest(k.Value, keys)))
+			d.fail(i, join2(path, k.Value), k, path, fmt.Sprintf("unknown key %q%s", k.Value, didYouMean(k.Value, keys)))
 		case m[k.Value] != nil:
 			d.fail(i, join2(path, k.Value), k, join2(path, k.Value), "duplicate key")
 		default:
@@ -360,38 +362,12 @@ func join2(path, key string) string {
 	return path + "." + key
 }
 
-// suggest returns ` (did you mean "x"?)` for the known key closest to a
-// mistyped one, or "".
-func suggest(key string, keys []string) string {
-	best, bestDist := "", 3 // suggest nothing more than two edits away
-	for _, k := range keys {
-		if dist := editDistance(strings.ToLower(key), k); dist < bestDist {
-			best, bestDist = k, dist
-		}
-	}
-	if best == "" {
+// didYouMean returns ` (did you mean "x"?)` for the known key closest to
+// a mistyped one, at most two edits away, or "".
+func didYouMean(key string, keys []string) string {
+	best, ok := suggest.Closest(strings.ToLower(key), keys, 2)
+	if !ok {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -1,5 +1,7 @@
 package fetch
 
+import "github.com/corsvcr/corsvcr/internal/suggest"
+
 // CorsErrors are the values of the DevTools protocol's Network.CorsError
 // that Chrome 156 reports (corsErrorStatus.corsError; Chromium's
 // services/network/public/mojom/cors.mojom CorsError), in the protocol's
@@ -35,32 +37,15 @@ func IsCorsError(s string) bool {
 // ClosestCorsError returns the CorsError value nearest to s by edit
 // distance (case-insensitive), for "did you mean" hints.
 func ClosestCorsError(s string) string {
-	best, bestD := "", -1
+	lower := make([]string, len(corsErrors))
+	for i, e := range corsErrors {
+		lower[i] = ByteLowercase(e)
+	}
+	best, _ := suggest.Closest(ByteLowercase(s), lower, -1)
 	for _, e := range corsErrors {
-		if d := editDistance(ByteLowercase(s), ByteLowercase(e)); bestD < 0 || d < bestD {
-			best, bestD = e, d
+		if ByteLowercase(e) == best {
+			return e
 		}
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
