@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -10,8 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -209,60 +206,19 @@ checks:
 // included), makes it exit non-zero saying it was interrupted and how many
 // checks did not run, and leaves the existing cassette unchanged.
 func TestCLIInterrupted(t *testing.T) {
-	const n = 80
-	var b strings.Builder
-	b.WriteString("version: 1\npage: http://localhost:5173\nchecks:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  - name: c%03d\n    request: {url: \"http://localhost:9100/products?n=%d\"}\n    expect: {allowed: true, status: 200}\n", i, i)
-	}
 	for _, group := range []bool{false, true} {
 		t.Run(fmt.Sprintf("group=%v", group), func(t *testing.T) {
 			dir := t.TempDir()
 			_, cas, before := recordShop(t, dir)
 			checksPath := filepath.Join(dir, "many.yaml")
-			require.NoError(t, os.WriteFile(checksPath, []byte(b.String()), 0o644))
+			require.NoError(t, os.WriteFile(checksPath, []byte(manyChecks(80)), 0o644))
 
-			// The server says when a few checks have reached it: the run
-			// is then in the middle of its checks.
-			var hits atomic.Int32
-			started := make(chan struct{})
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			require.NoError(t, err)
-			api := shopAPI()
-			srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if hits.Add(1) == 5 {
-					close(started)
-				}
-				api.ServeHTTP(w, r)
-			})}
-			go srv.Serve(ln)
-			t.Cleanup(func() { srv.Close() })
-
-			cmd := exec.CommandContext(testContext(t), corsvcrBin, "record", "--checks", checksPath, "--cassette", cas,
-				"--upstream", "localhost:9100="+ln.Addr().String())
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: group}
-			var out, errOut bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errOut
-			require.NoError(t, cmd.Start())
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-started:
-			case err := <-done:
-				t.Fatalf("corsvcr ended before the checks reached the server: %v\n%s%s", err, out.String(), errOut.String())
-			}
-			if group {
-				require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGINT))
-			} else {
-				require.NoError(t, cmd.Process.Signal(os.Interrupt))
-			}
-			var werr error
-			select {
-			case werr = <-done:
-			case <-time.After(60 * time.Second):
-				t.Fatal("corsvcr did not stop on SIGINT")
-			}
-			t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+			addr, started, _ := countingShop(t, 5)
+			p := startCLI(t, group, "", "record", "--checks", checksPath, "--cassette", cas, "--upstream", "localhost:9100="+addr)
+			p.waitFor(t, started, "the checks reached the server")
+			p.interrupt(t, group)
+			werr := p.wait(t, 60*time.Second, "on SIGINT")
+			out, errOut := &p.out, p.errOut
 			var ee *exec.ExitError
 			require.ErrorAs(t, werr, &ee)
 			assert.Equal(t, 1, ee.ExitCode())

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,40 +75,13 @@ func TestCLIRecordMissingInterrupted(t *testing.T) {
 
 	// The server says when a few misses have reached it: the run is then
 	// in the middle of its checks.
-	var hits atomic.Int32
-	started := make(chan struct{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	api := shopAPI()
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hits.Add(1) == 5 {
-			close(started)
-		}
-		api.ServeHTTP(w, r)
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-
-	cmd := exec.CommandContext(testContext(t), corsvcrBin, "check", "--checks", checksPath, "--cassette", cas,
-		"--mode", "record-missing", "--upstream", "localhost:9100="+ln.Addr().String())
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-started:
-	case err := <-done:
-		t.Fatalf("corsvcr ended before the checks reached the server: %v\n%s%s", err, out.String(), errOut.String())
-	}
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	var werr error
-	select {
-	case werr = <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("corsvcr did not stop on SIGINT")
-	}
-	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	addr, started, hits := countingShop(t, 5)
+	p := startCLI(t, false, "", "check", "--checks", checksPath, "--cassette", cas,
+		"--mode", "record-missing", "--upstream", "localhost:9100="+addr)
+	p.waitFor(t, started, "the checks reached the server")
+	p.interrupt(t, false)
+	werr := p.wait(t, 60*time.Second, "on SIGINT")
+	out, errOut := &p.out, p.errOut
 	var ee *exec.ExitError
 	require.ErrorAs(t, werr, &ee)
 	assert.Equal(t, 1, ee.ExitCode())
@@ -134,7 +105,7 @@ func TestCLIRecordMissingInterrupted(t *testing.T) {
 
 	// A rerun replays what was appended and records the rest.
 	r := corsvcr(t, "check", "--checks", checksPath, "--cassette", cas, "--mode", "record-missing", "--json",
-		"--upstream", "localhost:9100="+ln.Addr().String())
+		"--upstream", "localhost:9100="+addr)
 	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
 	full, err := cassettes.Load(cas)
 	require.NoError(t, err)
@@ -160,38 +131,22 @@ func TestCLIAbortOnSecondInterrupt(t *testing.T) {
 
 	// A long check timeout: the recorder waits up to four fifths of it
 	// for the origin, longer than the test waits.
-	cmd := exec.CommandContext(testContext(t), corsvcrBin, "record", "--checks", checksPath,
+	p := startCLI(t, false, "interrupted: finishing up (Ctrl-C again to abort now)", "record", "--checks", checksPath,
 		"--cassette", filepath.Join(dir, "never.yaml"), "--timeout", "2m", "--upstream", "localhost:9100="+origin)
-	var out bytes.Buffer
-	errOut := newLineWatcher("interrupted: finishing up (Ctrl-C again to abort now)")
-	cmd.Stdout, cmd.Stderr = &out, errOut
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-arrived:
-	case err := <-done:
-		t.Fatalf("corsvcr ended before its request reached the origin: %v\n%s%s", err, out.String(), errOut.String())
-	}
-	chrome := fmt.Sprintf("corsvcr-chrome-%d-", cmd.Process.Pid)
+	p.waitFor(t, arrived, "its request reached the origin")
+	chrome := fmt.Sprintf("corsvcr-chrome-%d-", p.cmd.Process.Pid)
 	require.NotEmpty(t, chromeProcesses(chrome), "Chrome runs")
 
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	p.interrupt(t, false)
 	select {
-	case <-errOut.seen:
-	case err := <-done:
-		t.Fatalf("corsvcr ended on the first SIGINT, before it was stuck: %v\n%s%s", err, out.String(), errOut.String())
+	case <-p.errOut.seen:
+	case err := <-p.done:
+		t.Fatalf("corsvcr ended on the first SIGINT, before it was stuck: %v\n%s%s", err, p.out.String(), p.errOut.String())
 	case <-time.After(30 * time.Second):
-		t.Fatalf("no message on the first SIGINT: %s", errOut.String())
+		t.Fatalf("no message on the first SIGINT: %s", p.errOut.String())
 	}
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	var werr error
-	select {
-	case werr = <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("corsvcr did not abort on the second SIGINT:\n%s", errOut.String())
-	}
-	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	p.interrupt(t, false)
+	werr := p.wait(t, 15*time.Second, "on the second SIGINT")
 	var ee *exec.ExitError
 	require.ErrorAs(t, werr, &ee)
 	assert.Equal(t, 130, ee.ExitCode())
