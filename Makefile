@@ -9,7 +9,7 @@ BIN   := bin/corsvcr
 # Root runs apt-get directly; anyone else goes through sudo.
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test vet fmt-check bench fuzz browser stacks har record-stacks docs go-check clean
+.PHONY: all build demo test vet fmt-check bench bench-go wrk fuzz browser stacks har record-stacks docs go-check clean
 
 all: build
 
@@ -69,9 +69,25 @@ record-stacks: go-check browser stacks
 docs: go-check
 	$(GO) test -count=1 ./integration -run '^TestStacksDoc$$' -update
 
-bench: go-check browser
+# bench prints one table: corsvcr serve against bare net/http, the recorder
+# against plain martian, Chrome checks per second by worker count, cassette
+# load/save against encoding/json — each next to its reference measured in
+# the same run (internal/bench). BENCH_FLAGS="-d 2s -only serve" shortens it.
+bench: build browser wrk
+	$(GO) build -o bin/bench ./internal/bench
+	$(GO) build -o bin/martianref ./recorder/internal/martianref
+	bin/bench -corsvcr $(BIN) -martian bin/martianref $(BENCH_FLAGS)
+
+# bench-go runs the Go micro-benchmarks (replay hit, recorder, explain).
+bench-go: go-check browser
 	$(GO) test -run='^$$' -bench=. -benchmem ./replay/ ./recorder/ ./browsercheck/
 	$(GO) test -run='^$$' -bench=Explain -benchtime=3x -benchmem ./vcr/
+
+# wrk is the load generator make bench uses (Debian package).
+wrk:
+	@command -v wrk >/dev/null || { echo "make: installing wrk"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 
 fuzz: go-check
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeRoundTrip -fuzztime=30s ./cassettes/
