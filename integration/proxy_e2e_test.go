@@ -1,7 +1,7 @@
 package integration
 
 import (
-		"context"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -230,7 +230,7 @@ func e2eCerts(t *testing.T, dir string) (caFile string, upCA *ca.CA) {
 // HTTPS, and the API over HTTP or HTTPS.
 type e2eShop struct {
 	page, pageTLS, api string // loopback addresses
-	procs                  []*stackProc
+	procs              []*stackProc
 }
 
 func (s *e2eShop) stop(t *testing.T) {
