@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/redact"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -306,5 +308,66 @@ func TestProxyOptionsInvalid(t *testing.T) {
 			require.Error(t, err)
 			assert.True(t, strings.Contains(err.Error(), tc.want), err.Error())
 		})
+	}
+}
+
+// TestProxySecretsRefused: a save goes through the secrets policy of Save:
+// what redaction cannot remove (a JWT in an HTML body) makes every save
+// refuse, reported to OnSave and by Close, and nothing is written.
+func TestProxySecretsRefused(t *testing.T) {
+	t.Parallel()
+	addr, _ := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<p>token: %s</p>", proxyJWT)
+	}))
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), Upstreams: map[string]string{"api.shop.test": addr}})
+	require.NoError(t, err)
+	var events []vcr.SaveEvent
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: path, SaveEvery: -1, OnSave: func(e vcr.SaveEvent) { events = append(events, e) }})
+	require.NoError(t, err)
+	do(t, proxyClient(t, p), "GET", "http://api.shop.test/page")
+	sum, err := p.Close()
+	var se *redact.SecretsError
+	require.ErrorAs(t, err, &se)
+	require.Len(t, events, 1)
+	assert.True(t, events[0].Final)
+	assert.ErrorAs(t, events[0].Err, &se)
+	assert.Zero(t, sum.Saves)
+	assert.NoFileExists(t, path)
+}
+
+// TestProxyLeaksNothing must not run in parallel: it counts goroutines.
+// A record-missing proxy (a replay server, a recorder and the autosave
+// loop) leaves no goroutine behind once closed.
+func TestProxyLeaksNothing(t *testing.T) {
+	base := runtime.NumGoroutine()
+	func() {
+		addr, stop := servePlain(t, proxyAPI())
+		defer stop()
+		r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), Upstreams: map[string]string{"api.shop.test": addr}})
+		require.NoError(t, err)
+		p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecordMissing, Cassette: &cassettes.Cassette{Version: cassettes.FormatVersion},
+			Path: filepath.Join(t.TempDir(), "c.yaml"), SaveEvery: time.Millisecond})
+		require.NoError(t, err)
+		pu, err := url.Parse(p.URL())
+		require.NoError(t, err)
+		tr := &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: p.CA().Pool()}}
+		c := &http.Client{Transport: tr}
+		do(t, c, "GET", "http://api.shop.test/items")
+		do(t, c, "GET", "https://update.googleapis.com/x")
+		tr.CloseIdleConnections()
+		_, err = p.Close()
+		require.NoError(t, err)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("goroutines: %d after Close, %d before\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		<-tick.C
 	}
 }
