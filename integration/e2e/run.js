@@ -39,12 +39,27 @@ async function main() {
     const context = await browser.newContext();
     const page = await context.newPage();
     const consoleErrors = [];
+    let corsErrors = 0;
+    let wake = () => {};
     page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
+      if (msg.type() !== 'error') return;
+      consoleErrors.push(msg.text());
+      if (msg.text().includes('blocked by CORS policy')) corsErrors++;
+      wake();
     });
     await page.goto(cfg.page, { timeout });
     const handle = await page.waitForFunction(() => window.__e2eDone, null, { timeout });
     const results = await handle.jsonValue();
+    // Console events travel apart from the page's own results: wait until
+    // each fetch that failed has its CORS console error, or the time limit.
+    const failed = results.filter((r) => r.error).length;
+    const deadline = Date.now() + timeout;
+    while (corsErrors < failed && Date.now() < deadline) {
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, deadline - Date.now());
+      });
+    }
     await context.close();
     consoleErrors.sort();
     process.stdout.write(JSON.stringify({ results, console: consoleErrors }) + '\n');
