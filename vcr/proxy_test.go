@@ -371,3 +371,38 @@ func TestProxyLeaksNothing(t *testing.T) {
 		<-tick.C
 	}
 }
+
+// TestProxyRecordsRedirectHops: without --record-host every hop of a
+// redirect chain is recorded, whatever its host, and replays offline.
+func TestProxyRecordsRedirectHops(t *testing.T) {
+	t.Parallel()
+	final, stopFinal := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		fmt.Fprint(w, "moved here")
+	}))
+	first, stopFirst := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://cdn.shop.test:9000/final", http.StatusTemporaryRedirect)
+	}))
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"),
+		Upstreams: map[string]string{"api.shop.test": first, "cdn.shop.test:9000": final}})
+	require.NoError(t, err)
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: path, SaveEvery: -1})
+	require.NoError(t, err)
+	live := do(t, proxyClient(t, p), "GET", "http://api.shop.test/start")
+	sum, err := p.Close()
+	require.NoError(t, err)
+	assert.Equal(t, "moved here", live.Body)
+	assert.Equal(t, []vcr.HostCount{{Host: "api.shop.test:80", Count: 1}, {Host: "cdn.shop.test:9000", Count: 1}}, sum.Recorded)
+
+	stopFirst()
+	stopFinal()
+	cas, err := cassettes.Load(path)
+	require.NoError(t, err)
+	p, err = r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyReplay, Cassette: cas})
+	require.NoError(t, err)
+	assert.Equal(t, live, do(t, proxyClient(t, p), "GET", "http://api.shop.test/start"))
+	sum, err = p.Close()
+	require.NoError(t, err)
+	assert.Zero(t, sum.Misses.Total)
+}
