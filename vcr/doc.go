@@ -18,6 +18,10 @@
 //	if err != nil { … }          // the harness failed (no Chrome, …)
 //	switch run.Outcome() { … }   // Pass, Mismatch, Miss or Error
 //
+// Runner.Proxy serves other browsers and clients (an end-to-end suite): a
+// recording, replaying or record-missing forward proxy whose cassette is
+// saved while it runs (Proxy.Close returns what it did).
+//
 // A blocked CORS request is a verdict, never an error: errors are for
 // harness failures (Chrome did not start, a cassette is invalid).
 package vcr

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -25,6 +26,9 @@ type caInfo struct {
 	SPKIPin     string   `json:"spki_pin"`
 	Created     bool     `json:"created"`
 	ChromeFlags []string `json:"chrome_flags"`
+	// Clients says how each kind of client uses a corsvcr proxy (--proxy)
+	// and trusts the CA.
+	Clients []clientSetup `json:"clients"`
 }
 
 func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,8 +37,9 @@ func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	// --dir is the flag's old name, kept as a deprecated alias.
 	oldDir := flags.String("dir", "", "deprecated: use --ca-dir")
 	jsonOut := flags.Bool("json", false, "print as JSON")
+	proxy := flags.String("proxy", defaultProxyURL, "the proxy URL the client instructions name: the address of your corsvcr proxy --listen (or corsvcr serve)")
 	flags.Usage = func() {
-		fmt.Fprint(flags.Output(), "Usage: corsvcr ca [--ca-dir DIR] [--json]\n\nShows corsvcr's certificate authority for HTTPS (creating it if missing), its SPKI pin\nand how to trust it in a browser.\n\n")
+		fmt.Fprint(flags.Output(), "Usage: corsvcr ca [--ca-dir DIR] [--proxy URL] [--json]\n\nShows corsvcr's certificate authority for HTTPS (creating it if missing), its SPKI pin\nand how to make each kind of client (Chrome, Playwright, Puppeteer, Selenium, Cypress,\nFirefox, Node, curl, Go) use a corsvcr proxy and trust the CA.\n\n")
 		flags.PrintDefaults()
 	}
 	if err := parse(flags, args, stderr); err != nil {
@@ -46,6 +51,9 @@ func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	case *oldDir != "":
 		fmt.Fprintln(stderr, "corsvcr: ca: --dir is deprecated: use --ca-dir, as record, check, serve and demo do")
 		*dirFlag = *oldDir
+	}
+	if u, err := url.Parse(*proxy); err != nil || u.Scheme != "http" || u.Host == "" || u.Port() == "" {
+		return usageErrorf("ca: --proxy %q: not a proxy URL such as http://127.0.0.1:8888", *proxy)
 	}
 	dir, err := ca.ResolveDir(*dirFlag)
 	if err != nil {
@@ -67,6 +75,7 @@ func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			"--ignore-certificate-errors-spki-list=" + a.SPKIPin(),
 			"--user-data-dir=<a fresh profile directory>",
 		},
+		Clients: clientSetups(*proxy, a.CertFile, a.SPKIPin()),
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(stdout)
@@ -83,18 +92,9 @@ func cmdCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
   SPKI pin:    %s
 
 corsvcr record, check, serve and demo start Chrome trusting exactly this CA, by its pin,
-whenever a check or cassette uses https. To use a corsvcr proxy from another browser:
-
-  Chrome/Chromium (the pin is honoured only with its own --user-data-dir):
-    chromium --user-data-dir="$(mktemp -d)" --proxy-server=http://127.0.0.1:PORT \
-      --proxy-bypass-list='<-loopback>' \
-      --ignore-certificate-errors-spki-list=%s
-
-  Firefox (in a separate profile: firefox -P):
-    Settings > Privacy & Security > Certificates > View Certificates > Authorities >
-    Import... %s, tick "Trust this CA to identify websites";
-    then Settings > Network Settings > Manual proxy configuration, HTTP proxy 127.0.0.1 PORT,
-    "Also use this proxy for HTTPS".
-`, state, a.CertFile, a.KeyFile, a.SPKIPin(), a.SPKIPin(), a.CertFile)
+whenever a check or cassette uses https. To use a corsvcr proxy (corsvcr proxy, corsvcr serve)
+at %s from another client, point the client at it and trust the CA:
+`, state, a.CertFile, a.KeyFile, a.SPKIPin(), *proxy)
+	writeClientSetups(stdout, info.Clients)
 	return nil
 }

@@ -6,6 +6,7 @@
 //	corsvcr record --checks F --cassette OUT [--run REGEXP] [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete] [--json]
 //	corsvcr check  --checks F [--cassette C] [--run REGEXP] [--mode replay|record-missing] [--strict] [--save-incomplete] [--json]
 //	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
+//	corsvcr proxy  --cassette C --mode record|replay|record-missing [--listen 127.0.0.1:PORT] [--record-host HOST:PORT]... [--upstream HOST[:PORT]=ADDR]...
 //	corsvcr import FILE.har -o CASSETTE [--checks-out CHECKS] [--map-origin FROM=TO]...
 //	corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
 //	corsvcr export CASSETTE -o FILE.har
@@ -59,6 +60,7 @@ Usage:
   corsvcr record  --checks F --cassette OUT   run checks live through the recording proxy, write a cassette
   corsvcr check   --checks F [--cassette C]   run checks against a cassette (or live without one)
   corsvcr serve   --cassette C                serve a cassette to other clients
+  corsvcr proxy   --cassette C --mode M       record or replay any browser or E2E runner (record|replay|record-missing)
   corsvcr import  FILE.har -o CASSETTE        turn a HAR file into a cassette (and --checks-out CHECKS)
   corsvcr explain --cassette C [--checks F]   why Chrome blocks each exchange, and the fix (--apply --out F)
   corsvcr export  CASSETTE -o FILE.har        write a cassette as a HAR 1.2 file
@@ -129,6 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"record":  cmdRecord,
 		"check":   cmdCheck,
 		"serve":   cmdServe,
+		"proxy":   cmdProxy,
 		"import":  cmdImport,
 		"explain": cmdExplain,
 		"export":  cmdExport,
