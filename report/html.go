@@ -10,7 +10,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -300,7 +299,7 @@ func exchangeOf(h predict.Exchange, st predict.Step, decide *predict.Fix) htmlEx
 	if mine && decide.Status != 0 {
 		e.StatusDecides = true
 	}
-	if b := h.Response.Body; len(b) > 0 && utf8.Valid(b) {
+	if b := h.Response.Body; len(b) > 0 && b.IsText() {
 		e.Body = truncate(string(b), 2000)
 	}
 	return e
