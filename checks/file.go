@@ -69,16 +69,7 @@ type File struct {
 	Version int
 	Page    string // default page origin
 	Checks  []Check
-
-	// lines maps a check's name to the line of its entry in the file
-	// (Line); nil for a File built in Go.
-	lines map[string]int
 }
-
-// Line returns the line, from 1, where the check named name starts in the
-// file Parse read (its "- name:" entry), for messages and CI annotations
-// that point at it; 0 when f was not parsed or has no such check.
-func (f *File) Line(name string) int { return f.lines[name] }
 
 // Parse parses a check file; name is used in error messages. Every
 // problem is reported at once (errors.Join of *FieldError), each naming the
@@ -122,9 +113,7 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
-	f.lines = make(map[string]int, len(f.Checks))
 	for i := range f.Checks {
-		f.lines[f.Checks[i].Name] = p.line(nodeKey{i + 1, 0, "", -1})
 		for j := range f.Checks[i].Steps {
 			r := &f.Checks[i].Steps[j].Request
 			*r = r.WithDefaults()

@@ -299,28 +299,3 @@ func TestSelect(t *testing.T) {
 	require.ErrorIs(t, err, checks.ErrNoMatch)
 	assert.EqualError(t, err, `checks: select "^nope": no check name matches (of 4 checks)`)
 }
-
-func TestLine(t *testing.T) {
-	src := `version: 1
-page: http://localhost:8080
-checks:
-  - name: first
-    request: {url: http://localhost:8000/a}
-
-  - request: {url: http://localhost:8000/b}
-    name: second
-  - name: third
-    steps:
-      - request: {url: http://localhost:8000/c}
-`
-	f, err := checks.Parse("c.yaml", []byte(src))
-	require.NoError(t, err)
-	assert.Equal(t, 4, f.Line("first"))
-	assert.Equal(t, 7, f.Line("second"), "the line of the entry, not of its name key")
-	assert.Equal(t, 9, f.Line("third"))
-	assert.Equal(t, 0, f.Line("nope"))
-	sel, err := f.Select(regexp.MustCompile("^third$"))
-	require.NoError(t, err)
-	assert.Equal(t, 9, sel.Line("third"), "a selection keeps the lines")
-	assert.Equal(t, 0, (&checks.File{Checks: []checks.Check{{Name: "first"}}}).Line("first"), "built in Go: no line")
-}

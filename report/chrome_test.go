@@ -165,6 +165,7 @@ func (r real) run() report.Run {
 		Report:     vcr.NewReport(r.replay, "testdata/cors.yaml"),
 		Checks:     r.file,
 		ChecksPath: "testdata/cors-checks.yaml",
+		Lines:      checks.Lines([]byte(replayed)),
 		Cassette:   r.cassette,
 		Live:       &live,
 		Name:       "corsvcr check",

@@ -33,6 +33,9 @@ type Run struct {
 	// ChecksPath is where the check file is, as annotations name it
 	// (relative to the repository root for GitHub).
 	ChecksPath string
+	// Lines maps a check's name to the line of its entry in ChecksPath
+	// (checks.Lines), for JUnit's file/line and annotations; nil: unknown.
+	Lines map[string]int
 	// Cassette is the cassette replayed (or recorded, for a recording);
 	// nil for a live run. The HTML report shows, per check, the exchanges
 	// Chrome had with it and the predictor's fix (vcr.Explain).
@@ -77,13 +80,13 @@ func (run Run) checksOf() []check {
 	if run.Checks != nil {
 		for i := range run.Checks.Checks {
 			c := &run.Checks.Checks[i]
-			out = append(out, check{name: c.Name, result: results[c.Name], live: lives[c.Name], def: c, line: run.Checks.Line(c.Name)})
+			out = append(out, check{name: c.Name, result: results[c.Name], live: lives[c.Name], def: c, line: run.Lines[c.Name]})
 		}
 		return out
 	}
 	for i := range run.Report.Checks {
 		r := &run.Report.Checks[i]
-		out = append(out, check{name: r.Name, result: r, live: lives[r.Name]})
+		out = append(out, check{name: r.Name, result: r, live: lives[r.Name], line: run.Lines[r.Name]})
 	}
 	return out
 }

@@ -58,7 +58,7 @@ func results() []vcr.Result {
 func TestJUnitOutcomes(t *testing.T) {
 	run := &vcr.Run{Results: results()}
 	var b bytes.Buffer
-	require.NoError(t, report.JUnit(&b, report.Run{Report: vcr.NewReport(run, "c.yaml"), Checks: parseFile(t), ChecksPath: "ci/cors-checks.yaml"}))
+	require.NoError(t, report.JUnit(&b, report.Run{Report: vcr.NewReport(run, "c.yaml"), Checks: parseFile(t), ChecksPath: "ci/cors-checks.yaml", Lines: checks.Lines([]byte(fileSrc))}))
 	suites, err := junit.Ingest(b.Bytes())
 	require.NoError(t, err)
 	require.Len(t, suites, 1)
@@ -119,7 +119,7 @@ func TestGitHubAnnotations(t *testing.T) {
 	run := &vcr.Run{Results: rs}
 	file := parseFile(t)
 	var b bytes.Buffer
-	require.NoError(t, report.GitHubAnnotations(&b, report.Run{Report: vcr.NewReport(run, ""), Checks: file, ChecksPath: "ci/a,b:c%.yaml"}))
+	require.NoError(t, report.GitHubAnnotations(&b, report.Run{Report: vcr.NewReport(run, ""), Checks: file, ChecksPath: "ci/a,b:c%.yaml", Lines: checks.Lines([]byte(fileSrc))}))
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	require.Len(t, lines, 3, "one per failing check: %s", b.String())
 	assert.Equal(t, "::error file=ci/a%2Cb%3Ac%25.yaml,line=6,title=corsvcr%3A b failed::allowed: want true, got false, 100%25%0D%0Aforged%0Aconsole: Access to fetch at 'http://localhost:8000/b' from origin 'http://localhost:8080' has been blocked by CORS policy: …%0Awhy: the rule", lines[0])

@@ -48,17 +48,22 @@ type reportInput struct {
 // the report shows no exchange rather than a secret. With --keep-secrets
 // the report files are private (mode 0600), as the cassette is.
 func (f reportFlags) write(ctx context.Context, in reportInput, stderr io.Writer) error {
+	run := f.run(in)
 	var errs []error
 	if report.InGitHubActions() {
-		errs = append(errs, report.GitHubAnnotations(stderr, f.run(in)))
+		errs = append(errs, report.GitHubAnnotations(stderr, run))
 	}
-	errs = append(errs, f.files(ctx, in))
+	errs = append(errs, f.writeFiles(ctx, run, in))
 	return errors.Join(errs...)
 }
 
 // run is the run the report files describe.
 func (f reportFlags) run(in reportInput) report.Run {
 	run := report.Run{Report: vcr.NewReport(in.run, in.cassette), Checks: in.file, ChecksPath: in.checksPath, Name: in.name, Browser: in.run.Browser}
+	if in.checksPath != "" {
+		// The file was read a moment ago; a line is a pointer, not a must.
+		run.Lines, _ = checks.LoadLines(in.checksPath)
+	}
 	if in.live != nil {
 		live := vcr.NewReport(in.live, "")
 		run.Live = &live
@@ -71,7 +76,11 @@ func (f reportFlags) run(in reportInput) report.Run {
 
 // files writes the files the flags ask for, atomically.
 func (f reportFlags) files(ctx context.Context, in reportInput) error {
-	run := f.run(in)
+	return f.writeFiles(ctx, f.run(in), in)
+}
+
+// writeFiles writes the files the flags ask for about run, atomically.
+func (f reportFlags) writeFiles(ctx context.Context, run report.Run, in reportInput) error {
 	var errs []error
 	private := atomicfile.Options{Private: in.secrets.keep}
 	if f.junit != "" {
