@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,12 @@ func testMain(m *testing.M) int {
 	code := m.Run()
 	if err := browser.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: close chrome:", err)
+		code = 1
+	}
+	// Every Chrome of the tests (the inspecting one, the runs' ones) is
+	// gone with its profile directory.
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "corsvcr-chrome-"+strconv.Itoa(os.Getpid())+"-*")); len(left) > 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: leaked temp dirs:", left)
 		code = 1
 	}
 	return code

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/report"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -234,4 +235,48 @@ func TestHTMLWithoutCassette(t *testing.T) {
 	assert.Contains(t, s, "no cassette: the exchanges of a live run without one are not kept")
 	assert.NotContains(t, s, " src=", "the page loads nothing")
 	assert.NotContains(t, s, " href=", "the page links nothing")
+}
+
+// TestHTMLRedirectHops: the exchanges of a redirected request are shown in
+// order, each hop Chrome followed as a redirect, then the actual request.
+func TestHTMLRedirectHops(t *testing.T) {
+	cas, err := cassettes.Decode("redirect.yaml", []byte(`version: 1
+interactions:
+  - kind: actual
+    request:
+      method: GET
+      url: http://localhost:8000/old
+      headers:
+        - {name: Origin, value: "http://localhost:8080"}
+    response:
+      status: 302
+      headers:
+        - {name: Location, value: "http://localhost:8000/new"}
+        - {name: Access-Control-Allow-Origin, value: "http://localhost:8080"}
+  - kind: actual
+    request:
+      method: GET
+      url: http://localhost:8000/new
+      headers:
+        - {name: Origin, value: "http://localhost:8080"}
+    response:
+      status: 200
+      headers:
+        - {name: Content-Type, value: text/plain}
+      body: moved here
+`))
+	require.NoError(t, err)
+	file, err := checks.Parse("c.yaml", []byte("version: 1\npage: http://localhost:8080\nchecks:\n  - name: moved\n    request: {url: http://localhost:8000/old}\n"))
+	require.NoError(t, err)
+	blockedMoved := checks.Verdict{CorsError: "MissingAllowOriginHeader", ReadableHeaders: []string{}}
+	run := &vcr.Run{Results: []vcr.Result{{Name: "moved", Verdicts: checks.Verdicts{blockedMoved}}}}
+	var b bytes.Buffer
+	require.NoError(t, report.HTML(context.Background(), &b, report.Run{Report: vcr.NewReport(run, "redirect.yaml"), Checks: file, Cassette: cas}))
+	s := b.String()
+	redirect := strings.Index(s, `data-kind="redirect"`)
+	actual := strings.Index(s, `data-kind="actual"`)
+	require.Positive(t, redirect, s)
+	assert.Greater(t, actual, redirect, "the redirect hop, then the actual request")
+	assert.Contains(t, s, "interaction #1")
+	assert.Contains(t, s, `<tr class="decides missing"><td class="hname">Access-Control-Allow-Origin</td><td class="hval">(missing)</td></tr>`, "the final response's missing header decided")
 }
