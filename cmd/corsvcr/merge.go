@@ -34,7 +34,7 @@ shards name one cassette that can be read (or --cassette names it).
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(stderr, mergeUsage); fs.PrintDefaults() }
-	checksPath := fs.String("checks", "", "the check file the shards ran: orders the checks, counts the ones no shard ran as not run, gives annotations and reports their lines")
+	checksPath := fs.String("checks", "", "the check file the shards ran: orders the checks, counts the ones no shard ran as not run, gives JUnit and the HTML report their lines")
 	out := fs.String("o", "", "write the merged JSON report (docs/report.schema.json) to this file")
 	asJSON := fs.Bool("json", false, "print the merged report as JSON instead of the table")
 	cassette := fs.String("cassette", "", "the cassette the shards replayed, for the HTML report's exchanges (default: the one the shards name)")
