@@ -166,7 +166,7 @@ func htmlDataOf(ctx context.Context, run Run) (*htmlData, error) {
 				hc.Stack = s.Name + ": " + s.Advice
 			}
 		case run.Cassette == nil:
-			hc.Note = "no cassette: the exchanges of a live run without one are not kept"
+			hc.Note = cmp.Or(run.NoExchanges, "no cassette: the exchanges of a live run without one are not kept")
 		case run.Checks == nil:
 			hc.Note = "no check file given: the exchanges are not shown"
 		}

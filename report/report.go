@@ -40,6 +40,10 @@ type Run struct {
 	// nil for a live run. The HTML report shows, per check, the exchanges
 	// Chrome had with it and the predictor's fix (vcr.Explain).
 	Cassette *cassettes.Cassette
+	// NoExchanges says why a run that had a cassette shows no exchange
+	// (Cassette nil), e.g. a cassette withheld because it holds secrets;
+	// "" says what fits a run without a cassette.
+	NoExchanges string
 	// Live is the live run of the same checks when Report is their replay
 	// (corsvcr demo): the HTML shows both side by side, and a check whose
 	// live and replayed verdicts differ fails in JUnit.

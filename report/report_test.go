@@ -235,6 +235,11 @@ func TestHTMLWithoutCassette(t *testing.T) {
 	assert.Contains(t, s, "no cassette: the exchanges of a live run without one are not kept")
 	assert.NotContains(t, s, " src=", "the page loads nothing")
 	assert.NotContains(t, s, " href=", "the page links nothing")
+
+	b.Reset()
+	require.NoError(t, report.HTML(context.Background(), &b, report.Run{Report: vcr.NewReport(run, "c.yaml"), NoExchanges: "not shown: secrets"}))
+	assert.Contains(t, b.String(), "not shown: secrets")
+	assert.NotContains(t, b.String(), "no cassette:")
 }
 
 // TestHTMLRedirectHops: the exchanges of a redirected request are shown in

@@ -94,6 +94,9 @@ func (f reportFlags) writeFiles(ctx context.Context, run report.Run, in reportIn
 	if f.html != "" {
 		if in.cas != nil {
 			run.Cassette = reportCassette(in.cas, in.secrets)
+			if run.Cassette == nil {
+				run.NoExchanges = "not shown: the cassette still holds what looks like a secret after redaction (see --redact-names)"
+			}
 		}
 		var b bytes.Buffer
 		if err := report.HTML(ctx, &b, run); err != nil {
