@@ -6,6 +6,7 @@ import (
 	"net"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -36,6 +37,9 @@ type Result struct {
 	// Disagree is set when the prediction from the cassette differs from
 	// Chrome's verdict on the replay (replays only).
 	Disagree string `json:"predicted,omitempty"`
+	// Duration is the wall time the check took in Chrome, all its steps
+	// (and their waits) included; 0 when it did not run.
+	Duration time.Duration `json:"duration_ns,omitempty"`
 }
 
 // Passed reports whether the check ran, caused no replay miss and met

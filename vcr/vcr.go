@@ -304,7 +304,9 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, 
 			sess = src.rp.Session() // the replay as this check's requests find it
 		}
 		res := Result{Name: c.Name}
+		start := time.Now()
 		vs, err := b.Check(ctx, c)
+		res.Duration = time.Since(start)
 		if err != nil && ctx.Err() != nil {
 			break // interrupted: not a harness failure, and not a result
 		}

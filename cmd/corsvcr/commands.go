@@ -21,6 +21,8 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sec secretFlags
 	sec.register(fs)
 	inc := incompleteFlag(fs)
+	var rf reportFlags
+	rf.register(fs)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -65,8 +67,16 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		saveErr = save()
 	}
+	written := c.cassette
+	if saveErr != nil {
+		written = ""
+	}
+	rerr := rf.write(ctx, reportInput{name: "corsvcr record", run: run, file: file, checksPath: c.checks, cassette: written, cas: run.Cassette, secrets: sec}, stderr)
 	if saveErr != nil {
 		return refused(saveErr, run, stderr)
+	}
+	if rerr != nil {
+		return rerr
 	}
 	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
 	writeWritten(stdout, c.cassette, c.jsonOut)
@@ -85,6 +95,8 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	inc := incompleteFlag(fs)
 	var maps originMapFlag
 	fs.Var(&maps, "map-origin", mapOriginUsage)
+	var rf reportFlags
+	rf.register(fs)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -117,6 +129,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := writeResults(stdout, run, "", c.jsonOut); err != nil {
 			return err
 		}
+		if err := rf.write(ctx, reportInput{name: "corsvcr check", run: run, file: file, checksPath: c.checks, secrets: sec}, stderr); err != nil {
+			return err
+		}
 		return outcome(run, stderr)
 	}
 	cas, err := cassettes.Load(c.cassette)
@@ -134,6 +149,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {
 		return err
 	}
+	// A report that cannot be written does not keep recorded exchanges
+	// from being appended.
+	rerr := rf.write(ctx, reportInput{name: "corsvcr check", run: run, file: file, checksPath: c.checks, cassette: c.cassette, cas: run.Cassette, secrets: sec}, stderr)
 	if run.Added > 0 {
 		// Only complete exchanges were recorded: an interrupted or partly
 		// failed run appends them too, and a rerun records the rest.
@@ -144,6 +162,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if rp.RecordMissing && run.Incomplete() {
 		writeAppended(stderr, c.cassette, run)
+	}
+	if rerr != nil {
+		return rerr
 	}
 	writeWritten(stdout, c.cassette, c.jsonOut)
 	return outcome(run, stderr)

@@ -21,6 +21,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	c.register(fs, false)
 	out := fs.String("out", "corsvcr-demo", "directory for the demo's check file and cassette")
+	var rf reportFlags
+	rf.register(fs)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -52,6 +54,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			run = " --run " + strconv.Quote(sel.String())
 		}
 		fmt.Fprintf(stdout, "again offline: corsvcr check --checks %s --cassette %s%s\n", rep.ChecksPath, rep.CassettePath, run)
+	}
+	if err := rf.demo(ctx, rep, sel, stderr); err != nil {
+		return err
 	}
 	for _, r := range rep.Rows {
 		if !r.Same {

@@ -11,6 +11,7 @@
 //	corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
 //	corsvcr export CASSETTE -o FILE.har
 //	corsvcr demo   [--out DIR] [--run REGEXP] [--json]
+//	corsvcr merge  [--checks F] [-o MERGED.json] SHARD.json...
 //	corsvcr ca     [--ca-dir DIR] [--json]
 //	corsvcr version
 //
@@ -25,7 +26,10 @@
 // one kills Chrome's process tree and exits at once with 130 (SIGINT).
 //
 // --json prints a vcr.Report (record, check) or a demo report, described by
-// docs/report.schema.json (schema_version 1).
+// docs/report.schema.json (schema_version 1). record, check and demo also
+// write JUnit XML (--junit F) and an HTML report (--report F.html), and,
+// under GitHub Actions (GITHUB_ACTIONS=true), an error annotation per
+// failing check on stderr; merge combines the JSON reports of shards.
 package main
 
 import (
@@ -65,6 +69,7 @@ Usage:
   corsvcr explain --cassette C [--checks F]   why Chrome blocks each exchange, and the fix (--apply --out F)
   corsvcr export  CASSETTE -o FILE.har        write a cassette as a HAR 1.2 file
   corsvcr demo                                record the built-in sample API, replay it offline, compare
+  corsvcr merge   SHARD.json...               merge the JSON reports of sharded runs (-o, --junit, --report)
   corsvcr ca                                  show the HTTPS certificate authority, its pin and how to trust it
   corsvcr version                             print the version
 
@@ -136,6 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"explain": cmdExplain,
 		"export":  cmdExport,
 		"demo":    cmdDemo,
+		"merge":   cmdMerge,
 		"ca":      cmdCA,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "corsvcr", version)

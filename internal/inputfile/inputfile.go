@@ -34,16 +34,17 @@ const (
 	Checks               // 16 MiB
 	HAR                  // 512 MiB
 	PEM                  // 16 MiB: certificates and keys
+	Report               // 256 MiB: JSON reports (corsvcr merge)
 )
 
 // What is the plural noun of k for messages: "cassettes".
 func (k Kind) What() string {
-	return [...]string{"cassettes", "check files", "HAR files", "PEM files"}[k]
+	return [...]string{"cassettes", "check files", "HAR files", "PEM files", "JSON reports"}[k]
 }
 
 // DefaultMax is k's limit in bytes when $CORSVCR_MAX_INPUT is not set.
 func (k Kind) DefaultMax() int64 {
-	return [...]int64{256 << 20, 16 << 20, 512 << 20, 16 << 20}[k]
+	return [...]int64{256 << 20, 16 << 20, 512 << 20, 16 << 20, 256 << 20}[k]
 }
 
 // NotRegularError reports a path whose target is not a regular file.
