@@ -1,0 +1,6 @@
+package cassettes
+
+// Reference implementations for the differential tests.
+var (
+	EncodeYAML = encodeYAML
+)
