@@ -28,7 +28,7 @@ var shapeStrings = []string{
 	" lead", "trail ", "  ", "\t", "a\tb", "a\tb\"", "tab\t", "\ttab", "a\nb", "a\n", "\na", "a \nb", "a\n b", "a\r\nb", "\r",
 	"\x00", "\x01\x7f", "\x1b[0m", "\u0085", "a\u0085b", "\u2028", "\u2029x", "\u00a0", "\u00a0x", "\ufeff", "\ufeffabc", "ab\ufeff",
 	"\ue000", "\uf8ff", "\ufffd", "\ufffe", "\uffff", "😀", "a😀b", "\U0010FFFF", "Déjà vu", "日本語", "é\"", "ü\\",
-	"invalid\xff", "\xc3", "\xed\xa0\x80", "http://localhost:8080", "W/\"5-abc\"", "max-age=0, private",
+	"invalid\xff", "\xc3", strings.Repeat("\xff", 52), strings.Repeat("\xff", 53), strings.Repeat("\xfe", 105), strings.Repeat("\xfe", 106), "\xed\xa0\x80", "http://localhost:8080", "W/\"5-abc\"", "max-age=0, private",
 	"text/html; charset=utf-8", "session=x; Path=/; HttpOnly", strings.Repeat("long ", 300) + "end",
 }
 
@@ -269,7 +269,7 @@ func FuzzDecodeMatchesGeneral(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, c := range []*cassettes.Cassette{shapes(), cassettestest.Generate(30)} {
+	for _, c := range []*cassettes.Cassette{cassettestest.Generate(4)} {
 		data, err := cassettes.Encode(c)
 		require.NoError(f, err)
 		f.Add(data)
@@ -280,4 +280,23 @@ func FuzzDecodeMatchesGeneral(f *testing.F) {
 		require.Equal(t, errString(wantErr), errString(gotErr))
 		require.Equal(t, want, got)
 	})
+}
+
+// TestDecodeCopiesInput checks that a decoded cassette does not share
+// memory with the caller's data (only Load, which owns its buffer, lets
+// strings share it).
+func TestDecodeCopiesInput(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/session.yaml")
+	require.NoError(t, err)
+	c, err := cassettes.Decode("session.yaml", data)
+	require.NoError(t, err)
+	want, err := cassettes.Encode(c)
+	require.NoError(t, err)
+	for i := range data {
+		data[i] = 'x'
+	}
+	got, err := cassettes.Encode(c)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got), "changing Decode's input changed the cassette")
 }

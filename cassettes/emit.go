@@ -34,21 +34,21 @@ func emit(c *Cassette) []byte {
 		e.buf = append(e.buf, "meta:\n"...)
 		if c.Meta.Corsvcr != "" {
 			e.buf = append(e.buf, "  corsvcr:"...)
-			e.scalar(c.Meta.Corsvcr, false)
+			e.scalar(c.Meta.Corsvcr, false, "    ")
 			e.buf = append(e.buf, '\n')
 		}
 		if c.Meta.Browser != "" {
 			e.buf = append(e.buf, "  browser:"...)
-			e.scalar(c.Meta.Browser, false)
+			e.scalar(c.Meta.Browser, false, "    ")
 			e.buf = append(e.buf, '\n')
 		}
 		if len(c.Meta.OriginMap) > 0 {
 			e.buf = append(e.buf, "  origin_map:\n"...)
 			for _, m := range c.Meta.OriginMap {
 				e.buf = append(e.buf, "    - {from:"...)
-				e.scalar(m.From, true)
+				e.scalar(m.From, true, "")
 				e.buf = append(e.buf, ", to:"...)
-				e.scalar(m.To, true)
+				e.scalar(m.To, true, "")
 				e.buf = append(e.buf, "}\n"...)
 			}
 		}
@@ -61,11 +61,11 @@ func emit(c *Cassette) []byte {
 	for i := range c.Interactions {
 		it := &c.Interactions[i]
 		e.buf = append(e.buf, "  - kind:"...)
-		e.scalar(string(it.Kind), false)
+		e.scalar(string(it.Kind), false, "      ")
 		e.buf = append(e.buf, "\n    request:\n      method:"...)
-		e.scalar(it.Request.Method, false)
+		e.scalar(it.Request.Method, false, "        ")
 		e.buf = append(e.buf, "\n      url:"...)
-		e.scalar(it.Request.URL, false)
+		e.scalar(it.Request.URL, false, "        ")
 		e.buf = append(e.buf, '\n')
 		e.headers(it.Request.Headers)
 		e.body(it.Request.Body)
@@ -109,9 +109,9 @@ func (e *emitter) headers(hs Headers) {
 	e.buf = append(e.buf, "      headers:\n"...)
 	for _, h := range hs {
 		e.buf = append(e.buf, "        - {name:"...)
-		e.scalar(h.Name, true)
+		e.scalar(h.Name, true, "")
 		e.buf = append(e.buf, ", value:"...)
-		e.scalar(h.Value, true)
+		e.scalar(h.Value, true, "")
 		e.buf = append(e.buf, "}\n"...)
 	}
 }
@@ -131,7 +131,7 @@ func (e *emitter) body(b Body) {
 			}
 			e.doubleQuoted(s)
 		} else {
-			e.scalar(s, false)
+			e.scalar(s, false, bodyIndent) // valid UTF-8: never a block
 		}
 		e.buf = append(e.buf, '\n')
 	default:
@@ -151,11 +151,11 @@ func (e *emitter) body(b Body) {
 
 // scalar writes s as the value of a key (after "key:"), in the style
 // strNode asks for and the library's emitter then settles on. flow says
-// whether s sits in a flow mapping.
-func (e *emitter) scalar(s string, flow bool) {
+// whether s sits in a flow mapping; indent is the indentation of a block
+// scalar holding the value (in a block mapping).
+func (e *emitter) scalar(s string, flow bool, indent string) {
 	if !utf8.ValidString(s) {
-		e.buf = append(e.buf, " !!binary "...)
-		e.buf = base64.StdEncoding.AppendEncode(e.buf, []byte(s))
+		e.binary(s, flow, indent)
 		return
 	}
 	const (
@@ -201,6 +201,36 @@ func (e *emitter) scalar(s string, flow bool) {
 		e.buf = append(e.buf, '\'')
 	default:
 		e.doubleQuoted(s)
+	}
+}
+
+// binary writes text that is not valid UTF-8 as the library does: tagged
+// !!binary, base64 cut in lines of 70 characters, each ending with a line
+// feed, when it is longer than that, and then a literal block (or, in a
+// flow mapping, a double-quoted string).
+func (e *emitter) binary(s string, flow bool, indent string) {
+	const lineLen = 70
+	enc := base64.StdEncoding.EncodeToString([]byte(s))
+	e.buf = append(e.buf, " !!binary"...)
+	switch {
+	case len(enc) < lineLen:
+		e.buf = append(e.buf, ' ')
+		e.buf = append(e.buf, enc...)
+	case flow:
+		e.buf = append(e.buf, " \""...)
+		for i := 0; i < len(enc); i += lineLen {
+			e.buf = append(e.buf, enc[i:min(i+lineLen, len(enc))]...)
+			e.buf = append(e.buf, `\n`...)
+		}
+		e.buf = append(e.buf, '"')
+	default:
+		e.buf = append(e.buf, " |"...)
+		for i := 0; i < len(enc); i += lineLen {
+			e.buf = append(e.buf, '\n')
+			e.buf = append(e.buf, indent...)
+			e.buf = append(e.buf, enc[i:min(i+lineLen, len(enc))]...)
+		}
+		// The line feed after the block is the caller's.
 	}
 }
 

@@ -8,4 +8,4 @@ var (
 
 // FastDecode is the fast path of Decode alone: ok is false when data is not
 // in the canonical layout.
-func FastDecode(data []byte) (c *Cassette, ok bool) { return fastDecode(data) }
+func FastDecode(data []byte) (c *Cassette, ok bool) { return fastDecode(data, false) }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // fastDecode reads data laid out exactly as Encode writes it, line by line,
@@ -16,11 +17,21 @@ import (
 //
 // Every string of the cassette is a substring of one copy of data, so a
 // cassette costs about its file size; bodies are copied (Body is mutable).
-func fastDecode(data []byte) (c *Cassette, ok bool) {
+//
+// With owned set, data belongs to the decoder (Load read it and nothing
+// else holds it) and is never written again: the strings then share its
+// memory instead of a copy.
+func fastDecode(data []byte, owned bool) (c *Cassette, ok bool) {
 	if !plainInput(data) {
 		return nil, false
 	}
-	p := fastParser{src: string(data)}
+	var src string
+	if owned && len(data) > 0 {
+		src = unsafe.String(&data[0], len(data))
+	} else {
+		src = string(data)
+	}
+	p := fastParser{src: src}
 	return p.cassette()
 }
 
@@ -87,11 +98,38 @@ func (p *fastParser) value(prefix string) (string, bool) {
 	if !ok || !strings.HasPrefix(l, prefix) {
 		return "", false
 	}
+	if l[len(prefix):] == " !!binary |" {
+		// Long text that is not UTF-8: base64 in a literal block
+		// indented 2 more than the key.
+		p.next()
+		col := len(prefix) - len(strings.TrimLeft(prefix, " -"))
+		return p.binaryBlock(strings.Repeat(" ", col+2))
+	}
 	v, ok := blockScalar(l[len(prefix):])
 	if ok {
 		p.pos += len(l) + 1
 	}
 	return v, ok
+}
+
+// binaryBlock reads the lines of base64 of a !!binary literal block.
+func (p *fastParser) binaryBlock(indent string) (string, bool) {
+	var b strings.Builder
+	for {
+		l, ok := p.peek()
+		if !ok || !strings.HasPrefix(l, indent) || len(l) == len(indent) || l[len(indent)] == ' ' {
+			break
+		}
+		if !isBase64Text(l[len(indent):]) {
+			return "", false
+		}
+		b.WriteString(l[len(indent):])
+		p.next()
+	}
+	if l, ok := p.peek(); ok && l == "" {
+		return "", false // an empty line would belong to the block
+	}
+	return binaryScalar(b.String())
 }
 
 func (p *fastParser) cassette() (*Cassette, bool) {
@@ -378,6 +416,15 @@ func flowScalar(s string, end byte) (v, rest string, ok bool) {
 		raw, ok := strings.CutPrefix(s, "!!binary ")
 		if !ok {
 			return "", "", false
+		}
+		if strings.HasPrefix(raw, `"`) {
+			// Long text that is not UTF-8: base64 in lines, quoted.
+			q, rest, ok := doubleQuotedScalar(raw)
+			if !ok {
+				return "", "", false
+			}
+			v, ok := binaryScalar(strings.ReplaceAll(q, "\n", ""))
+			return v, rest, ok
 		}
 		i := strings.IndexByte(raw, end)
 		if i < 0 {
