@@ -129,7 +129,7 @@ func (g gen) query() string {
 	case 2:
 		return "?q=" + words[g.r.IntN(len(words)-3)] + "&token=" + cassettes.RedactedPrefix + "3"
 	}
-	return fmt.Sprintf("?ids=%d,%d,%d#frag", g.r.IntN(9), g.r.IntN(99), g.r.IntN(999))
+	return fmt.Sprintf("?ids=%d,%d,%d", g.r.IntN(9), g.r.IntN(99), g.r.IntN(999))
 }
 
 // corsHeaders adds the CORS answer a server gives origin, sometimes wrong.
