@@ -16,8 +16,9 @@ import (
 // and the write functions) with an unbounded line width, as the library
 // uses by default; the differential tests and fuzzers compare the two on
 // the goldens, on generated cassettes of every shape and on arbitrary
-// strings. Measured on 10k interactions: 28x faster than the node tree
-// and the library's emitter, with 1/40 of the allocations.
+// strings. Measured on 10k generated interactions (rssprobe): saving took
+// 3.55 s of CPU and allocated 2069 MiB with the library, 0.13 s and 20 MiB
+// (one buffer of about the file's size) with the emitter.
 
 // emitter appends a cassette's canonical encoding to buf.
 type emitter struct {

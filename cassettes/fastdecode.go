@@ -17,6 +17,8 @@ import (
 //
 // Every string of the cassette is a substring of one copy of data, so a
 // cassette costs about its file size; bodies are copied (Body is mutable).
+// Measured on 10k generated interactions (rssprobe, Load): 2.86 s of CPU
+// and 327 MiB peak RSS through the node tree, 0.1 s and 31 MiB here.
 //
 // With owned set, data belongs to the decoder (Load read it and nothing
 // else holds it) and is never written again: the strings then share its
