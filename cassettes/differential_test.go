@@ -270,7 +270,13 @@ func FuzzDecodeMatchesGeneral(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, c := range []*cassettes.Cassette{cassettestest.Generate(4)} {
+	long := strings.Repeat("\xff", 60) // base64 in lines, as a block and quoted
+	withBinary := &cassettes.Cassette{Meta: cassettes.Meta{Corsvcr: long}, Interactions: []cassettes.Interaction{{
+		Kind:     cassettes.KindOther,
+		Request:  cassettes.Request{Method: "GET", URL: "http://localhost/", Headers: h("X-V", long)},
+		Response: cassettes.Response{Status: 200, Body: cassettes.Body("a\n\n")},
+	}}}
+	for _, c := range []*cassettes.Cassette{cassettestest.Generate(4), withBinary} {
 		data, err := cassettes.Encode(c)
 		require.NoError(f, err)
 		f.Add(data)
