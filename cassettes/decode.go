@@ -24,6 +24,24 @@ import (
 // Decode reads a scalar as the text written: null, ~, yes and 123 are the
 // strings "null", "~", "yes" and "123" wherever a string is expected.
 func Decode(name string, data []byte) (*Cassette, error) {
+	return decode(name, data, false)
+}
+
+// decode is Decode; owned says that data is the decoder's to keep (see
+// fastDecode).
+func decode(name string, data []byte, owned bool) (*Cassette, error) {
+	// Files as Encode writes them take the fast path; anything else, and
+	// every invalid cassette, the general decoder, which reports problems
+	// with their lines.
+	if c, ok := fastDecode(data, owned); ok && len(check(c, name, nil)) == 0 {
+		return c, nil
+	}
+	return decodeGeneral(name, data)
+}
+
+// decodeGeneral is Decode through the YAML library's node tree: it reads
+// any YAML and reports every problem with its line.
+func decodeGeneral(name string, data []byte) (*Cassette, error) {
 	root, ferr := parse(data)
 	if ferr != nil {
 		ferr.File = name

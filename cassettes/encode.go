@@ -19,6 +19,14 @@ func Encode(c *Cassette) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	return emit(c), nil
+}
+
+// encodeYAML is the reference encoding of a valid cassette: a node tree
+// written by the YAML library. Encode writes the same bytes with the
+// canonical emitter (emit.go), tens of times faster; the differential
+// tests and fuzzers hold the two equal.
+func encodeYAML(c *Cassette) ([]byte, error) {
 	root := mappingNode(false)
 	add(root, "version", intNode(FormatVersion))
 	if meta := mappingNode(false); !c.Meta.isZero() {
@@ -179,19 +187,34 @@ func plainOK(s string, flow bool) bool {
 	if s == "" || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
 		return false
 	}
+	if last := s[len(s)-1]; last == ' ' || last == ':' {
+		return false
+	}
+	// One pass for what used to be five: printable ASCII only, no ": "
+	// (a colon is never last here), no " #" (a hash is never first), and
+	// in a flow collection none of ,[]{}:#.
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e:
+			return false
+		case c == ':':
+			if flow || s[i+1] == ' ' {
+				return false
+			}
+		case c == '#':
+			if flow || s[i-1] == ' ' {
+				return false
+			}
+		case flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}'):
 			return false
 		}
 	}
-	if s[len(s)-1] == ' ' || s[len(s)-1] == ':' ||
-		strings.Contains(s, ": ") || strings.Contains(s, " #") ||
-		flow && strings.ContainsAny(s, ",[]{}:#") {
-		return false
-	}
-	switch strings.ToLower(s) {
-	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
-		return false
+	if len(s) <= 5 { // ASCII here, so EqualFold is ToLower and ==
+		for _, w := range []string{"y", "n", "yes", "no", "on", "off", "true", "false", "null"} {
+			if strings.EqualFold(s, w) {
+				return false
+			}
+		}
 	}
 	return true
 }

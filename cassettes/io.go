@@ -18,7 +18,8 @@ func Load(path string) (*Cassette, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cassettes: load %q: %w", path, err)
 	}
-	return Decode(path, data)
+	// data is ours alone: the cassette's strings may share its memory.
+	return decode(path, data, true)
 }
 
 // Save encodes c and writes it to path atomically (temp file in the same

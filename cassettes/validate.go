@@ -236,6 +236,9 @@ func (k *checker) url(i int, s string) {
 
 func (k *checker) headers(i int, path string, hs Headers) {
 	for j, h := range hs {
+		if fetch.IsToken(h.Name) && strings.IndexAny(h.Value, "\r\n\x00") < 0 {
+			continue // nothing to report, whatever failed to decode
+		}
 		p := fmt.Sprintf("%s[%d]", path, j)
 		if !k.pos.skip(i, p+".name") {
 			switch {

@@ -106,7 +106,7 @@ func Read(path string, kind Kind) ([]byte, error) {
 	if err := regular(st); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := readAll(io.LimitReader(f, limit+1), min(st.Size(), limit))
 	if err != nil {
 		return nil, bare(err)
 	}
@@ -114,6 +114,26 @@ func Read(path string, kind Kind) ([]byte, error) {
 		return nil, &TooLargeError{What: kind.What(), Limit: limit}
 	}
 	return data, nil
+}
+
+// readAll is io.ReadAll starting with room for size bytes and a little
+// more (to see the end, or a file that grew): a 100 MB file costs 100 MB,
+// not the two to three times that growing a buffer from 512 bytes costs.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, 0, size+512)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
 }
 
 // Max is the limit in force for kind: $CORSVCR_MAX_INPUT when set, else

@@ -159,3 +159,20 @@ func TestParseSize(t *testing.T) {
 		})
 	}
 }
+
+// TestReadOneBuffer checks that a file is read into one buffer of about
+// its size, not a buffer grown by doubling (twice the memory for a large
+// cassette).
+func TestReadOneBuffer(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	want := make([]byte, 3<<20+123)
+	for i := range want {
+		want[i] = byte('a' + i%26)
+	}
+	require.NoError(t, os.WriteFile(path, want, 0o644))
+	got, err := inputfile.Read(path, inputfile.Cassette)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.LessOrEqual(t, cap(got), len(want)+512, "the buffer grew")
+}
