@@ -101,7 +101,13 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 			p.ProxyBypassList = "<-loopback>"
 		}
 	})
-	tabCtx, tabCancel := chromedp.NewContext(parent, newContext, chromedp.WithLogf(b.chromedpLogf), chromedp.WithErrorf(b.chromedpErrorf))
+	opts := []chromedp.ContextOption{newContext}
+	if cfg.Parent == nil {
+		// Browser options, for the connection this context opens; a
+		// Parent's connection logs to the Parent's logger.
+		opts = append(opts, chromedp.WithLogf(b.chromedpLogf), chromedp.WithErrorf(b.chromedpErrorf))
+	}
+	tabCtx, tabCancel := chromedp.NewContext(parent, opts...)
 	b.tabCtx, b.tabCancel = tabCtx, sync.OnceFunc(tabCancel)
 	if err := b.start(ctx); err != nil {
 		closeErr := b.Close()
