@@ -1,14 +1,10 @@
 package browsercheck_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,78 +17,33 @@ import (
 
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/chrometest"
 )
 
 // externalChrome is a Chrome the test starts itself, as a user would start
-// one for corsvcr to attach to: --remote-debugging-port=0 on loopback.
-type externalChrome struct {
-	cmd  *exec.Cmd
-	ws   string // ws://127.0.0.1:PORT/devtools/browser/ID
-	http string // http://127.0.0.1:PORT
+// one for corsvcr to attach to.
+type externalChrome struct{ *chrometest.External }
+
+func startExternalChrome(t *testing.T) externalChrome {
+	return externalChrome{chrometest.Start(t)}
 }
 
-// startExternalChrome starts Chrome with a DevTools port on loopback and
-// reads its address from the "DevTools listening on ws://…" line of its
-// stderr. Cleanup kills its whole process group and removes its profile.
-func startExternalChrome(t *testing.T) *externalChrome {
-	t.Helper()
-	exe, err := browsercheck.FindChrome()
-	require.NoError(t, err)
-	dir := t.TempDir()
-	cmd := exec.Command(exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		"--user-data-dir="+dir, "about:blank")
-	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if _, ws, ok := strings.Cut(sc.Text(), "DevTools listening on "); ok {
-				found <- strings.TrimSpace(ws)
-				break
-			}
-		}
-		for sc.Scan() { // drain, so that Chrome never blocks on stderr
-		}
-	}()
-	select {
-	case ws := <-found:
-		port := strings.Split(strings.TrimPrefix(ws, "ws://"), "/")[0]
-		return &externalChrome{cmd: cmd, ws: ws, http: "http://" + port}
-	case <-time.After(30 * time.Second):
-		t.Fatal("external Chrome printed no DevTools address within 30s")
-		return nil
-	}
-}
-
-// alive reports whether the external Chrome's main process still runs.
-func (e *externalChrome) alive() bool {
-	return syscall.Kill(e.cmd.Process.Pid, 0) == nil && e.cmd.ProcessState == nil
-}
+func (e externalChrome) alive() bool { return e.Alive() }
 
 // state returns the external Chrome's browser contexts besides the
 // default one and its page targets, read over a DevTools connection of its
 // own.
-func (e *externalChrome) state(t *testing.T) (contexts []cdp.BrowserContextID, pages []string) {
+func (e externalChrome) state(t *testing.T) (contexts []cdp.BrowserContextID, pages []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	actx, acancel := remote.NewAllocator(ctx, e.ws)
+	actx, acancel := remote.NewAllocator(ctx, e.WS)
 	defer acancel()
 	cctx, ccancel := chromedp.NewContext(actx)
 	defer ccancel()
 	res, err := chromedp.CallBrowser(cctx, target.GetBrowserContexts, cdp.Empty{})
 	require.NoError(t, err)
-	resp, err := http.Get(e.http + "/json/list")
+	resp, err := http.Get(e.HTTP + "/json/list")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var list []struct{ Type, URL string }
@@ -120,7 +71,7 @@ func TestRemoteAttach(t *testing.T) {
 		{Name: "preflighted", Page: pageOrigin, Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`}}}},
 		{Name: "preflight refused", Page: pageOrigin, Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/methods", Method: "PUT", Body: "x"}}}},
 	}
-	for _, addr := range []string{ext.ws, ext.http} {
+	for _, addr := range []string{ext.WS, ext.HTTP} {
 		t.Run(strings.SplitN(addr, ":", 2)[0], func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
