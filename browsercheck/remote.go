@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/chromedp/cdproto/target"
@@ -91,7 +92,7 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 	} else {
 		var cancel context.CancelFunc
 		// The connection must outlive ctx, which bounds the start only.
-		parent, cancel = remote.NewAllocator(context.WithoutCancel(ctx), cfg.Remote)
+		parent, cancel = remote.NewAllocator(context.WithoutCancel(ctx), wsAddress(cfg.Remote))
 		b.allocCancel = cancel
 	}
 	newContext := chromedp.WithNewBrowserContext(func(p *target.CreateBrowserContextParams) {
@@ -133,6 +134,24 @@ func checkRemote(raw string) error {
 		return nil
 	}
 	return fmt.Errorf("browsercheck: remote browser %q: scheme %q: want ws, wss, http or https", raw, u.Scheme)
+}
+
+// wsAddress returns a browser's DevTools websocket address written with
+// http(s) (as /json/version's devtoolsFrontendUrl readers often copy it)
+// as ws(s); other addresses unchanged (http://HOST:PORT is resolved through
+// /json/version).
+func wsAddress(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.Contains(u.Path, "/devtools/browser/") {
+		return raw
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	return u.String()
 }
 
 // Remote returns the DevTools address of the Chrome b is attached to, ""

@@ -71,8 +71,8 @@ func TestRemoteAttach(t *testing.T) {
 		{Name: "preflighted", Page: pageOrigin, Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/json", Method: "POST", Headers: jsonHeaders, Body: `{"a":1}`}}}},
 		{Name: "preflight refused", Page: pageOrigin, Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/methods", Method: "PUT", Body: "x"}}}},
 	}
-	for _, addr := range []string{ext.WS, ext.HTTP} {
-		t.Run(strings.SplitN(addr, ":", 2)[0], func(t *testing.T) {
+	for name, addr := range map[string]string{"ws": ext.WS, "http": ext.HTTP, "http with path": "http" + strings.TrimPrefix(ext.WS, "ws")} {
+		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			rb, err := browsercheck.New(ctx, browsercheck.Config{Remote: addr, Proxy: proxy.URL, Timeout: 10 * time.Second})
