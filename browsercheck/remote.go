@@ -44,6 +44,7 @@ var ErrAttachedHTTPS = errors.New("https checks need corsvcr's CA pinned by a la
 // fields.
 type attachment struct {
 	remote string // the DevTools address, "" for a Parent
+	proxy  string // Config.Proxy, set on every browser context b creates
 	// contextID is the browser context the checks run in.
 	contextID string
 }
@@ -75,7 +76,7 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 	if len(cfg.SPKIPins) > 0 {
 		return nil, fmt.Errorf("browsercheck: %s: %w", what, ErrAttachedHTTPS)
 	}
-	b := &Browser{timeout: cfg.Timeout, output: &tailBuffer{max: 8 << 10}, log: cfg.Logger, attached: &attachment{remote: cfg.Remote}}
+	b := &Browser{timeout: cfg.Timeout, output: &tailBuffer{max: 8 << 10}, log: cfg.Logger, attached: &attachment{remote: cfg.Remote, proxy: cfg.Proxy}}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -95,13 +96,7 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 		parent, cancel = remote.NewAllocator(context.WithoutCancel(ctx), wsAddress(cfg.Remote))
 		b.allocCancel = cancel
 	}
-	newContext := chromedp.WithNewBrowserContext(func(p *target.CreateBrowserContextParams) {
-		if cfg.Proxy != "" {
-			p.ProxyServer = cfg.Proxy
-			// Without it Chrome sends localhost and 127.0.0.0/8 directly.
-			p.ProxyBypassList = "<-loopback>"
-		}
-	})
+	newContext := chromedp.WithNewBrowserContext(b.contextProxy)
 	opts := []chromedp.ContextOption{newContext}
 	if cfg.Parent == nil {
 		// Browser options, for the connection this context opens; a
@@ -121,6 +116,20 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 		b.version = cfg.Parent.version
 	}
 	return b, nil
+}
+
+// contextProxy sets the proxy of an attached Browser on the parameters of
+// a browser context it creates (chromedp.WithNewBrowserContext): a running
+// Chrome takes no --proxy-server flag, so every browser context of an
+// attached Browser must carry it. It does nothing for a started Browser,
+// whose Chrome has the flag.
+func (b *Browser) contextProxy(p *target.CreateBrowserContextParams) {
+	if b.attached == nil || b.attached.proxy == "" {
+		return
+	}
+	p.ProxyServer = b.attached.proxy
+	// Without it Chrome sends localhost and 127.0.0.0/8 directly.
+	p.ProxyBypassList = "<-loopback>"
 }
 
 // checkRemote validates a DevTools address.

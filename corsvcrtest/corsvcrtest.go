@@ -29,6 +29,9 @@
 // For example: CORSVCR_RECORD=1 go test ./... or go test -run TestCORS
 // -args -corsvcr.record=missing.
 //
+// go test -run 'TestCORS/login' reports the login check alone, but every
+// check of the file runs: a recording holds the whole file.
+//
 // # One browser per test binary
 //
 // The first Run starts one headless Chrome (no proxy flags), which every Run

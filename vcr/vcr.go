@@ -75,7 +75,9 @@ type Config struct {
 }
 
 // Runner runs check files in headless Chrome. It holds no browser between
-// calls: each run starts one and stops it.
+// calls: each run starts one and stops it, or, with Config.Browser or
+// Config.SharedBrowser, creates a browser context in a running Chrome and
+// disposes of it.
 type Runner struct {
 	cfg Config
 	log *slog.Logger
