@@ -349,3 +349,18 @@ func descendants(pid int) []int {
 	}
 	return out
 }
+
+// TestRecordModeSwitches: the flag and the environment variable reach Run,
+// the flag first.
+func TestRecordModeSwitches(t *testing.T) {
+	t.Parallel()
+	out, ok := helper(t, envHelper+"=run", "CORSVCR_RECORD=sometimes")
+	assert.False(t, ok)
+	assert.Contains(t, out, `corsvcrtest: record mode "sometimes": want replay (default), record (1, true, all) or record-missing (missing) (from $CORSVCR_RECORD)`)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-corsvcr.record=often")
+	cmd.Env = append(os.Environ(), envHelper+"=run", "CORSVCR_RECORD=1")
+	b, err := cmd.CombinedOutput()
+	assert.Error(t, err)
+	assert.Contains(t, string(b), `corsvcrtest: record mode "often": want replay (default), record (1, true, all) or record-missing (missing) (from -corsvcr.record)`)
+}
