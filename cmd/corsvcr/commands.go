@@ -45,7 +45,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	c.announceShard(stderr)
 	if c.shardInfo != nil && len(file.Checks) == 0 {
-		return c.emptyShard(stdout) // no cassette: there is nothing to record
+		return c.emptyShard(ctx, stdout, stderr, rf, "corsvcr record", file) // no cassette: nothing to record
 	}
 	log := newLogger(stderr, *c.verbose)
 	r, err := c.runner(log)
@@ -131,7 +131,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	c.announceShard(stderr)
 	if c.shardInfo != nil && len(file.Checks) == 0 {
-		return c.emptyShard(stdout)
+		return c.emptyShard(ctx, stdout, stderr, rf, "corsvcr check", file)
 	}
 	log := newLogger(stderr, *c.verbose)
 	r, err := c.runner(log)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -40,14 +41,18 @@ func (c *common) announceShard(stderr io.Writer) {
 	}
 }
 
-// emptyShard handles a shard that holds no check: nothing runs, nothing is
-// written, and it passes (the other shards hold the checks).
-func (c *common) emptyShard(stdout io.Writer) error {
+// emptyShard handles a shard that holds no check: nothing runs and no
+// cassette is written; the table or JSON, and the report files asked for,
+// say so, and it passes (the other shards hold the checks).
+func (c *common) emptyShard(ctx context.Context, stdout, stderr io.Writer, rf reportFlags, name string, file *checks.File) error {
 	run := &vcr.Run{Shard: c.shardInfo}
-	return writeResults(stdout, run, "", c.jsonOut)
+	if err := writeResults(stdout, run, "", c.jsonOut); err != nil {
+		return err
+	}
+	return rf.write(ctx, reportInput{name: name, run: run, file: file, checksPath: c.checks}, stderr)
 }
 
-// listenFlags declares --browser and --listen.
+// remoteFlags declares --browser and --listen.
 func (c *common) remoteFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.browser, "browser", "", "attach to a running Chrome over the DevTools protocol instead of starting one: ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT (its --remote-debugging-port); checks run in a browser context of their own, disposed of afterwards (http checks only)")
 	fs.StringVar(&c.listen, "listen", "", "HOST:PORT the browser reaches the recording or replay proxy at (default: a free loopback port); for a --browser on another machine, this machine's address as that browser sees it; a non-loopback address exposes the proxy to whoever reaches it")

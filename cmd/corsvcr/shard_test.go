@@ -63,7 +63,8 @@ func TestEmptyShard(t *testing.T) {
 	empty := ""
 	for i := 1; i <= 64 && empty == ""; i++ {
 		s := strings.Join([]string{itoa(i), "64"}, "/")
-		code, stdout, stderr := corsvcrRun(t, "check", "--checks", file, "--shard", s, "--json", "--chrome", "/nonexistent/chrome")
+		junit := filepath.Join(dir, "shard.xml")
+		code, stdout, stderr := corsvcrRun(t, "check", "--checks", file, "--shard", s, "--json", "--chrome", "/nonexistent/chrome", "--junit", junit)
 		if strings.Contains(stderr, "0 of 1 checks") {
 			empty = s
 			require.Equal(t, 0, code, "stderr: %s", stderr)
@@ -75,6 +76,9 @@ func TestEmptyShard(t *testing.T) {
 			}
 			require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
 			assert.True(t, rep.Pass)
+			xml, err := os.ReadFile(junit)
+			require.NoError(t, err, "the empty shard's --junit file")
+			assert.Contains(t, string(xml), `tests="0"`)
 			assert.Equal(t, map[string]int{"index": i, "count": 64, "checks": 0, "file_checks": 1}, rep.Shard)
 		}
 	}
