@@ -31,12 +31,15 @@ func TestCLIShards(t *testing.T) {
 		all[c.Name] = c.Verdicts
 	}
 
-	var ran []string
+	var ran, shardFiles []string
 	for i := 1; i <= 3; i++ {
 		shard := fmt.Sprintf("%d/3", i)
 		r := corsvcr(t, "check", "--checks", checksFile, "--cassette", demoCassette, "--json", "--shard", shard)
 		require.Equal(t, 0, r.code, "shard %s: %s", shard, r.stderr)
 		schematest.Validate(t, schematest.Report, []byte(r.stdout))
+		shardFile := filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))
+		require.NoError(t, os.WriteFile(shardFile, []byte(r.stdout), 0o644))
+		shardFiles = append(shardFiles, shardFile)
 		var rep struct {
 			Shard struct {
 				Index, Count, Checks int
@@ -63,6 +66,15 @@ func TestCLIShards(t *testing.T) {
 	slices.Sort(want)
 	slices.Sort(ran)
 	assert.Equal(t, want, ran, "the shards together ran every check once")
+
+	// corsvcr merge puts the shards back together: the whole run's checks,
+	// in file order, with their verdicts.
+	merged := filepath.Join(dir, "merged.json")
+	m := corsvcr(t, append([]string{"merge", "--checks", checksFile, "-o", merged}, shardFiles...)...)
+	require.Equal(t, 0, m.code, m.stderr)
+	data, err := os.ReadFile(merged)
+	require.NoError(t, err)
+	assert.Equal(t, rawChecks(t, whole.stdout), rawChecks(t, string(data)), "merged shards vs the unsharded run")
 }
 
 type rawCheck struct {
