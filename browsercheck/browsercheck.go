@@ -61,6 +61,13 @@ type Config struct {
 	// trusted (--ignore-certificate-errors-spki-list). Nothing else is:
 	// certificate errors are never ignored wholesale.
 	SPKIPins []string
+	// Remote is the DevTools address of a Chrome that runs already, to
+	// attach to instead of starting one: ws://HOST:PORT/devtools/browser/ID,
+	// or http://HOST:PORT (resolved through /json/version). See remote.go.
+	Remote string
+	// Parent is a running Browser whose Chrome runs the checks instead of a
+	// new one, in a browser context of their own (see remote.go).
+	Parent *Browser
 	// Logger receives chromedp's messages, which chromedp would otherwise
 	// print to the standard logger (stderr): its errors at level Warn, but
 	// at level Debug once Close has begun, when writes to the Chrome it is
@@ -101,12 +108,17 @@ type Browser struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	attached *attachment // set when attached to a Chrome it did not start (remote.go)
 }
 
 // New starts Chrome. It fails with a message saying how to install a
 // browser when none is found. ctx bounds the start only; the browser lives
 // until Close.
 func New(ctx context.Context, cfg Config) (*Browser, error) {
+	if cfg.Remote != "" || cfg.Parent != nil {
+		return attach(ctx, cfg) // remote.go
+	}
 	execPath := cfg.ExecPath
 	if execPath == "" {
 		p, err := FindChrome()
@@ -269,6 +281,10 @@ func (b *Browser) ExecPath() string { return b.execPath }
 // safe to call more than once and while a check runs (the check then fails).
 func (b *Browser) Close() error {
 	b.closeOnce.Do(func() {
+		if b.attached != nil {
+			b.closeErr = b.detach() // never kills a browser it did not start
+			return
+		}
 		defer openBrowsers.remove(b)
 		b.closing.Store(true)
 		// Debian's /usr/bin/chromium* are shell scripts: chromedp kills the

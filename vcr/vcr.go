@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/corsvcr/corsvcr/browsercheck"
@@ -46,6 +47,27 @@ type Config struct {
 	// when a check or a cassette names an https URL (created if missing);
 	// "" means ca.ResolveDir("").
 	CADir string
+	// Browser is the DevTools address of a running Chrome to run the checks
+	// in instead of starting one (browsercheck.Config.Remote):
+	// ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT. The checks run
+	// in a browser context of their own that is disposed of afterwards;
+	// that Chrome keeps running. Not for checks or cassettes naming https
+	// URLs (browsercheck.ErrAttachedHTTPS).
+	Browser string
+	// SharedBrowser, when not nil, is a running Browser whose Chrome runs
+	// the checks of every run, each run in a browser context of its own
+	// (browsercheck.Config.Parent), instead of a Chrome started per run. A
+	// run that needs the HTTPS CA pinned (a launch flag) starts a Chrome of
+	// its own anyway. The caller closes it. Not with Browser.
+	SharedBrowser *browsercheck.Browser
+	// Listen is the address the recording or replay proxy is reached at by
+	// the browser, for a browser on another machine (Browser): HOST:PORT,
+	// HOST the address that browser reaches this machine at, PORT 0 for
+	// any free port. "" means an ephemeral loopback port. The proxies
+	// themselves stay on loopback; a relay on Listen pipes connections to
+	// them. Anyone who reaches a non-loopback address reaches the proxy
+	// (see IsLoopback): callers warn.
+	Listen string
 	// Version is the corsvcr version written into recorded cassettes.
 	Version string
 	// Logger receives diagnostics; nil discards them.
@@ -53,7 +75,9 @@ type Config struct {
 }
 
 // Runner runs check files in headless Chrome. It holds no browser between
-// calls: each run starts one and stops it.
+// calls: each run starts one and stops it, or, with Config.Browser or
+// Config.SharedBrowser, creates a browser context in a running Chrome and
+// disposes of it.
 type Runner struct {
 	cfg Config
 	log *slog.Logger
@@ -69,6 +93,14 @@ func New(cfg Config) (*Runner, error) {
 		if err := checkUpstream(from, to); err != nil {
 			errs = append(errs, fmt.Errorf("vcr: config: upstream %q: %w", from, err))
 		}
+	}
+	if cfg.Listen != "" {
+		if err := checkListen(cfg.Listen); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.Browser != "" && cfg.SharedBrowser != nil {
+		errs = append(errs, errors.New("vcr: config: Browser and SharedBrowser are exclusive"))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -111,6 +143,9 @@ type Run struct {
 	appendOnly bool
 	// Browser is the version of the Chrome that ran the checks.
 	Browser string
+	// Shard is the share of the check file the run ran (SelectShard); nil
+	// for the whole file. The caller sets it.
+	Shard *ShardInfo
 	// OriginMap is the origin mapping the replay used (Replay.OriginMap, or
 	// the cassette's meta.origin_map); nil for none.
 	OriginMap []cassettes.OriginMapping
@@ -271,7 +306,15 @@ type sources struct {
 // the predictor's note. A run interrupted before Chrome started has every
 // check in NotRun.
 func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, auth *ca.CA, src sources) (*Run, error) {
-	b, err := browsercheck.New(ctx, browsercheck.Config{ExecPath: r.cfg.Chrome, Proxy: proxyURL, Timeout: r.cfg.Timeout, SPKIPins: pins(auth), Logger: r.log})
+	if r.cfg.Listen != "" {
+		rl, err := startRelay(r.cfg.Listen, strings.TrimPrefix(proxyURL, "http://"))
+		if err != nil {
+			return nil, err
+		}
+		defer rl.Close()
+		proxyURL = rl.URL()
+	}
+	b, err := browsercheck.New(ctx, r.browserConfig(proxyURL, auth))
 	if err != nil {
 		if ctx.Err() != nil {
 			return &Run{NotRun: len(file.Checks)}, nil

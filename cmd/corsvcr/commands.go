@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/replay"
@@ -18,6 +19,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	c.register(fs, true)
 	fs.StringVar(&c.cassette, "cassette", "", "cassette file to write")
+	c.shardFlag(fs)
 	var sec secretFlags
 	sec.register(fs)
 	inc := incompleteFlag(fs)
@@ -33,19 +35,29 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(c.cassette); err == nil && c.shard != "" && !*inc.force {
+		// The recording would hold this shard's exchanges only.
+		return usageErrorf("record: --shard with the existing cassette %q would replace it with the exchanges of shard %s only; give each shard a cassette of its own (--cassette cors-%s.yaml), or replace it anyway with --save-incomplete", c.cassette, c.shard, strings.ReplaceAll(c.shard, "/", "of"))
+	}
 	if _, err := os.Stat(c.cassette); err == nil && c.run != "" && !*inc.force {
 		// The recording would hold the selected checks' exchanges only.
 		return usageErrorf("record: --run with the existing cassette %q would replace it with the exchanges of the selected checks only; record them with 'corsvcr check --mode record-missing --run …' to add them, name another --cassette, or replace it anyway with --save-incomplete", c.cassette)
+	}
+	c.announceShard(stderr)
+	if c.shardInfo != nil && len(file.Checks) == 0 {
+		return c.emptyShard(ctx, stdout, stderr, rf, "corsvcr record", file) // no cassette: nothing to record
 	}
 	log := newLogger(stderr, *c.verbose)
 	r, err := c.runner(log)
 	if err != nil {
 		return err
 	}
+	c.warnListen(stderr)
 	run, err := r.Record(ctx, file)
 	if err != nil {
 		return err
 	}
+	run.Shard = c.shardInfo
 	// The verdicts are printed whether or not the cassette may be written:
 	// a refusal (secrets, an incomplete run) must not hide them. The table
 	// comes first; the JSON report, one document, names the cassette only
@@ -88,6 +100,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	c.register(fs, true)
 	fs.StringVar(&c.cassette, "cassette", "", "cassette to replay (default: run live, record nothing)")
+	c.shardFlag(fs)
 	mode := fs.String("mode", "replay", "replay (never touches the network) or record-missing (replay hits, record and append misses)")
 	strict := fs.Bool("strict", false, "a request whose matching recorded answers are used up, or whose script-set headers or body match no recording of its match key, is a miss instead of getting the last or closest answer")
 	var sec secretFlags
@@ -116,16 +129,22 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	c.announceShard(stderr)
+	if c.shardInfo != nil && len(file.Checks) == 0 {
+		return c.emptyShard(ctx, stdout, stderr, rf, "corsvcr check", file)
+	}
 	log := newLogger(stderr, *c.verbose)
 	r, err := c.runner(log)
 	if err != nil {
 		return err
 	}
+	c.warnListen(stderr)
 	if c.cassette == "" {
 		run, err := r.Live(ctx, file)
 		if err != nil {
 			return err
 		}
+		run.Shard = c.shardInfo
 		if err := writeResults(stdout, run, "", c.jsonOut); err != nil {
 			return err
 		}
@@ -144,6 +163,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	run.Shard = c.shardInfo
 	// The verdicts first: a refusal to write (secrets, an incomplete run)
 	// must not hide them.
 	if err := writeResults(stdout, run, c.cassette, c.jsonOut); err != nil {

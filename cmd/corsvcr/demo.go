@@ -34,7 +34,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(stderr, *c.verbose)
-	cfg := vcr.Config{Chrome: c.chrome, Timeout: c.timeout, CADir: c.caDir, Version: version, Logger: log}
+	cfg := vcr.Config{Chrome: c.chrome, Timeout: c.timeout, CADir: c.caDir, Browser: c.browser, Listen: c.listen, Version: version, Logger: log}
+	c.warnListen(stderr)
 	rep, err := demo.Run(ctx, cfg, *out, sel)
 	if errors.Is(err, checks.ErrNoMatch) {
 		return &exitError{code: exitUsage, err: fmt.Errorf("demo: --run %q: %w in the demo's checks (%s)", sel.String(), checks.ErrNoMatch, filepath.Join(*out, "checks.yaml"))}

@@ -31,6 +31,11 @@ type common struct {
 	caDir      string // --ca-dir: the HTTPS certificate authority
 	upstreamCA string // --upstream-ca: extra roots for https origins
 	run        string // --run: a regexp selecting checks by name
+
+	shard     string         // --shard I/N (shard.go)
+	shardInfo *vcr.ShardInfo // the shard selected by load
+	browser   string         // --browser: a running Chrome's DevTools address
+	listen    string         // --listen: the proxy address the browser is given
 }
 
 func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
@@ -41,6 +46,7 @@ func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
 	fs.DurationVar(&c.timeout, "timeout", browsercheck.DefaultTimeout, "time limit for one check")
 	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
 	fs.StringVar(&c.run, "run", "", "run only the checks whose name matches this Go regular expression (unanchored, as go test -run); matching none is a usage error")
+	c.remoteFlags(fs)
 	c.upstreams = upstreamFlag{}
 	if withUpstream {
 		fs.Var(&c.upstreams, "upstream", "HOST[:PORT]=ADDR: dial ADDR for requests the checks send to HOST:PORT; HOST alone means its default port, 80 for http URLs and 443 for https (repeatable)")
@@ -74,14 +80,14 @@ func (c *common) load(cmd string) (*checks.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if re == nil {
-		return file, nil
+	if re != nil {
+		sel, err := file.Select(re)
+		if err != nil {
+			return nil, noMatch(cmd, re, c.checks, len(file.Checks))
+		}
+		file = sel
 	}
-	sel, err := file.Select(re)
-	if err != nil {
-		return nil, noMatch(cmd, re, c.checks, len(file.Checks))
-	}
-	return sel, nil
+	return c.selectShard(cmd, file)
 }
 
 // noMatch is the usage error of a --run that selects no check.
@@ -102,6 +108,8 @@ func (c *common) runner(log *slog.Logger) (*vcr.Runner, error) {
 		Upstreams:   c.upstreams,
 		RecordHosts: c.hosts,
 		CADir:       c.caDir,
+		Browser:     c.browser,
+		Listen:      c.listen,
 		Version:     version,
 		Logger:      log,
 	}
@@ -112,7 +120,11 @@ func (c *common) runner(log *slog.Logger) (*vcr.Runner, error) {
 		}
 		cfg.UpstreamRootCAs = roots
 	}
-	return vcr.New(cfg)
+	r, err := vcr.New(cfg)
+	if errors.Is(err, vcr.ErrListenAddr) {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return r, err
 }
 
 // parse parses args into fs and rejects positional arguments.

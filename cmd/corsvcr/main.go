@@ -3,14 +3,14 @@
 //
 // Usage:
 //
-//	corsvcr record --checks F --cassette OUT [--run REGEXP] [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete] [--json]
-//	corsvcr check  --checks F [--cassette C] [--run REGEXP] [--mode replay|record-missing] [--strict] [--save-incomplete] [--json]
+//	corsvcr record --checks F --cassette OUT [--run REGEXP] [--shard I/N] [--browser ws://…|http://HOST:PORT] [--listen HOST:PORT] [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete] [--json]
+//	corsvcr check  --checks F [--cassette C] [--run REGEXP] [--shard I/N] [--browser ws://…|http://HOST:PORT] [--listen HOST:PORT] [--mode replay|record-missing] [--strict] [--save-incomplete] [--json]
 //	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
 //	corsvcr proxy  --cassette C --mode record|replay|record-missing [--listen 127.0.0.1:PORT] [--record-host HOST:PORT]... [--upstream HOST[:PORT]=ADDR]...
 //	corsvcr import FILE.har -o CASSETTE [--checks-out CHECKS] [--map-origin FROM=TO]...
 //	corsvcr explain --cassette C [--checks F] [--apply --out FIXED.yaml]
 //	corsvcr export CASSETTE -o FILE.har
-//	corsvcr demo   [--out DIR] [--run REGEXP] [--json]
+//	corsvcr demo   [--out DIR] [--run REGEXP] [--browser ws://…|http://HOST:PORT] [--listen HOST:PORT] [--json]
 //	corsvcr merge  [--checks F] [-o MERGED.json] SHARD.json...
 //	corsvcr ca     [--ca-dir DIR] [--json]
 //	corsvcr version
