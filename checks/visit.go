@@ -172,6 +172,10 @@ func (c Check) visitProblems(add func(step int, field, reason string, item int),
 	}
 }
 
+// Origin returns the origin of v.URL as Chrome serialises it, the page
+// origin of the visit; "" when v.URL is not an http or https URL.
+func (v Visit) Origin() string { return visitOrigin(v.URL) }
+
 // visitOrigin returns the origin of a visit URL, "" when it has none.
 func visitOrigin(raw string) string {
 	u, err := url.Parse(raw)
