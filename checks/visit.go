@@ -110,7 +110,7 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 	}
 	for i, v := range vs {
 		if !used[i] {
-			out = append(out, Mismatch{Step: i + 1, Field: "request", Want: "not made (the check does not list it)", Got: cmpOr(v.Method, DefaultMethod) + " " + v.URL})
+			out = append(out, Mismatch{Step: i + 1, Field: "request", Want: "none (the check does not list this request)", Got: cmpOr(v.Method, DefaultMethod) + " " + v.URL})
 		}
 	}
 	// By the verdict they concern, then the requests never made.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/schematest"
 )
 
 // Page mode (`corsvcr record --url`) on a real app: a Vite-built page
@@ -119,6 +121,7 @@ func TestPageMode(t *testing.T) {
 	}
 	rec := corsvcr(t, args...)
 	require.Equal(t, 0, rec.code, "record:\n%s\n%s", rec.stdout, rec.stderr)
+	schematest.Validate(t, schematest.Report, []byte(rec.stdout))
 	live := parseReport(t, rec)
 	require.Len(t, live.Checks, 1)
 	assert.Equal(t, "items-page", live.Checks[0].Name)
@@ -176,8 +179,9 @@ func TestPageMode(t *testing.T) {
 	assert.Empty(t, replayed.Checks[0].Misses)
 	assert.Equal(t, live.Checks[0].Verdicts, replayed.Checks[0].Verdicts, "live == replay, console messages included")
 
-	// Edited check files, each a mismatch (exit 3) naming the request.
-	for _, tc := range []struct {
+	// Edited copies of the page visit, in one check file run at once (one
+	// Chrome): each is a mismatch (exit 3) naming the request.
+	cases := []struct {
 		name  string
 		edit  func(c *checks.Check)
 		field string
@@ -211,36 +215,39 @@ func TestPageMode(t *testing.T) {
 			},
 			field: "cors_error", want: `""`, got: `"MissingAllowOriginHeader"`,
 		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			edited, err := checks.Load(chk)
-			require.NoError(t, err)
-			tc.edit(&edited.Checks[0])
-			path := filepath.Join(t.TempDir(), "edited.yaml")
-			require.NoError(t, checks.Save(path, edited))
-			r := corsvcr(t, "check", "--checks", path, "--cassette", cas, "--json")
-			require.Equal(t, 3, r.code, "%s\n%s", r.stdout, r.stderr)
-			var rep struct {
-				Checks []struct {
-					Mismatches []checks.Mismatch `json:"mismatches"`
-					Misses     []string          `json:"replay_misses"`
-				} `json:"checks"`
+	}
+	edited := &checks.File{Version: 1}
+	for _, tc := range cases {
+		c := visit
+		c.Name = tc.name
+		c.Requests = slices.Clone(visit.Requests)
+		tc.edit(&c)
+		edited.Checks = append(edited.Checks, c)
+	}
+	path := filepath.Join(dir, "edited.yaml")
+	require.NoError(t, checks.Save(path, edited))
+	r := corsvcr(t, "check", "--checks", path, "--cassette", cas, "--json")
+	require.Equal(t, 3, r.code, "%s\n%s", r.stdout, r.stderr)
+	schematest.Validate(t, schematest.Report, []byte(r.stdout))
+	var rep struct {
+		Checks []struct {
+			Name       string            `json:"name"`
+			Mismatches []checks.Mismatch `json:"mismatches"`
+			Misses     []string          `json:"replay_misses"`
+		} `json:"checks"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.Len(t, rep.Checks, len(cases))
+	for i, tc := range cases {
+		res := rep.Checks[i]
+		assert.Equal(t, tc.name, res.Name)
+		assert.Empty(t, res.Misses, tc.name)
+		var found bool
+		for _, m := range res.Mismatches {
+			if m.Field == tc.field && m.Got == tc.got && (tc.want == "" || m.Want == tc.want) {
+				found = true
 			}
-			require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
-			require.Len(t, rep.Checks, 1)
-			assert.Empty(t, rep.Checks[0].Misses)
-			var found bool
-			for _, m := range rep.Checks[0].Mismatches {
-				if m.Field == tc.field && m.Got == tc.got && (tc.want == "" || m.Want == tc.want) {
-					found = true
-				}
-			}
-			assert.True(t, found, "no mismatch %s want %q got %q in %v", tc.field, tc.want, tc.got, rep.Checks[0].Mismatches)
-
-			// The table names the request of each mismatch.
-			r = corsvcr(t, "check", "--checks", path, "--cassette", cas)
-			require.Equal(t, 3, r.code)
-			assert.Contains(t, r.stdout, "expected "+tc.field+" ")
-		})
+		}
+		assert.True(t, found, "%s: no mismatch %s want %q got %q in %v", tc.name, tc.field, tc.want, tc.got, res.Mismatches)
 	}
 }
