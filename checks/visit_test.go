@@ -1,6 +1,7 @@
 package checks_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -217,4 +218,24 @@ func TestVisitMismatches(t *testing.T) {
 			assert.Equal(t, tc.want, tc.c.Mismatches(made))
 		})
 	}
+}
+
+// The README's page-visit example is a valid check file.
+func TestREADMEPageVisit(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(data), "### Page visits\n")
+	require.True(t, ok, "README has a page-visits section")
+	_, section, ok = strings.Cut(section, "```yaml\n")
+	require.True(t, ok)
+	yml, _, ok := strings.Cut(section, "```")
+	require.True(t, ok)
+	f, err := checks.Parse("README.md", []byte(yml))
+	require.NoError(t, err)
+	require.Len(t, f.Checks, 1)
+	c := f.Checks[0]
+	assert.Equal(t, "window.save()", c.Visit.AfterLoad)
+	require.Len(t, c.Requests, 2)
+	assert.Equal(t, "PUT", c.Requests[1].Method)
+	assert.Equal(t, "x-client-version", *c.Requests[1].Expect.FailedParameter)
 }
