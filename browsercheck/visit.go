@@ -149,11 +149,12 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 	// visit's cookies and caches die with it.
 	tabCtx, tabCancel := chromedp.NewContext(b.tabCtx, chromedp.WithNewBrowserContext(), chromedp.WithListener(vc.add))
 	defer tabCancel()
-	// The timeout bounds the whole visit; the caller's cancellation too.
+	// The timeout bounds the whole visit; the caller's cancellation too,
+	// once the tab exists: chromedp disposes of the browser context with
+	// the tab, and a cancellation while it creates them would leave the
+	// browser context behind.
 	cctx, cancel := context.WithTimeout(tabCtx, b.timeout)
 	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
 	fail := func(what string, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("%s: %w", what, cerr)
@@ -163,10 +164,15 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 		}
 		return fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
 	}
-
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The first command creates the browser context and the tab.
 	if _, err := chromedp.Call(cctx, audits.Enable, cdp.Empty{}); err != nil {
 		return nil, fail("Audits.enable", err)
 	}
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
 	if _, err := chromedp.Call(cctx, cdplog.Enable, cdp.Empty{}); err != nil {
 		return nil, fail("Log.enable", err)
 	}

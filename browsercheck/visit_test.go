@@ -4,18 +4,20 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/checks"
 )
 
 // The page of the visit tests, at http://localhost:5173 (through the proxy,
 // like any page), calling the API of visitAPI at http://localhost:9100.
-const visitPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+const visitPage = `<!doctype html><html><head><meta charset="utf-8">
 <script src="/app.js"></script></head><body><img src="/logo.png">page</body></html>`
 
 // visitScript makes, in order: an allowed GET; a preflighted JSON POST
@@ -131,4 +133,70 @@ func TestVisitHarnessErrors(t *testing.T) {
 	// An invalid visit is refused before Chrome is asked.
 	_, err := b.Check(ctx, checks.Check{Name: "x", Visit: &checks.Visit{URL: "localhost:5173/"}})
 	require.ErrorContains(t, err, "invalid check")
+}
+
+// Each visit runs in a browser context of its own, disposed after it: a
+// cookie the page got in one visit is not sent in the next, no context is
+// left behind (also when the visit is cancelled), and the checks of the
+// shared tab run as before.
+func TestVisitIsolated(t *testing.T) {
+	b := needChrome(t)
+	var mu sync.Mutex
+	var cookies []string
+	hanging := make(chan struct{}, 1)
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang" {
+			// A request that never ends: the visit waiting for the page
+			// to settle is cancelled meanwhile.
+			hanging <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		if r.URL.Path == "/hanging-page" {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte(`<!doctype html><script>fetch("/hang")</script>`))
+			return
+		}
+		mu.Lock()
+		cookies = append(cookies, r.Header.Get("Cookie"))
+		mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "visited", Value: "1", Path: "/"})
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<!doctype html><p>cookie page</p>"))
+	}))
+	t.Cleanup(page.Close)
+	proxy.Map("localhost:5174", page.URL)
+
+	before, err := browsercheck.BrowserContextsOf(b)
+	require.NoError(t, err)
+	c := checks.Check{Name: "cookie", Visit: &checks.Visit{URL: "http://localhost:5174/", Idle: 100 * time.Millisecond}}
+	for range 2 {
+		vs, err := b.Check(context.Background(), c)
+		require.NoError(t, err)
+		assert.Empty(t, vs)
+	}
+	mu.Lock()
+	assert.Equal(t, []string{"", ""}, cookies, "the second visit starts without the first one's cookie")
+	mu.Unlock()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = b.Check(ctx, c)
+	require.ErrorIs(t, err, context.Canceled)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		<-hanging
+		cancel()
+	}()
+	_, err = b.Check(ctx, checks.Check{Name: "hang", Visit: &checks.Visit{URL: "http://localhost:5174/hanging-page"}})
+	require.ErrorIs(t, err, context.Canceled)
+
+	after, err := browsercheck.BrowserContextsOf(b)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, before, after, "every visit's browser context is disposed of")
+
+	v, err := only(b.Check(context.Background(), checks.Check{Page: pageOrigin, Steps: []checks.Step{{Request: checks.Request{URL: apiOrigin + "/simple"}}}}))
+	require.NoError(t, err)
+	assert.True(t, v.Allowed, "a check of the shared tab after visits: %+v", v)
 }
