@@ -3,11 +3,13 @@ package checks
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
@@ -40,7 +42,10 @@ const MaxIdle = 10 * time.Second
 // PageRequest is one cross-origin fetch or XHR a page visit expects, and
 // what is expected of Chrome's verdict on it. A page visit's requests are
 // matched to its verdicts by method, URL and order: the n-th expected
-// request for a method and URL is the n-th one the page made.
+// request for a method and URL is the n-th one the page made. A query
+// parameter whose expected value is a redaction placeholder
+// ("corsvcr-redacted-3": the file was redacted with its cassette) matches
+// any value.
 type PageRequest struct {
 	Method string // "" means GET
 	URL    string // as Chrome resolved it (absolute)
@@ -84,24 +89,24 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 	if c.Requests == nil {
 		return nil
 	}
-	type key struct{ method, url string }
-	made := map[key][]int{}
-	for i, v := range vs {
-		k := key{cmpOr(v.Method, DefaultMethod), v.URL}
-		made[k] = append(made[k], i)
-	}
+	// Each expected request, in order, takes the first request the page
+	// made, in order, with its method and URL that no earlier one took:
+	// the n-th expected for a method and URL is the n-th made.
 	used := make([]bool, len(vs))
-	next := map[key]int{}
 	var out, missing []Mismatch
 	for j, r := range c.Requests {
-		k := key{cmpOr(r.Method, DefaultMethod), r.URL}
-		n := next[k]
-		next[k]++
-		if n >= len(made[k]) {
-			missing = append(missing, Mismatch{Field: "request", Want: fmt.Sprintf("%s %s (requests entry %d)", k.method, k.url, j+1), Got: "never made"})
+		method := cmpOr(r.Method, DefaultMethod)
+		i := -1
+		for k, v := range vs {
+			if !used[k] && cmpOr(v.Method, DefaultMethod) == method && urlMatches(r.URL, v.URL) {
+				i = k
+				break
+			}
+		}
+		if i < 0 {
+			missing = append(missing, Mismatch{Field: "request", Want: fmt.Sprintf("%s %s (requests entry %d)", method, r.URL, j+1), Got: "never made"})
 			continue
 		}
-		i := made[k][n]
 		used[i] = true
 		for _, m := range r.Expect.Mismatches(vs[i]) {
 			m.Step = i + 1
@@ -114,8 +119,45 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 		}
 	}
 	// By the verdict they concern, then the requests never made.
-	sortStable(out)
+	slices.SortStableFunc(out, func(a, b Mismatch) int { return a.Step - b.Step })
 	return append(out, missing...)
+}
+
+// urlMatches reports whether the URL a page made, got, is the expected one,
+// want: equal, or equal but for query parameters whose expected value is a
+// redaction placeholder (cassettes.RedactedPrefix and digits: the check
+// file was redacted with the cassette), which match any value, as the
+// replay matches them.
+func urlMatches(want, got string) bool {
+	if want == got {
+		return true
+	}
+	if !strings.Contains(want, cassettes.RedactedPrefix) {
+		return false
+	}
+	wb, wq, _ := strings.Cut(want, "?")
+	gb, gq, _ := strings.Cut(got, "?")
+	if wb != gb {
+		return false
+	}
+	wp, gp := strings.Split(wq, "&"), strings.Split(gq, "&")
+	if len(wp) != len(gp) {
+		return false
+	}
+	for i := range wp {
+		wn, wv, _ := strings.Cut(wp[i], "=")
+		gn, _, _ := strings.Cut(gp[i], "=")
+		if wn != gn || wp[i] != gp[i] && !isPlaceholder(wv) {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlaceholder reports whether v is a redaction placeholder.
+func isPlaceholder(v string) bool {
+	n, ok := strings.CutPrefix(v, cassettes.RedactedPrefix)
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
 }
 
 func cmpOr(s, def string) string {
@@ -123,15 +165,6 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// sortStable orders mismatches by Step, keeping the order within a step.
-func sortStable(ms []Mismatch) {
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && ms[j].Step < ms[j-1].Step; j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
 }
 
 // visitProblems returns the problems of a page visit c: steps given too,

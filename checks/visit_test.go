@@ -239,3 +239,24 @@ func TestREADMEPageVisit(t *testing.T) {
 	assert.Equal(t, "PUT", c.Requests[1].Method)
 	assert.Equal(t, "x-client-version", *c.Requests[1].Expect.FailedParameter)
 }
+
+// A check file redacted with its cassette has placeholders for secret query
+// values: they match any value, as the replay matches them.
+func TestVisitMismatchesRedacted(t *testing.T) {
+	made := checks.Verdicts{
+		v("GET", "http://localhost:8000/a?token=s3cr3t&page=2", true, 200),
+		v("GET", "http://localhost:8000/a?token=other&page=3", true, 200),
+	}
+	c := checks.Check{Name: "p", Visit: &checks.Visit{URL: "http://localhost:5173/"}, Requests: []checks.PageRequest{
+		{Method: "GET", URL: "http://localhost:8000/a?token=corsvcr-redacted-1&page=2"},
+		{Method: "GET", URL: "http://localhost:8000/a?token=corsvcr-redacted-2&page=3"},
+	}}
+	assert.Empty(t, c.Mismatches(made))
+	c.Requests[1].URL = "http://localhost:8000/a?token=corsvcr-redacted-2&page=4"
+	assert.Equal(t, []checks.Mismatch{
+		{Step: 2, Field: "request", Want: "none (the check does not list this request)", Got: "GET http://localhost:8000/a?token=other&page=3"},
+		{Field: "request", Want: "GET http://localhost:8000/a?token=corsvcr-redacted-2&page=4 (requests entry 2)", Got: "never made"},
+	}, c.Mismatches(made), "only the placeholder's value is free")
+	c.Requests[1].URL = "http://localhost:8000/a?token=corsvcr-redacted-x&page=3"
+	assert.Len(t, c.Mismatches(made), 2, "not a placeholder")
+}
