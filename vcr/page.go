@@ -43,17 +43,16 @@ func (r *Runner) RecordPage(ctx context.Context, name string, v checks.Visit) (*
 // then file to checks. The URLs of the page requests are redacted and
 // scanned with the cassette (opts.Extra is replaced), so a secret never
 // reaches the check file either; a URL whose secret was redacted no longer
-// matches the request the page makes, which replay then reports. Nothing
-// is written when the cassette is refused; the check file is not written
-// for a failed visit (no expectations).
+// Nothing is written when the cassette is refused or the visit failed
+// (its check has no expectations).
 func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts SaveOptions) error {
+	if len(file.Checks) == 0 || file.Checks[0].Requests == nil {
+		return fmt.Errorf("vcr: %q and %q not written: the page visit failed (see its error)", cassette, checksPath)
+	}
 	extra := pageRequests(file)
 	opts.Extra = extra
 	if err := SaveRun(cassette, run, opts); err != nil {
 		return err
-	}
-	if len(file.Checks) == 0 || file.Checks[0].Requests == nil {
-		return fmt.Errorf("vcr: check file %q not written: the page visit failed", checksPath)
 	}
 	setPageURLs(file, extra)
 	var so []checks.SaveOption
