@@ -1,14 +1,20 @@
 package integration
 
 import (
+	"crypto/tls"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/vcr"
@@ -102,4 +108,55 @@ func TestPageModeGoAPI(t *testing.T) {
 	require.ErrorContains(t, vcr.SavePage(downCas, out, run, file, vcr.SaveOptions{AllowIncomplete: true}), "the page visit failed")
 	assert.NoFileExists(t, out)
 	assert.NoFileExists(t, downCas)
+}
+
+// Page mode over HTTPS with real hostnames: the page at
+// https://app.example.com (a secure context) calls https://api.example.net
+// with credentials; recorded through the MITM recorder, checked offline
+// with the same verdicts.
+func TestPageModeHTTPS(t *testing.T) {
+	upCA, err := ca.New()
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == "app.example.com" {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte(`<!doctype html><script>
+fetch("https://api.example.net/allowed", {credentials: "include"});
+fetch("https://api.example.net/wildcard", {credentials: "include"}).catch(() => {});
+</script>`))
+			return
+		}
+		httpsAPI(w, r)
+	}))
+	srv.TLS = &tls.Config{GetCertificate: func(hi *tls.ClientHelloInfo) (*tls.Certificate, error) { return upCA.Leaf(hi.ServerName) }}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "https://")
+	caDir := filepath.Join(t.TempDir(), "corsvcr")
+	r, err := vcr.New(vcr.Config{
+		Upstreams:       map[string]string{"app.example.com": addr, "api.example.net": addr},
+		UpstreamRootCAs: upCA.Pool(),
+		CADir:           caDir,
+		Version:         "test",
+	})
+	require.NoError(t, err)
+	run, file, err := r.RecordPage(testContext(t), "app", checks.Visit{URL: "https://app.example.com/"})
+	require.NoError(t, err)
+	require.Empty(t, run.Results[0].Error)
+	live := run.Results[0].Verdicts
+	require.Len(t, live, 2)
+	assert.Equal(t, "https://api.example.net/allowed", live[0].URL)
+	assert.True(t, live[0].Allowed)
+	assert.Equal(t, "WildcardOriginNotAllowed", live[1].CorsError)
+
+	srv.Close()
+	offline, err := vcr.New(vcr.Config{CADir: caDir})
+	require.NoError(t, err)
+	replayed, err := offline.Replay(testContext(t), file, vcr.Replay{Cassette: viaFile(t, run.Cassette), Strict: true})
+	require.NoError(t, err)
+	res := replayed.Results[0]
+	assert.Empty(t, res.Misses)
+	assert.Empty(t, res.Mismatches)
+	assert.Equal(t, live, res.Verdicts)
 }
