@@ -200,7 +200,7 @@ func (c Check) problems(index int, filePage string, noFilePage, inFile bool) []p
 		add(0, "name", "empty", -1)
 	}
 	if c.Visit != nil {
-		c.visitProblems(func(step int, field, reason string, item int) { add(step, field, reason, item) }, inFile)
+		c.visitProblems(add, inFile)
 		return out
 	}
 	switch {

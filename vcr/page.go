@@ -47,6 +47,11 @@ func (r *Runner) RecordPage(ctx context.Context, name string, v checks.Visit) (*
 // (its check has no expectations).
 func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts SaveOptions) error {
 	if len(file.Checks) == 0 || file.Checks[0].Requests == nil {
+		if run.Incomplete() && !opts.AllowIncomplete {
+			// Interrupted, or exchanges failed: SaveRun's refusal says
+			// so, and writes nothing.
+			return SaveRun(cassette, run, opts)
+		}
 		return fmt.Errorf("vcr: %q and %q not written: the page visit failed (see its error)", cassette, checksPath)
 	}
 	extra := pageRequests(file)
