@@ -105,6 +105,8 @@ func TestPageModeGoAPI(t *testing.T) {
 	require.NotEmpty(t, run.Results[0].Error)
 	assert.Nil(t, file.Checks[0].Requests)
 	out, downCas := filepath.Join(dir, "down.yaml"), filepath.Join(dir, "down-cassette.yaml")
+	var ie *vcr.IncompleteError
+	require.ErrorAs(t, vcr.SavePage(downCas, out, run, file, vcr.SaveOptions{}), &ie, "the page's exchange failed")
 	require.ErrorContains(t, vcr.SavePage(downCas, out, run, file, vcr.SaveOptions{AllowIncomplete: true}), "the page visit failed")
 	assert.NoFileExists(t, out)
 	assert.NoFileExists(t, downCas)
