@@ -40,6 +40,10 @@ const graceWait = 2 * time.Second
 // died, the page did not load, or an expected DevTools event did not arrive
 // within the timeout (which bounds each step).
 //
+// A page visit (c.Visit) loads the page instead, in a browser context of
+// its own, and returns Chrome's verdict on each cross-origin fetch and XHR
+// the page made (see visit.go); the timeout bounds the whole visit.
+//
 // Before the first step it clears the browser cache (which holds the
 // preflight cache) and the cookies, and navigates the tab to
 // c.Page+PagePrefix+"page"; between steps it waits Step.Wait, and nothing
@@ -49,6 +53,9 @@ func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdicts, e
 	if err := c.Validate(); err != nil {
 		// A usage error, not a verdict: Chrome is not asked.
 		return nil, fmt.Errorf("browsercheck: invalid check: %w", err)
+	}
+	if c.Visit != nil {
+		return b.checkVisit(ctx, c) // in a tab of its own: not serialised with checkMu
 	}
 	b.checkMu.Lock()
 	defer b.checkMu.Unlock()

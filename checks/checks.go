@@ -28,10 +28,23 @@ import (
 //	checks.Check{Page: "http://localhost:8080", Steps: []checks.Step{{
 //		Request: checks.Request{URL: "http://localhost:8000/api"},
 //	}}}
+//
+// A page visit (Visit set) has no steps: it loads a real page and expects
+// Chrome's verdicts on the cross-origin requests the page makes
+// (Requests; see Visit).
 type Check struct {
-	Name  string
-	Page  string // page origin, e.g. "http://localhost:8080"
-	Steps []Step // at least one
+	Name string
+	// Page is the page origin, e.g. "http://localhost:8080"; for a page
+	// visit, the origin of Visit.URL (Parse sets it).
+	Page  string
+	Steps []Step // at least one, unless Visit is set
+
+	// Visit, when set, makes the check a page visit.
+	Visit *Visit
+	// Requests are the page visit's expected cross-origin requests, in
+	// the order the page makes them; nil asserts nothing, an empty list
+	// that the page makes none.
+	Requests []PageRequest
 }
 
 // Step is one request of a check and what is expected of its verdict.
@@ -179,6 +192,12 @@ type Verdict struct {
 	ORB             bool     `json:"orb,omitempty"`              // blocked by Opaque Response Blocking (not CORS)
 	JSError         string   `json:"js_error,omitempty"`         // what the script saw, e.g. "TypeError: Failed to fetch"
 	NetworkError    string   `json:"network_error,omitempty"`    // Chrome's net error when the connection could not be made or broke, e.g. "net::ERR_CONNECTION_REFUSED"; not a CORS verdict
+
+	// Method and URL name the request of a page visit's verdict (the
+	// request the page made, the URL as Chrome resolved it); empty for a
+	// check's own steps.
+	Method string `json:"method,omitempty"`
+	URL    string `json:"url,omitempty"`
 }
 
 // Verdicts holds Chrome's verdict on each step of a check, in order: one

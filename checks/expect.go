@@ -33,7 +33,9 @@ const AllOtherHeaders = "*"
 
 // Mismatch is one expectation that a verdict broke. Field is the check-file
 // name of the field (e.g. "cors_error"); Want and Got are rendered values.
-// Step is the step (from 1) of a check of more than one step, else 0.
+// Step is the step (from 1) of a check of more than one step, else 0; for
+// a page visit, the verdict (from 1) it concerns, 0 for an expected request
+// the page never made.
 type Mismatch struct {
 	Step  int    `json:"step,omitempty"`
 	Field string `json:"field"`
@@ -54,7 +56,15 @@ func (m Mismatch) String() string {
 // Mismatches returns every expectation of c's steps that vs breaks, step by
 // step; for a check of more than one step each names its step. Verdicts of
 // another number of steps than c are one mismatch of field "steps".
+//
+// For a page visit, requests are matched to expectations by method, URL and
+// order (see Check.Requests): a request the page made that the check does
+// not list, and a listed one it never made, are mismatches of field
+// "request".
 func (c Check) Mismatches(vs Verdicts) []Mismatch {
+	if c.Visit != nil {
+		return c.visitMismatches(vs)
+	}
 	if len(vs) != len(c.Steps) {
 		return []Mismatch{{Field: "steps", Want: strconv.Itoa(len(c.Steps)), Got: strconv.Itoa(len(vs))}}
 	}

@@ -156,10 +156,14 @@ func (f *File) Select(re *regexp.Regexp) (*File, error) {
 
 // Hosts returns the sorted, distinct authorities ("localhost:8000") of the
 // checks' request URLs: the hosts a recorder should record. Default ports
-// are written out ("example.com:443").
+// are written out ("example.com:443"). It returns nil when a check is a
+// page visit: a page may touch any host, so every host is recorded.
 func (f *File) Hosts() []string {
 	var out []string
 	for _, c := range f.Checks {
+		if c.Visit != nil {
+			return nil
+		}
 		for _, s := range c.Steps {
 			if a := authority(s.Request.URL); a != "" {
 				out = append(out, a)
@@ -411,7 +415,7 @@ func (p *parser) check(index int, n *yaml.Node, defPage string, hasDefPage bool)
 			}
 		}
 	}
-	m := p.fields(w, n, "", "name", "page", "request", "expect", "steps")
+	m := p.fields(w, n, "", "name", "page", "request", "expect", "steps", "visit", "requests")
 	if n.Kind != yaml.MappingNode {
 		p.bad[nodeKey{index, 0, "name", -1}] = true
 		p.bad[nodeKey{index, 0, "page", -1}] = true
@@ -435,6 +439,22 @@ func (p *parser) check(index int, n *yaml.Node, defPage string, hasDefPage bool)
 	} else if hasDefPage && defPage == "" {
 		// The file's page is not a string: already reported.
 		p.bad[nodeKey{index, 0, "page", -1}] = true
+	}
+	if v := m["visit"]; v != nil {
+		for _, k := range []string{"page", "request", "expect", "steps"} {
+			if x := m[k]; x != nil {
+				p.errorf(w, x, k, "not allowed with visit (a page visit's page is its URL's origin; its expectations are its requests)")
+			}
+		}
+		c.Visit = p.visit(w, v)
+		c.Page = visitOrigin(c.Visit.URL)
+		if r := m["requests"]; r != nil {
+			c.Requests = p.requests(w, r)
+		}
+		return c
+	}
+	if r := m["requests"]; r != nil {
+		p.errorf(w, r, "requests", "only with visit (a page visit's expected requests)")
 	}
 	if steps := m["steps"]; steps != nil {
 		p.stepsSyntax[index] = true

@@ -176,7 +176,7 @@ func (f *File) problems() []problem {
 				first[c.Name] = i + 1
 			}
 		}
-		if c.Page == "" {
+		if c.Page == "" && c.Visit == nil {
 			c.Page = f.Page
 		}
 		out = append(out, c.problems(i+1, f.Page, f.Page == "", true)...)
@@ -198,6 +198,10 @@ func (c Check) problems(index int, filePage string, noFilePage, inFile bool) []p
 		add(0, "name", "missing", -1)
 	case c.Name != "" && strings.TrimSpace(c.Name) == "":
 		add(0, "name", "empty", -1)
+	}
+	if c.Visit != nil {
+		c.visitProblems(add, inFile)
+		return out
 	}
 	switch {
 	case c.Page == "" && noFilePage:

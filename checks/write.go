@@ -34,6 +34,19 @@ func Encode(f *File) ([]byte, error) {
 	}
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for i, c := range f.Checks {
+		if c.Visit != nil {
+			if c.Name == "" {
+				return nil, fmt.Errorf("checks: encode: check %d: no name", i+1)
+			}
+			if c.Visit.URL == "" {
+				return nil, fmt.Errorf("checks: encode: check %d %q: visit.url: missing", i+1, c.Name)
+			}
+			n := &yaml.Node{Kind: yaml.MappingNode}
+			encPut(n, "name", encStr(c.Name))
+			visitNode(n, c)
+			list.Content = append(list.Content, n)
+			continue
+		}
 		switch {
 		case c.Name == "":
 			return nil, fmt.Errorf("checks: encode: check %d: no name", i+1)

@@ -24,7 +24,8 @@ type Explanation struct {
 // its meta.origin_map), without a browser; nil cs means one check per
 // cross-origin exchange of cas (har.DeriveChecks). A fix that adds an
 // interaction is numbered after those the fixes of earlier checks add, so
-// that predict.Apply(cas, Fixes(exs)) applies them all.
+// that predict.Apply(cas, Fixes(exs)) applies them all. Page visits
+// (checks.Check.Visit) are left out.
 func Explain(ctx context.Context, cas *cassettes.Cassette, cs []checks.Check) ([]Explanation, error) {
 	var exs []Explanation
 	if cs == nil {
@@ -33,6 +34,11 @@ func Explain(ctx context.Context, cas *cassettes.Cassette, cs []checks.Check) ([
 		}
 	} else {
 		for _, c := range cs {
+			if c.Visit != nil {
+				// The predictor knows a check's own requests, not the
+				// ones a page makes: page visits are not explained.
+				continue
+			}
 			exs = append(exs, Explanation{Check: c})
 		}
 	}

@@ -1,6 +1,7 @@
 package vcr
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -220,7 +221,13 @@ func Same(a, b Result) bool {
 // verdict, and a note when the prediction disagrees with Chrome's verdict.
 // sess must answer as the replay did when the check started, so it uses
 // the same recorded answers.
+//
+// A page visit gets no note: the predictor knows a check's own requests,
+// not the ones a page script makes.
 func predictionNote(c checks.Check, vs checks.Verdicts, sess *replay.Session) (why, disagree string) {
+	if c.Visit != nil {
+		return "", ""
+	}
 	res := predict.Predict(c, sess)
 	if len(vs) != len(res.Steps) {
 		return "", ""
@@ -245,6 +252,10 @@ func Summary(v *checks.Verdict) string {
 		return "-"
 	}
 	var b strings.Builder
+	if v.URL != "" {
+		// A page visit's verdict: its request first.
+		b.WriteString(cmp.Or(v.Method, checks.DefaultMethod) + " " + v.URL + ": ")
+	}
 	switch {
 	case v.NetworkError != "":
 		b.WriteString("network error " + v.NetworkError)

@@ -25,11 +25,16 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	inc := incompleteFlag(fs)
 	var rf reportFlags
 	rf.register(fs)
+	var page pageFlags
+	page.register(fs)
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
+	if page.set() {
+		return recordPage(ctx, &c, &page, sec, inc, stdout, stderr)
+	}
 	if c.checks == "" || c.cassette == "" {
-		return usageErrorf("record: --checks and --cassette are required")
+		return usageErrorf("record: --checks and --cassette are required (or, in page mode, --url, --cassette and --checks-out)")
 	}
 	file, err := c.load("record")
 	if err != nil {

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	corsvcr record --checks F --cassette OUT [--run REGEXP] [--shard I/N] [--browser ws://…|http://HOST:PORT] [--listen HOST:PORT] [--upstream HOST[:PORT]=ADDR]... [--ca-dir DIR] [--save-incomplete] [--json]
+//	corsvcr record --url PAGE --cassette OUT --checks-out F [--idle 500ms] [--after-load JS] [--name N] [--upstream …]
 //	corsvcr check  --checks F [--cassette C] [--run REGEXP] [--shard I/N] [--browser ws://…|http://HOST:PORT] [--listen HOST:PORT] [--mode replay|record-missing] [--strict] [--save-incomplete] [--json]
 //	corsvcr serve  --cassette C [--listen 127.0.0.1:PORT] [--host HOST:PORT]
 //	corsvcr proxy  --cassette C --mode record|replay|record-missing [--listen 127.0.0.1:PORT] [--record-host HOST:PORT]... [--upstream HOST[:PORT]=ADDR]...
@@ -62,6 +63,8 @@ const usage = `corsvcr tests CORS the way Chrome sees it: record real traffic, r
 
 Usage:
   corsvcr record  --checks F --cassette OUT   run checks live through the recording proxy, write a cassette
+  corsvcr record  --url PAGE --cassette OUT --checks-out F
+                                              load a real page through the recording proxy, write a cassette and a page-visit check
   corsvcr check   --checks F [--cassette C]   run checks against a cassette (or live without one)
   corsvcr serve   --cassette C                serve a cassette to other clients
   corsvcr proxy   --cassette C --mode M       record or replay any browser or E2E runner (record|replay|record-missing)

@@ -1,0 +1,91 @@
+package vcr
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/checks"
+)
+
+// RecordPage records a page visit: it loads the page v.URL live in Chrome
+// through the recording proxy, which records every host the page touches
+// (unless Config.RecordHosts says otherwise), and returns the run and a
+// check file holding one page-visit check named name whose expectations
+// are Chrome's verdicts on each cross-origin fetch and XHR the page made
+// (checks.ExpectVerdicts). When the visit failed (Result.Error), the check
+// has no expectations (Requests nil).
+//
+// `corsvcr check` of that file against the cassette loads the same page
+// offline and requires the same verdicts: a page visit replays through
+// Runner.Replay like any check. The predictor's note (Result.Why) is not
+// given for page visits: the predictor knows the requests of checks, not
+// those a page script makes.
+func (r *Runner) RecordPage(ctx context.Context, name string, v checks.Visit) (*Run, *checks.File, error) {
+	c := checks.Check{Name: name, Visit: &v}
+	file := &checks.File{Version: 1, Checks: []checks.Check{c}}
+	if err := file.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("vcr: record page: %w", err)
+	}
+	file.Checks[0].Page = v.Origin()
+	run, err := r.Record(ctx, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(run.Results) == 1 && run.Results[0].Error == "" {
+		file.Checks[0].Requests = checks.ExpectVerdicts(run.Results[0].Verdicts)
+	}
+	return run, file, nil
+}
+
+// SavePage writes what RecordPage returned: run's cassette to cassette, as
+// SaveRun does (refusing an incomplete run unless opts.AllowIncomplete),
+// then file to checks. The URLs of the page requests are redacted and
+// scanned with the cassette (opts.Extra is replaced), so a secret never
+// reaches the check file either; a URL whose secret was redacted no longer
+// Nothing is written when the cassette is refused or the visit failed
+// (its check has no expectations).
+func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts SaveOptions) error {
+	if len(file.Checks) == 0 || file.Checks[0].Requests == nil {
+		if run.Incomplete() && !opts.AllowIncomplete {
+			// Interrupted, or exchanges failed: SaveRun's refusal says
+			// so, and writes nothing.
+			return SaveRun(cassette, run, opts)
+		}
+		return fmt.Errorf("vcr: %q and %q not written: the page visit failed (see its error)", cassette, checksPath)
+	}
+	extra := pageRequests(file)
+	opts.Extra = extra
+	if err := SaveRun(cassette, run, opts); err != nil {
+		return err
+	}
+	setPageURLs(file, extra)
+	var so []checks.SaveOption
+	if opts.KeepSecrets {
+		so = append(so, checks.WithSecrets())
+	}
+	return checks.Save(checksPath, file, so...)
+}
+
+// pageRequests returns the expected requests of file's page visits as
+// cassette requests, for redaction with the cassette.
+func pageRequests(file *checks.File) []*cassettes.Request {
+	var out []*cassettes.Request
+	for _, c := range file.Checks {
+		for _, pr := range c.Requests {
+			out = append(out, &cassettes.Request{Method: pr.Method, URL: pr.URL})
+		}
+	}
+	return out
+}
+
+// setPageURLs writes back into file the URLs of reqs (pageRequests).
+func setPageURLs(file *checks.File, reqs []*cassettes.Request) {
+	i := 0
+	for ci := range file.Checks {
+		for pi := range file.Checks[ci].Requests {
+			file.Checks[ci].Requests[pi].URL = reqs[i].URL
+			i++
+		}
+	}
+}
