@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/joshdk/go-junit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -115,7 +116,8 @@ func TestPageMode(t *testing.T) {
 	dir := t.TempDir()
 	cas, chk := filepath.Join(dir, "cassette.yaml"), filepath.Join(dir, "page.yaml")
 
-	args := []string{"record", "--url", "http://localhost:8080/", "--name", "items-page", "--cassette", cas, "--checks-out", chk, "--after-load", "window.save()", "--json"}
+	junitPath := filepath.Join(dir, "record.xml")
+	args := []string{"record", "--url", "http://localhost:8080/", "--name", "items-page", "--cassette", cas, "--checks-out", chk, "--after-load", "window.save()", "--json", "--junit", junitPath}
 	for from, to := range srv.ups {
 		args = append(args, "--upstream", from+"="+to)
 	}
@@ -125,6 +127,15 @@ func TestPageMode(t *testing.T) {
 	live := parseReport(t, rec)
 	require.Len(t, live.Checks, 1)
 	assert.Equal(t, "items-page", live.Checks[0].Name)
+	// --junit applies to page mode too: one test case, the page visit.
+	xml, err := os.ReadFile(junitPath)
+	require.NoError(t, err)
+	suites, err := junit.Ingest(xml)
+	require.NoError(t, err)
+	require.Len(t, suites, 1)
+	require.Len(t, suites[0].Tests, 1)
+	assert.Equal(t, "items-page", suites[0].Tests[0].Name)
+	assert.Equal(t, junit.StatusPassed, suites[0].Tests[0].Status)
 
 	// Chrome's verdicts on the page's cross-origin requests, in the page's
 	// order; its same-origin fetch of /config.json is not one of them.

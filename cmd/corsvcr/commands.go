@@ -31,7 +31,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if page.set() {
-		return recordPage(ctx, &c, &page, sec, inc, stdout, stderr)
+		return recordPage(ctx, &c, &page, sec, inc, rf, stdout, stderr)
 	}
 	if c.checks == "" || c.cassette == "" {
 		return usageErrorf("record: --checks and --cassette are required (or, in page mode, --url, --cassette and --checks-out)")

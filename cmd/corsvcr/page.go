@@ -44,12 +44,14 @@ func defaultName(raw string) string {
 }
 
 // recordPage is `corsvcr record --url`.
-func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, inc incomplete, stdout, stderr io.Writer) error {
+func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, inc incomplete, rf reportFlags, stdout, stderr io.Writer) error {
 	switch {
 	case c.checks != "":
 		return usageErrorf("record: --url and --checks exclude each other (page mode writes its check file to --checks-out)")
 	case c.run != "":
 		return usageErrorf("record: --run selects checks of --checks; it has no use with --url (JavaScript to run in the page is --after-load)")
+	case c.shard != "":
+		return usageErrorf("record: --shard shares out the checks of --checks; it has no use with --url (one page visit)")
 	case c.cassette == "" || p.checksOut == "":
 		return usageErrorf("record: --url needs --cassette and --checks-out")
 	case p.idle <= 0 || p.idle > checks.MaxIdle:
@@ -94,8 +96,16 @@ func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, i
 		}
 		saveErr = save()
 	}
+	written := c.cassette
+	if saveErr != nil {
+		written = ""
+	}
+	rerr := rf.write(ctx, reportInput{name: "corsvcr record", run: run, file: file, checksPath: p.checksOut, cassette: written, cas: run.Cassette, secrets: sec}, stderr)
 	if saveErr != nil {
 		return refused(saveErr, run, stderr)
+	}
+	if rerr != nil {
+		return rerr
 	}
 	writeWritten(stdout, c.cassette, c.jsonOut)
 	if !c.jsonOut {

@@ -25,6 +25,8 @@ func TestPageModeUsageErrors(t *testing.T) {
 			want: "corsvcr: record: --url and --checks exclude each other (page mode writes its check file to --checks-out)\n"},
 		{name: "with --run", args: []string{"record", "--url", page, "--cassette", cas, "--checks-out", out, "--run", "x"},
 			want: "corsvcr: record: --run selects checks of --checks; it has no use with --url (JavaScript to run in the page is --after-load)\n"},
+		{name: "with --shard", args: []string{"record", "--url", page, "--cassette", cas, "--checks-out", out, "--shard", "1/2"},
+			want: "corsvcr: record: --shard shares out the checks of --checks; it has no use with --url (one page visit)\n"},
 		{name: "without --checks-out", args: []string{"record", "--url", page, "--cassette", cas},
 			want: "corsvcr: record: --url needs --cassette and --checks-out\n"},
 		{name: "idle out of range", args: []string{"record", "--url", page, "--cassette", cas, "--checks-out", out, "--idle", "0s"},
