@@ -34,6 +34,11 @@ type Config struct {
 	// context. When it fails, the miss is served as if Forward were nil and
 	// the error is in MissError.ForwardErr.
 	Forward http.RoundTripper
+	// JournalLimit is how many unanswered requests (misses and forwarded
+	// requests) the journal keeps in full, the first ones; later ones are
+	// counted (Stats) and their misses grouped (MissGroups). 0 means
+	// DefaultJournalLimit; a negative limit keeps none.
+	JournalLimit int
 	// Intercept, when non-nil and returning a non-nil handler for a request,
 	// serves that request locally: it is neither matched nor journaled.
 	Intercept func(*http.Request) http.Handler
@@ -79,13 +84,8 @@ type Replayer struct {
 	usedMu   sync.Mutex
 	usedVars []*variant
 
-	mu      sync.Mutex
-	journal [][]Entry // chunks of journalChunk entries: appending never copies old entries
-	entries int
+	j journal
 }
-
-// journalChunk is the capacity of one journal chunk.
-const journalChunk = 1024
 
 // prepared is an interaction ready to serve.
 type prepared struct {
@@ -133,6 +133,7 @@ func New(cfg Config) (*Replayer, error) {
 
 		pathIdx: make(map[string][]int),
 		scan:    closestScan,
+		j:       newJournal(len(cfg.Cassette.Interactions), cfg.JournalLimit),
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -361,16 +362,15 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	i, me := r.pick(k, hostless, q, &in, nil)
 	if me == nil {
-		p := &r.ints[i]
-		r.record(Entry{Method: req.Method, URL: p.url, Origin: bk.origin, Hit: i})
-		serveRecorded(w, req, p)
+		r.j.hit(i)
+		serveRecorded(w, req, &r.ints[i])
 		return
 	}
 	if r.cfg.Forward != nil {
 		r.forward(w, req, bk, me, in.computed())
 		return
 	}
-	r.record(Entry{Method: req.Method, URL: me.URL, Origin: bk.origin, Hit: -1, Miss: me})
+	r.j.record(Entry{Method: me.Method, URL: me.URL, Origin: bk.origin, Miss: me})
 	r.serveMiss(w, req, bk, me, in.computed())
 }
 
@@ -576,40 +576,4 @@ func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
 	if p.bodyAllowed && !head && len(p.body) > 0 {
 		_, _ = w.Write(p.body) // a write error means the client went away
 	}
-}
-
-func (r *Replayer) record(e Entry) {
-	r.mu.Lock()
-	if n := len(r.journal); n == 0 || len(r.journal[n-1]) == journalChunk {
-		r.journal = append(r.journal, make([]Entry, 0, journalChunk))
-	}
-	last := &r.journal[len(r.journal)-1]
-	*last = append(*last, e)
-	r.entries++
-	r.mu.Unlock()
-}
-
-// Entry is one journaled request.
-type Entry struct {
-	Method string
-	// URL is the URL as matched: for a hit, the recorded interaction's
-	// normalised URL; for a miss, the request's normalised URL (path and
-	// query only for an origin-form request without Config.Host).
-	URL       string
-	Origin    string
-	Hit       int        // index of the interaction served; -1 otherwise
-	Forwarded bool       // a miss sent to Config.Forward
-	Miss      *MissError // non-nil for a miss that was not forwarded
-}
-
-// Journal returns a copy of every request served so far, in order.
-// Intercepted requests are not journaled.
-func (r *Replayer) Journal() []Entry {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	j := make([]Entry, 0, r.entries)
-	for _, c := range r.journal {
-		j = append(j, c...)
-	}
-	return j
 }
