@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -97,7 +98,10 @@ type prepared struct {
 	// and case, duplicates in order, nil Date and Content-Type entries that
 	// stop net/http from adding its own. Slices are clipped, so an append by
 	// a later writer cannot reach the shared array.
-	header        http.Header
+	header http.Header
+	// fields is header as a list, sorted by name: what serveRecorded
+	// copies (iterating a slice costs less than iterating a map).
+	fields        []headerField
 	contentLength []string // set when not recorded and a body is allowed; not for HEAD
 	dateKey       string   // the recorded Date header's name; served with the time of serving
 	bodyAllowed   bool
@@ -335,6 +339,10 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 	if _, ok := p.header["Content-Length"]; !ok && p.bodyAllowed {
 		p.contentLength = []string{strconv.Itoa(len(rs.Body))}
 	}
+	p.fields = make([]headerField, 0, len(p.header))
+	for _, name := range slices.Sorted(maps.Keys(p.header)) {
+		p.fields = append(p.fields, headerField{name: name, values: p.header[name]})
+	}
 	return p, nil
 }
 
@@ -557,16 +565,22 @@ func (c *useCounts) all() map[*variant]int {
 	return out
 }
 
+// headerField is one header name and its values, as net/http keeps them.
+type headerField struct {
+	name   string
+	values []string
+}
+
 // serveRecorded writes p's recorded response.
 func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
 	h := w.Header()
-	for name, vs := range p.header {
-		h[name] = vs
+	for _, f := range p.fields {
+		h[f.name] = f.values
 	}
 	if p.dateKey != "" {
 		// Date is the time of serving, as a live server sends it: a
 		// recorded date would make cached responses look stale.
-		h[p.dateKey] = []string{time.Now().UTC().Format(http.TimeFormat)}
+		h[p.dateKey] = serverDate()
 	}
 	head := req.Method == http.MethodHead
 	if p.contentLength != nil && !head {
@@ -576,4 +590,24 @@ func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
 	if p.bodyAllowed && !head && len(p.body) > 0 {
 		_, _ = w.Write(p.body) // a write error means the client went away
 	}
+}
+
+// date is the Date value of the current second, formatted once a second
+// rather than once a response.
+var date atomic.Pointer[dateValue]
+
+type dateValue struct {
+	unix  int64
+	value []string // one value; shared by every response of that second
+}
+
+// serverDate returns the Date header value of now (http.TimeFormat).
+func serverDate() []string {
+	now := time.Now()
+	if d := date.Load(); d != nil && d.unix == now.Unix() {
+		return d.value
+	}
+	d := &dateValue{unix: now.Unix(), value: []string{now.UTC().Format(http.TimeFormat)}}
+	date.Store(d)
+	return d.value
 }

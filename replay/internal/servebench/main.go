@@ -104,14 +104,20 @@ func serveChild(kind string, endpoints int) error {
 		addr = strings.TrimPrefix(s.URL(), "http://")
 	case "bare":
 		rs := c.Interactions[target].Response
+		// Precomputed values, no Date (none was recorded) and an explicit
+		// Content-Length: the bytes the replay writes.
+		static := http.Header{"Date": nil, "Content-Length": {strconv.Itoa(len(rs.Body))}}
+		for _, f := range rs.Headers {
+			static[f.Name] = append(static[f.Name], f.Value)
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			h := w.Header()
-			for _, f := range rs.Headers {
-				h[f.Name] = append(h[f.Name], f.Value)
+			for k, vs := range static {
+				h[k] = vs
 			}
 			w.WriteHeader(rs.Status)
 			_, _ = w.Write(rs.Body)
