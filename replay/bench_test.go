@@ -146,7 +146,7 @@ func BenchmarkServerVsBare(b *testing.B) {
 
 	for _, conns := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
-			const rounds = 4
+			const rounds = 8
 			var tReplay, tBare time.Duration
 			b.ResetTimer()
 			for i := range rounds {
