@@ -55,7 +55,8 @@ type MissGroup struct {
 	First *MissError
 }
 
-// JournalMark is a position in a Replayer's journal (Replayer.Mark).
+// JournalMark is a position in a Replayer's journal (Replayer.Mark); the
+// zero JournalMark is its start.
 type JournalMark struct {
 	entries int // unanswered requests before the mark, kept or dropped
 	misses  int // misses before the mark, kept or dropped
@@ -167,7 +168,8 @@ func (r *Replayer) Since(m JournalMark) (entries []Entry, droppedMisses int) {
 	return entries, r.j.misses - m.misses - kept
 }
 
-// Stats returns the counts of the requests r has served so far.
+// Stats returns the counts of the requests r has served so far. It adds up
+// the use counts of every interaction (a pass over the cassette).
 func (r *Replayer) Stats() Stats {
 	s := Stats{}
 	for i := range r.j.hits {
