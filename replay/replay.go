@@ -94,13 +94,12 @@ type prepared struct {
 	url    string // key.url(), precomputed for the journal
 	kind   cassettes.Kind
 	status int
-	// header is copied into the ResponseWriter's map as is: recorded names
-	// and case, duplicates in order, nil Date and Content-Type entries that
-	// stop net/http from adding its own. Slices are clipped, so an append by
-	// a later writer cannot reach the shared array.
-	header http.Header
-	// fields is header as a list, sorted by name: what serveRecorded
-	// copies (iterating a slice costs less than iterating a map).
+	// fields are copied into the ResponseWriter's map as they are: recorded
+	// names and case, duplicates in order, nil Date and Content-Type
+	// entries that stop net/http from adding its own; sorted by name. A
+	// list costs less to iterate than a map, and less for the garbage
+	// collector to scan. Slices are clipped, so an append by a later writer
+	// cannot reach the shared array.
 	fields        []headerField
 	contentLength []string // set when not recorded and a body is allowed; not for HEAD
 	dateKey       string   // the recorded Date header's name; served with the time of serving
@@ -303,7 +302,6 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 		key:         recordedKey(rq, u),
 		kind:        in.Kind,
 		status:      rs.Status,
-		header:      make(http.Header, len(rs.Headers)+2),
 		bodyAllowed: rs.Status != http.StatusNoContent && rs.Status != http.StatusNotModified,
 		body:        rs.Body,
 	}
@@ -311,6 +309,7 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 	if p.kind == "" {
 		p.kind = cassettes.Classify(rq.Method, rq.Headers)
 	}
+	header := make(http.Header, len(rs.Headers)+2)
 	for _, f := range rs.Headers {
 		name := f.Name
 		switch {
@@ -322,26 +321,26 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 			p.dateKey = name
 		case asciiEqualFold(name, "Access-Control-Allow-Origin"):
 			if to, ok := acao[f.Value]; ok {
-				p.header[name] = append(p.header[name], to)
+				header[name] = append(header[name], to)
 				continue
 			}
 		}
-		p.header[name] = append(p.header[name], f.Value)
+		header[name] = append(header[name], f.Value)
 	}
-	for name, vs := range p.header {
-		p.header[name] = slices.Clip(vs)
+	for name, vs := range header {
+		header[name] = slices.Clip(vs)
 	}
 	for _, name := range []string{"Date", "Content-Type"} {
-		if _, ok := p.header[name]; !ok {
-			p.header[name] = nil
+		if _, ok := header[name]; !ok {
+			header[name] = nil
 		}
 	}
-	if _, ok := p.header["Content-Length"]; !ok && p.bodyAllowed {
+	if _, ok := header["Content-Length"]; !ok && p.bodyAllowed {
 		p.contentLength = []string{strconv.Itoa(len(rs.Body))}
 	}
-	p.fields = make([]headerField, 0, len(p.header))
-	for _, name := range slices.Sorted(maps.Keys(p.header)) {
-		p.fields = append(p.fields, headerField{name: name, values: p.header[name]})
+	p.fields = make([]headerField, 0, len(header))
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		p.fields = append(p.fields, headerField{name: name, values: header[name]})
 	}
 	return p, nil
 }

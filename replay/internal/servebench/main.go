@@ -16,6 +16,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -48,15 +50,26 @@ func main() {
 	conns := flag.Int("conns", 64, "concurrent keep-alive connections")
 	phases := flag.String("phases", "100000,1000000,2000000", "cumulative request counts after which memory is read")
 	endpoints := flag.Int("endpoints", 500, "endpoints in the generated cassette (two interactions each)")
+	compare := flag.String("compare", "", "compare the replay (or -corsvcr) with bare net/http at these connection counts, e.g. 1,16,64, instead of measuring memory")
+	perRound := flag.Int("n", 20000, "with -compare: requests per server per round")
+	rounds := flag.Int("rounds", 5, "with -compare: rounds, each server loaded in turn")
+	profile := flag.String("cpuprofile", "", "write the server's CPU profile to `file` (in-process servers)")
 	flag.Parse()
-	if *child != "" {
-		if err := serveChild(*child, *endpoints); err != nil {
+	if *compare != "" && *child == "" {
+		if err := runCompare(*bin, *compare, *endpoints, *perRound, *rounds); err != nil {
 			fmt.Fprintln(os.Stderr, "servebench:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	if err := run(*server, *bin, *conns, *phases, *endpoints); err != nil {
+	if *child != "" {
+		if err := serveChild(*child, *endpoints, *profile); err != nil {
+			fmt.Fprintln(os.Stderr, "servebench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*server, *bin, *conns, *phases, *endpoints, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "servebench:", err)
 		os.Exit(1)
 	}
@@ -91,8 +104,19 @@ func benchCassette(n int) *cassettes.Cassette {
 }
 
 // serveChild serves until stdin closes.
-func serveChild(kind string, endpoints int) error {
+func serveChild(kind string, endpoints int, profile string) error {
 	c := benchCassette(endpoints)
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var addr string
 	switch kind {
 	case "replay":
@@ -134,7 +158,7 @@ func serveChild(kind string, endpoints int) error {
 }
 
 // start starts the server process and returns it with its address.
-func start(server, bin string, endpoints int) (*exec.Cmd, io.Closer, string, func(), error) {
+func start(server, bin string, endpoints int, profile string) (*exec.Cmd, io.Closer, string, func(), error) {
 	var cmd *exec.Cmd
 	cleanup := func() {}
 	if bin != "" {
@@ -154,7 +178,7 @@ func start(server, bin string, endpoints int) (*exec.Cmd, io.Closer, string, fun
 		if err != nil {
 			return nil, nil, "", nil, err
 		}
-		cmd = exec.Command(self, "-child", server, "-endpoints", strconv.Itoa(endpoints))
+		cmd = exec.Command(self, "-child", server, "-endpoints", strconv.Itoa(endpoints), "-cpuprofile", profile)
 	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
@@ -189,7 +213,7 @@ func start(server, bin string, endpoints int) (*exec.Cmd, io.Closer, string, fun
 	return cmd, in, strings.TrimPrefix(u, "http://"), cleanup, nil
 }
 
-func run(server, bin string, conns int, phaseList string, endpoints int) error {
+func run(server, bin string, conns int, phaseList string, endpoints int, profile string) error {
 	var phases []int
 	for f := range strings.SplitSeq(phaseList, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -198,7 +222,7 @@ func run(server, bin string, conns int, phaseList string, endpoints int) error {
 		}
 		phases = append(phases, n)
 	}
-	cmd, stdin, addr, cleanup, err := start(server, bin, endpoints)
+	cmd, stdin, addr, cleanup, err := start(server, bin, endpoints, profile)
 	if err != nil {
 		return err
 	}
@@ -222,15 +246,16 @@ func run(server, bin string, conns int, phaseList string, endpoints int) error {
 		if n <= done {
 			continue
 		}
-		t0 := time.Now()
+		c0, t0 := cpu(cmd.Process.Pid), time.Now()
 		if err := loadgen.Load(addr, conns, n-done, request); err != nil {
 			return err
 		}
 		el := time.Since(t0)
 		rate := float64(n-done) / el.Seconds()
+		us := float64((cpu(cmd.Process.Pid) - c0).Microseconds()) / float64(n-done)
 		done = n
 		rss, hwm := memory(cmd.Process.Pid)
-		fmt.Printf("after %9d requests: %8.0f req/s  RSS %6.1f MiB  peak %6.1f MiB\n", n, rate, rss, hwm)
+		fmt.Printf("after %9d requests: %8.0f req/s  %5.1f cpu µs/req  RSS %6.1f MiB  peak %6.1f MiB\n", n, rate, us, rss, hwm)
 	}
 	return nil
 }
@@ -255,6 +280,98 @@ func memory(pid int) (rss, hwm float64) {
 		}
 	}
 	return rss, hwm
+}
+
+// cpu returns the CPU time process pid has used (user and system).
+func cpu(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / clockTicks)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times (100 on Linux).
+const clockTicks = 100
+
+// runCompare loads the replay server (or corsvcr serve) and a bare server
+// in turn, rounds times at each connection count, and prints throughput
+// and CPU per request side by side. CPU per request is the steadier figure
+// on a shared machine: it does not count time spent waiting for a core.
+func runCompare(bin, connList string, endpoints, perRound, rounds int) error {
+	var counts []int
+	for f := range strings.SplitSeq(connList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-compare %q: not a list of connection counts", connList)
+		}
+		counts = append(counts, n)
+	}
+	type proc struct {
+		name  string
+		cmd   *exec.Cmd
+		stdin io.Closer
+		addr  string
+		wall  time.Duration
+		cpu   time.Duration
+	}
+	var ps []*proc
+	for _, kind := range []string{"replay", "bare"} {
+		b := bin
+		if kind == "bare" {
+			b = ""
+		}
+		cmd, stdin, addr, cleanup, err := start(kind, b, endpoints, "")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		defer func() {
+			if b != "" {
+				_ = cmd.Process.Signal(os.Interrupt)
+			}
+			stdin.Close()
+			_ = cmd.Wait()
+		}()
+		name := kind
+		if b != "" {
+			name = "corsvcr serve"
+		}
+		ps = append(ps, &proc{name: name, cmd: cmd, stdin: stdin, addr: addr})
+	}
+	fmt.Printf("%-6s %12s %12s %8s %12s %12s %8s\n", "conns", ps[0].name+" r/s", "bare r/s", "ratio", "cpu µs/req", "bare µs/req", "cpu x")
+	for _, conns := range counts {
+		for _, p := range ps {
+			p.wall, p.cpu = 0, 0
+			// Warm up: connections, buffers, the first allocations.
+			if err := loadgen.Load(p.addr, conns, min(perRound, 2000), request); err != nil {
+				return err
+			}
+		}
+		for range rounds {
+			for _, p := range ps {
+				c0, t0 := cpu(p.cmd.Process.Pid), time.Now()
+				if err := loadgen.Load(p.addr, conns, perRound, request); err != nil {
+					return err
+				}
+				p.wall += time.Since(t0)
+				p.cpu += cpu(p.cmd.Process.Pid) - c0
+			}
+		}
+		n := float64(perRound * rounds)
+		rate := func(p *proc) float64 { return n / p.wall.Seconds() }
+		us := func(p *proc) float64 { return float64(p.cpu.Microseconds()) / n }
+		fmt.Printf("%-6d %12.0f %12.0f %8.3f %12.1f %12.1f %8.3f\n", conns, rate(ps[0]), rate(ps[1]), rate(ps[0])/rate(ps[1]),
+			us(ps[0]), us(ps[1]), us(ps[1])/us(ps[0]))
+	}
+	return nil
 }
 
 // request is the benchmark request in proxy form, with Chrome's headers.
