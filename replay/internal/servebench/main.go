@@ -43,6 +43,9 @@ const (
 	target = 501
 )
 
+// serverGOGC is -gogc.
+var serverGOGC string
+
 func main() {
 	child := flag.String("child", "", "internal: serve as replay or bare and print the address")
 	server := flag.String("server", "replay", "server to load: replay (replay.NewServer) or bare (net/http writing the same bytes)")
@@ -53,6 +56,7 @@ func main() {
 	compare := flag.String("compare", "", "compare the replay (or -corsvcr) with bare net/http at these connection counts, e.g. 1,16,64, instead of measuring memory")
 	perRound := flag.Int("n", 20000, "with -compare: requests per server per round")
 	rounds := flag.Int("rounds", 5, "with -compare: rounds, each server loaded in turn")
+	flag.StringVar(&serverGOGC, "gogc", "", "GOGC for the replay or corsvcr process only (the bare server keeps the default)")
 	profile := flag.String("cpuprofile", "", "write the server's CPU profile to `file` (in-process servers)")
 	flag.Parse()
 	if *compare != "" && *child == "" {
@@ -181,6 +185,9 @@ func start(server, bin string, endpoints int, profile string) (*exec.Cmd, io.Clo
 		cmd = exec.Command(self, "-child", server, "-endpoints", strconv.Itoa(endpoints), "-cpuprofile", profile)
 	}
 	cmd.Stderr = os.Stderr
+	if server != "bare" && serverGOGC != "" {
+		cmd.Env = append(os.Environ(), "GOGC="+serverGOGC)
+	}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		cleanup()
