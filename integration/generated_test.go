@@ -293,11 +293,13 @@ func (o *oracle) run(ctx context.Context, cases []genCase) []outcome {
 	pred := rp.Session() // the same replay, simulated for the predictor
 	out := make([]outcome, len(cases))
 	for i, gc := range cases {
-		seen := len(rp.Journal())
+		mark := rp.Mark()
 		v, err := o.b.Check(ctx, gc.check)
 		res := predict.Predict(gc.check, pred)
 		out[i] = outcome{chrome: v, predicted: corpustest.Aligned(v, res), rule: strings.Join(corpustest.Rules(res), "; "), err: err}
-		for _, e := range rp.Journal()[seen:] {
+		es, dropped := rp.Since(mark)
+		require.Zero(o.t, dropped, "replay misses past the journal's limit")
+		for _, e := range es {
 			if e.Miss != nil {
 				out[i].misses = append(out[i].misses, e.Miss.Error())
 			}

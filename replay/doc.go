@@ -79,7 +79,7 @@
 // # Misses
 //
 // A miss must never look like a CORS verdict. It is journaled (Journal, Entry
-// with Miss set) and answered with status 599, a one-line reason in
+// with Miss set), counted (Stats) and grouped (MissGroups), and answered with status 599, a one-line reason in
 // X-Corsvcr-Miss and a plain-text body naming the closest recorded
 // interaction. The miss response echoes the request's Origin with
 // credentials allowed and exposes X-Corsvcr-Miss, so the page can read it. A
@@ -96,6 +96,18 @@
 // cassette of at most 1024 interactions that is every one of them; in a
 // larger one an interaction outside both sets is never named, even if it
 // ranks better.
+//
+// # Journal
+//
+// A Replayer remembers what it served in memory that does not grow with
+// the number of requests: a hit costs one atomic count for the interaction
+// that answered (Uses, Stats) and keeps nothing of the request; the
+// requests the cassette did not answer (misses, forwarded requests) are
+// kept in full in the journal up to Config.JournalLimit, the first ones,
+// and counted after it; misses are also grouped by method, URL and
+// differing field (MissGroups, at most 1024 groups, the misses of further
+// ones counted). Mark and Since give the entries recorded after a point, at
+// the cost of what they return.
 //
 // # Faithfulness
 //

@@ -68,12 +68,12 @@ func (r *Replayer) forward(w http.ResponseWriter, req *http.Request, k key, me *
 	}
 	if err != nil {
 		me.ForwardErr = err
-		r.record(Entry{Method: req.Method, URL: me.URL, Origin: k.origin, Hit: -1, Miss: me})
+		r.j.record(Entry{Method: me.Method, URL: me.URL, Origin: k.origin, Miss: me})
 		r.serveMiss(w, req, k, me, s)
 		return
 	}
 	defer resp.Body.Close()
-	r.record(Entry{Method: req.Method, URL: me.URL, Origin: k.origin, Hit: -1, Forwarded: true})
+	r.j.record(Entry{Method: me.Method, URL: me.URL, Origin: k.origin, Forwarded: true})
 
 	h := w.Header()
 	for name, vs := range resp.Header {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"slices"
@@ -120,8 +119,7 @@ func FuzzMatcher(f *testing.F) {
 					require.NoError(t, err)
 					for _, i := range order {
 						rq := r.cfg.Cassette.Interactions[i].Request
-						rs.ServeHTTP(httptest.NewRecorder(), fromRecorded(t, rq))
-						e := lastEntry(t, rs)
+						_, _, e := serveOne(t, rs, fromRecorded(t, rq))
 						a := ss.RoundTrip(rq)
 						require.Equal(t, e.Hit, a.Interaction, "ServeHTTP and Session differ")
 						if r.ints[1].script.wild || r.ints[2].script.wild {
@@ -140,8 +138,7 @@ func FuzzMatcher(f *testing.F) {
 			// the same key (#1 itself unless #0 shares the key).
 			req := fromRecorded(t, recorded.Request)
 			req.Header.Set("User-Agent", "something else")
-			r.ServeHTTP(httptest.NewRecorder(), req)
-			e := lastEntry(t, r)
+			_, _, e := serveOne(t, r, req)
 			require.GreaterOrEqual(t, e.Hit, 0, "miss: %v", e.Miss)
 			require.Equal(t, r.ints[1].key, r.ints[e.Hit].key)
 
@@ -150,8 +147,7 @@ func FuzzMatcher(f *testing.F) {
 			if acrh != "" {
 				req.Header.Set("Access-Control-Request-Headers", shuffleTokens(acrh))
 			}
-			r.ServeHTTP(httptest.NewRecorder(), req)
-			e = lastEntry(t, r)
+			_, _, e = serveOne(t, r, req)
 			require.GreaterOrEqual(t, e.Hit, 0, "miss: %v", e.Miss)
 			require.Equal(t, r.ints[1].key, r.ints[e.Hit].key)
 
@@ -165,10 +161,9 @@ func FuzzMatcher(f *testing.F) {
 					"Access-Control-Request-Method":  {acrm},
 					"Access-Control-Request-Headers": {acrh, path},
 				}}
-				rec := httptest.NewRecorder()
-				r.ServeHTTP(rec, req)
-				if e := lastEntry(t, r); e.Miss != nil {
-					require.NotContains(t, rec.Header().Get(MissHeader), "\n")
+				resp, _, e := serveOne(t, r, req)
+				if e.Miss != nil {
+					require.NotContains(t, resp.Header.Get(MissHeader), "\n")
 					_ = e.Miss.Error()
 				}
 			}

@@ -73,3 +73,36 @@ func lastEntry(t testing.TB, r *Replayer) Entry {
 	require.NotEmpty(t, j, "journal")
 	return j[len(j)-1]
 }
+
+// served is what answered one request: Hit, the interaction (-1: none),
+// and, for a request the cassette did not answer, its journal entry.
+type served struct {
+	Hit int
+	Entry
+}
+
+// serveOne runs req through r, which must serve no other request
+// meanwhile, and returns the response and what answered it, from r's use
+// counts and journal: exactly one of them must have changed.
+func serveOne(t testing.TB, r *Replayer, req *http.Request) (*http.Response, string, served) {
+	t.Helper()
+	uses, mark := r.Uses(), r.Mark()
+	resp, body := serve(r, req)
+	s := served{Hit: -1}
+	for i, n := range r.Uses() {
+		if n != uses[i] {
+			require.Equal(t, uses[i]+1, n, "use count of #%d", i)
+			require.Equal(t, -1, s.Hit, "two interactions used")
+			s.Hit = i
+		}
+	}
+	es, dropped := r.Since(mark)
+	require.Zero(t, dropped)
+	if s.Hit >= 0 {
+		require.Empty(t, es, "a hit is not journaled")
+		return resp, body, s
+	}
+	require.Len(t, es, 1, "a request the cassette did not answer is journaled")
+	s.Entry = es[0]
+	return resp, body, s
+}

@@ -132,8 +132,7 @@ func TestMatchKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := newReplayer(t, Config{Cassette: cassette(keyCassette...)})
-			resp, _ := serve(r, request(tt.method, tt.target, tt.header...))
-			e := lastEntry(t, r)
+			resp, _, e := serveOne(t, r, request(tt.method, tt.target, tt.header...))
 			assert.Equal(t, tt.wantHit, e.Hit, "hit")
 			if tt.wantHit >= 0 {
 				assert.Nil(t, e.Miss)
@@ -178,28 +177,28 @@ func TestRepeats(t *testing.T) {
 			t.Parallel()
 			r := newReplayer(t, Config{Cassette: cassette(ints...), Strict: tt.strict})
 			var bodies []string
+			var hits []int
+			var misses []*MissError
 			for range tt.wantBodies {
-				resp, body := serve(r, request("GET", api+"/n"))
+				resp, body, e := serveOne(t, r, request("GET", api+"/n"))
 				if resp.StatusCode == MissStatus {
 					body = ""
 				}
 				bodies = append(bodies, body)
+				hits = append(hits, e.Hit)
+				misses = append(misses, e.Miss)
 			}
 			assert.Equal(t, tt.wantBodies, bodies)
-			var hits []int
-			for _, e := range r.Journal() {
-				hits = append(hits, e.Hit)
-			}
 			assert.Equal(t, tt.wantHits, hits)
 			if tt.strict {
-				me := r.Journal()[3].Miss
+				me := misses[3]
 				require.NotNil(t, me)
 				assert.Equal(t, &MissError{
 					Method: "GET", URL: api + "/n", Closest: 3, Field: "use count", Got: "4", Want: "3",
 				}, me)
 				assert.EqualError(t, me, `replay: no recorded interaction for GET http://api.test:8000/n; `+
 					`closest #3 differs in use count: "4" != "3" (recorded answers exhausted, strict mode)`)
-				assert.Equal(t, "5", r.Journal()[4].Miss.Got)
+				assert.Equal(t, "5", misses[4].Got)
 			}
 		})
 	}
@@ -305,8 +304,7 @@ func TestMissErrorClosest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := newReplayer(t, Config{Cassette: cassette(tt.recorded...)})
-			resp, body := serve(r, request(tt.method, tt.target, tt.header...))
-			e := lastEntry(t, r)
+			resp, body, e := serveOne(t, r, request(tt.method, tt.target, tt.header...))
 			require.NotNil(t, e.Miss)
 			assert.Equal(t, tt.want, *e.Miss)
 			assert.EqualError(t, e.Miss, tt.wantText)

@@ -316,7 +316,7 @@ func (r *Replayer) serveConnect(w http.ResponseWriter, req *http.Request) {
 		Closest: -1,
 		Reason:  "https replay (CONNECT) is not enabled (replay.WithCA)",
 	}
-	r.record(Entry{Method: req.Method, URL: req.Host, Hit: -1, Miss: me})
+	r.j.record(Entry{Method: me.Method, URL: me.URL, Miss: me})
 	body := me.Error() + "\n"
 	h := w.Header()
 	h["Date"] = nil

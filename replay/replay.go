@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -34,6 +35,11 @@ type Config struct {
 	// context. When it fails, the miss is served as if Forward were nil and
 	// the error is in MissError.ForwardErr.
 	Forward http.RoundTripper
+	// JournalLimit is how many unanswered requests (misses and forwarded
+	// requests) the journal keeps in full, the first ones; later ones are
+	// counted (Stats) and their misses grouped (MissGroups). 0 means
+	// DefaultJournalLimit; a negative limit keeps none.
+	JournalLimit int
 	// Intercept, when non-nil and returning a non-nil handler for a request,
 	// serves that request locally: it is neither matched nor journaled.
 	Intercept func(*http.Request) http.Handler
@@ -79,13 +85,8 @@ type Replayer struct {
 	usedMu   sync.Mutex
 	usedVars []*variant
 
-	mu      sync.Mutex
-	journal [][]Entry // chunks of journalChunk entries: appending never copies old entries
-	entries int
+	j journal
 }
-
-// journalChunk is the capacity of one journal chunk.
-const journalChunk = 1024
 
 // prepared is an interaction ready to serve.
 type prepared struct {
@@ -93,11 +94,13 @@ type prepared struct {
 	url    string // key.url(), precomputed for the journal
 	kind   cassettes.Kind
 	status int
-	// header is copied into the ResponseWriter's map as is: recorded names
-	// and case, duplicates in order, nil Date and Content-Type entries that
-	// stop net/http from adding its own. Slices are clipped, so an append by
-	// a later writer cannot reach the shared array.
-	header        http.Header
+	// fields are copied into the ResponseWriter's map as they are: recorded
+	// names and case, duplicates in order, nil Date and Content-Type
+	// entries that stop net/http from adding its own; sorted by name. A
+	// list costs less to iterate than a map, and less for the garbage
+	// collector to scan. Slices are clipped, so an append by a later writer
+	// cannot reach the shared array.
+	fields        []headerField
 	contentLength []string // set when not recorded and a body is allowed; not for HEAD
 	dateKey       string   // the recorded Date header's name; served with the time of serving
 	bodyAllowed   bool
@@ -133,6 +136,7 @@ func New(cfg Config) (*Replayer, error) {
 
 		pathIdx: make(map[string][]int),
 		scan:    closestScan,
+		j:       newJournal(len(cfg.Cassette.Interactions), cfg.JournalLimit),
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -298,7 +302,6 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 		key:         recordedKey(rq, u),
 		kind:        in.Kind,
 		status:      rs.Status,
-		header:      make(http.Header, len(rs.Headers)+2),
 		bodyAllowed: rs.Status != http.StatusNoContent && rs.Status != http.StatusNotModified,
 		body:        rs.Body,
 	}
@@ -306,6 +309,7 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 	if p.kind == "" {
 		p.kind = cassettes.Classify(rq.Method, rq.Headers)
 	}
+	header := make(http.Header, len(rs.Headers)+2)
 	for _, f := range rs.Headers {
 		name := f.Name
 		switch {
@@ -317,22 +321,26 @@ func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error
 			p.dateKey = name
 		case asciiEqualFold(name, "Access-Control-Allow-Origin"):
 			if to, ok := acao[f.Value]; ok {
-				p.header[name] = append(p.header[name], to)
+				header[name] = append(header[name], to)
 				continue
 			}
 		}
-		p.header[name] = append(p.header[name], f.Value)
+		header[name] = append(header[name], f.Value)
 	}
-	for name, vs := range p.header {
-		p.header[name] = slices.Clip(vs)
+	for name, vs := range header {
+		header[name] = slices.Clip(vs)
 	}
 	for _, name := range []string{"Date", "Content-Type"} {
-		if _, ok := p.header[name]; !ok {
-			p.header[name] = nil
+		if _, ok := header[name]; !ok {
+			header[name] = nil
 		}
 	}
-	if _, ok := p.header["Content-Length"]; !ok && p.bodyAllowed {
+	if _, ok := header["Content-Length"]; !ok && p.bodyAllowed {
 		p.contentLength = []string{strconv.Itoa(len(rs.Body))}
+	}
+	p.fields = make([]headerField, 0, len(header))
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		p.fields = append(p.fields, headerField{name: name, values: header[name]})
 	}
 	return p, nil
 }
@@ -361,16 +369,15 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	i, me := r.pick(k, hostless, q, &in, nil)
 	if me == nil {
-		p := &r.ints[i]
-		r.record(Entry{Method: req.Method, URL: p.url, Origin: bk.origin, Hit: i})
-		serveRecorded(w, req, p)
+		r.j.hit(i)
+		serveRecorded(w, req, &r.ints[i])
 		return
 	}
 	if r.cfg.Forward != nil {
 		r.forward(w, req, bk, me, in.computed())
 		return
 	}
-	r.record(Entry{Method: req.Method, URL: me.URL, Origin: bk.origin, Hit: -1, Miss: me})
+	r.j.record(Entry{Method: me.Method, URL: me.URL, Origin: bk.origin, Miss: me})
 	r.serveMiss(w, req, bk, me, in.computed())
 }
 
@@ -557,16 +564,22 @@ func (c *useCounts) all() map[*variant]int {
 	return out
 }
 
+// headerField is one header name and its values, as net/http keeps them.
+type headerField struct {
+	name   string
+	values []string
+}
+
 // serveRecorded writes p's recorded response.
 func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
 	h := w.Header()
-	for name, vs := range p.header {
-		h[name] = vs
+	for _, f := range p.fields {
+		h[f.name] = f.values
 	}
 	if p.dateKey != "" {
 		// Date is the time of serving, as a live server sends it: a
 		// recorded date would make cached responses look stale.
-		h[p.dateKey] = []string{time.Now().UTC().Format(http.TimeFormat)}
+		h[p.dateKey] = serverDate()
 	}
 	head := req.Method == http.MethodHead
 	if p.contentLength != nil && !head {
@@ -578,38 +591,22 @@ func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
 	}
 }
 
-func (r *Replayer) record(e Entry) {
-	r.mu.Lock()
-	if n := len(r.journal); n == 0 || len(r.journal[n-1]) == journalChunk {
-		r.journal = append(r.journal, make([]Entry, 0, journalChunk))
-	}
-	last := &r.journal[len(r.journal)-1]
-	*last = append(*last, e)
-	r.entries++
-	r.mu.Unlock()
+// date is the Date value of the current second, formatted once a second
+// rather than once a response.
+var date atomic.Pointer[dateValue]
+
+type dateValue struct {
+	unix  int64
+	value []string // one value; shared by every response of that second
 }
 
-// Entry is one journaled request.
-type Entry struct {
-	Method string
-	// URL is the URL as matched: for a hit, the recorded interaction's
-	// normalised URL; for a miss, the request's normalised URL (path and
-	// query only for an origin-form request without Config.Host).
-	URL       string
-	Origin    string
-	Hit       int        // index of the interaction served; -1 otherwise
-	Forwarded bool       // a miss sent to Config.Forward
-	Miss      *MissError // non-nil for a miss that was not forwarded
-}
-
-// Journal returns a copy of every request served so far, in order.
-// Intercepted requests are not journaled.
-func (r *Replayer) Journal() []Entry {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	j := make([]Entry, 0, r.entries)
-	for _, c := range r.journal {
-		j = append(j, c...)
+// serverDate returns the Date header value of now (http.TimeFormat).
+func serverDate() []string {
+	now := time.Now()
+	if d := date.Load(); d != nil && d.unix == now.Unix() {
+		return d.value
 	}
-	return j
+	d := &dateValue{unix: now.Unix(), value: []string{now.UTC().Format(http.TimeFormat)}}
+	date.Store(d)
+	return d.value
 }

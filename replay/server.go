@@ -27,7 +27,10 @@ const DefaultReadHeaderTimeout = time.Minute
 // Server is a Replayer listening as an HTTP proxy on loopback. It closes a
 // keep-alive connection idle for DefaultIdleTimeout (WithIdleTimeout), and
 // one whose request header takes longer than DefaultReadHeaderTimeout to
-// arrive (WithReadHeaderTimeout); HTTPS tunnels (WithCA) alike.
+// arrive (WithReadHeaderTimeout); HTTPS tunnels (WithCA) alike. Plain
+// connections are closed by a periodic sweep, within a quarter of the
+// timeout after it passes, which costs a request far less than per-request
+// read deadlines.
 type Server struct {
 	*Replayer
 
@@ -38,6 +41,7 @@ type Server struct {
 	ln      net.Listener
 	done    chan struct{} // closed when Serve has returned
 	tunnels *tunnels      // HTTPS replay (WithCA); nil: CONNECT is a miss
+	track   *connTracker  // the idle and read-header timeouts of plain connections
 
 	closeOnce sync.Once
 	closeErr  error
@@ -132,10 +136,14 @@ func NewServer(cfg Config, addr string, opts ...ServerOption) (*Server, error) {
 			r.ServeHTTP(w, req)
 		})
 	}
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: s.readHeaderTimeout, IdleTimeout: s.idleTimeout}
+	// The timeouts are the tracker's sweep, not http.Server's per-request
+	// deadlines (see connTracker).
+	s.track = newConnTracker(s.idleTimeout, s.readHeaderTimeout)
+	s.srv = &http.Server{Handler: h, ConnState: s.track.connState}
+	tracked := s.track.listener(ln)
 	go func() {
 		defer close(s.done)
-		_ = s.srv.Serve(ln) // always ErrServerClosed or a listener error after Close
+		_ = s.srv.Serve(tracked) // always ErrServerClosed or a listener error after Close
 	}()
 	return s, nil
 }
@@ -156,6 +164,7 @@ func (s *Server) Close() error {
 			err = s.srv.Close()
 		}
 		<-s.done
+		s.track.close()
 		if s.tunnels != nil {
 			if terr := s.tunnels.close(ctx); err == nil {
 				err = terr

@@ -174,7 +174,7 @@ func (t *tunnels) handshakeFailed(authority string, err error) {
 		reason = fmt.Sprintf("TLS handshake failed: %v", err)
 	}
 	me := &MissError{Method: http.MethodConnect, URL: authority, Closest: -1, Reason: reason}
-	t.r.record(Entry{Method: http.MethodConnect, URL: authority, Hit: -1, Miss: me})
+	t.r.j.record(Entry{Method: me.Method, URL: me.URL, Miss: me})
 }
 
 // serveTunneled serves a request read from a tunnel: its URL becomes

@@ -105,10 +105,8 @@ func TestHTTPSReplay(t *testing.T) {
 			assert.Equal(t, `{"ok":true}`, body)
 			assert.Equal(t, "sid=2; Path=/; Secure; SameSite=None; HttpOnly", res.Header.Get("Set-Cookie"))
 
-			j := s.Journal()
-			require.Len(t, j, 2)
-			assert.Equal(t, Entry{Method: "OPTIONS", URL: sapi + "/items", Origin: sapp, Hit: 0}, j[0])
-			assert.Equal(t, Entry{Method: "PUT", URL: sapi + "/items", Origin: sapp, Hit: 1}, j[1])
+			assert.Equal(t, []int{1, 1}, s.Uses())
+			assert.Empty(t, s.Journal())
 		})
 	}
 }

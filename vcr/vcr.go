@@ -340,10 +340,10 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, 
 		if ctx.Err() != nil {
 			break
 		}
-		seen := 0
+		var mark replay.JournalMark
 		var sess *replay.Session
 		if src.rp != nil {
-			seen = len(src.rp.Journal())
+			mark = src.rp.Mark()
 			sess = src.rp.Session() // the replay as this check's requests find it
 		}
 		res := Result{Name: c.Name}
@@ -374,10 +374,14 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, 
 			}
 		}
 		if src.rp != nil {
-			for _, e := range src.rp.Journal()[seen:] {
+			es, dropped := src.rp.Since(mark)
+			for _, e := range es {
 				if e.Miss != nil {
 					res.Misses = append(res.Misses, e.Miss.Error())
 				}
+			}
+			if dropped > 0 {
+				res.Misses = append(res.Misses, fmt.Sprintf("replay: %d more misses, not kept (the replay journal keeps the first %d)", dropped, replay.DefaultJournalLimit))
 			}
 			if len(res.Misses) > 0 {
 				// Chrome saw made-up miss answers: the prediction from the

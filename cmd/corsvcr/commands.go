@@ -244,15 +244,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// One line per distinct miss, not per miss: a long-running server can
 	// collect millions of them.
-	sum := vcr.SummarizeMisses(srv.Journal(), maxMissGroups)
+	sum := vcr.SummarizeReplayMisses(srv.Replayer, maxMissGroups)
 	for _, g := range sum.Groups {
 		log.Warn("replay miss", "count", g.Count, "error", g.Example)
 	}
 	if sum.More > 0 {
 		log.Warn(fmt.Sprintf("… and %d more distinct replay misses", sum.More), "count", sum.MoreMisses)
 	}
+	if sum.Ungrouped > 0 {
+		log.Warn("… and more replay misses of requests not grouped (too many distinct ones)", "count", sum.Ungrouped)
+	}
 	if sum.Total > 0 {
-		return &exitError{code: exitMiss, err: fmt.Errorf("%d replay misses (%d distinct)", sum.Total, len(sum.Groups)+sum.More)}
+		distinct := fmt.Sprint(len(sum.Groups) + sum.More)
+		if sum.Ungrouped > 0 {
+			distinct = "more than " + distinct
+		}
+		return &exitError{code: exitMiss, err: fmt.Errorf("%d replay misses (%s distinct)", sum.Total, distinct)}
 	}
 	return nil
 }
