@@ -414,15 +414,11 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 			sum.Failures = p.rec.Failures()
 		}
 		if p.srv != nil {
-			j := p.srv.Journal()
-			var hits []string
-			for _, e := range j {
-				if e.Hit >= 0 {
-					hits = append(hits, e.URL)
-				}
-			}
-			sum.Replayed = countHosts(len(hits), func(i int) string { return hits[i] })
-			sum.Misses = SummarizeMisses(j, 0)
+			// The replay keeps counts, not every hit: each recorded
+			// interaction's uses, under its recorded URL's host.
+			ins, uses := p.srv.Cassette().Interactions, p.srv.Uses()
+			sum.Replayed = countHostsWeighted(len(uses), func(i int) (string, int) { return ins[i].Request.URL, uses[i] })
+			sum.Misses = SummarizeReplayMisses(p.srv.Replayer, 0)
 		}
 		if p.opts.Path != "" && p.rec != nil {
 			p.saveMu.Lock()
@@ -442,9 +438,16 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 
 // countHosts counts n URLs (at(i)) by authority, most first, then by name.
 func countHosts(n int, at func(i int) string) []HostCount {
+	return countHostsWeighted(n, func(i int) (string, int) { return at(i), 1 })
+}
+
+// countHostsWeighted counts n URLs by authority, the i-th weighing w.
+func countHostsWeighted(n int, at func(i int) (url string, w int)) []HostCount {
 	counts := map[string]int{}
 	for i := range n {
-		counts[authorityOf(at(i))]++
+		if u, w := at(i); w > 0 {
+			counts[authorityOf(u)] += w
+		}
 	}
 	out := make([]HostCount, 0, len(counts))
 	for h, c := range counts {
