@@ -190,6 +190,12 @@ type options struct {
 
 var silenceMartian sync.Once
 
+// maxIdleUpstreamPerHost bounds the idle connections kept per origin: at
+// least as many as the exchanges that run at once (a browser opens at most
+// a few dozen connections through a proxy); idle ones close after
+// IdleConnTimeout.
+const maxIdleUpstreamPerHost = 1024
+
 // Start listens and serves the proxy in the background.
 func Start(cfg Config) (*Recorder, error) { return start(cfg, options{}) }
 
@@ -232,12 +238,16 @@ func start(cfg Config, opts options) (*Recorder, error) {
 	r.ln = newListener(l, opts.mitm != nil)
 	r.url = "http://" + l.Addr().String()
 	r.transport = &http.Transport{
-		Proxy:                 nil, // never an environment proxy
-		DialContext:           r.dialUpstream,
-		DialTLSContext:        r.dialUpstreamTLS,
-		DisableCompression:    true, // bodies as on the wire, no Accept-Encoding added
-		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
-		MaxIdleConnsPerHost:   16,
+		Proxy:              nil, // never an environment proxy
+		DialContext:        r.dialUpstream,
+		DialTLSContext:     r.dialUpstreamTLS,
+		DisableCompression: true, // bodies as on the wire, no Accept-Encoding added
+		TLSNextProto:       map[string]func(string, *tls.Conn) http.RoundTripper{},
+		// Every connection an exchange used goes back to the pool: a
+		// smaller per-host limit closes the surplus after each burst and
+		// dials again for the next (at 64 concurrent clients, 16 idle
+		// connections per host meant ~250 new connections a second).
+		MaxIdleConnsPerHost:   maxIdleUpstreamPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
