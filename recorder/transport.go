@@ -133,6 +133,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if uc := conn.Load(); uc != nil {
 		raw = uc.captured()
 	}
+	r.followRedirect(a.url, res) // before the client can follow it
 	h, fromWire := responseHeaders(raw, res)
 	fixDate(h)
 	if !fromWire {
