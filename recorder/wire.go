@@ -436,15 +436,17 @@ func sameName(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	if !validName(a) || !validName(b) {
-		return a == b
+	if a == b {
+		return true
 	}
 	for i := 0; i < len(a); i++ {
 		if lower(a[i]) != lower(b[i]) {
 			return false
 		}
 	}
-	return true
+	// Equal but for case: the same name only if net/http canonicalises
+	// both.
+	return validName(a) && validName(b)
 }
 
 func lower(c byte) byte {
