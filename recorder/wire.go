@@ -621,10 +621,11 @@ func fromHTTPHeader(h http.Header) cassettes.Headers {
 // sorted by canonical name. The result excludes hop-by-hop lines.
 func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Headers, fromWire bool) {
 	if ok {
-		parts := strings.SplitN(blk.start, " ", 3)
+		method, rest, ok1 := strings.Cut(blk.start, " ")
+		target, _, ok2 := strings.Cut(rest, " ")
 		// Host is not compared: for an absolute-form request net/http sets
 		// req.Host from the URL and drops the Host line.
-		if len(parts) == 3 && parts[0] == req.Method && parts[1] == req.RequestURI {
+		if ok1 && ok2 && method == req.Method && target == req.RequestURI {
 			if kept := stripOwned(blk.fields); matchParsed(kept, req.Header, "Host") {
 				return kept, true
 			}

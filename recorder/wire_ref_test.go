@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"net"
 	"net/http"
 	"net/textproto"
 	"reflect"
@@ -165,6 +166,33 @@ func FuzzParseBlock(f *testing.F) {
 		want, werr := refParseBlock([]byte(b))
 		if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
 			t.Fatalf("parseBlock(%q) = %q, %v; reference %q, %v", b, got, gerr, want, werr)
+		}
+	})
+}
+
+// refNormAuthority is normAuthority without its fast path.
+func refNormAuthority(scheme, a string) string {
+	host, port, err := splitAuthority(a)
+	if err != nil {
+		return a
+	}
+	if port == "" {
+		port = defaultPort(scheme)
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// FuzzNormAuthority requires normAuthority's fast path to give what the
+// full normalisation gives.
+func FuzzNormAuthority(f *testing.F) {
+	for _, a := range []string{"localhost:8000", "LocalHost:8000", "example.test.:80", "[::1]:443", "::1", "h:080", "h:+80", "h:0", "h:65536", "h", "h:", ":80", "a b:1", "x@h:1", "\x80:1", "\u212a:1"} {
+		f.Add(a)
+	}
+	f.Fuzz(func(t *testing.T, a string) {
+		for _, scheme := range []string{"http", "https"} {
+			if got, want := normAuthority(scheme, a), refNormAuthority(scheme, a); got != want {
+				t.Fatalf("normAuthority(%q, %q) = %q, reference %q", scheme, a, got, want)
+			}
 		}
 	})
 }
