@@ -56,6 +56,9 @@ func defaultPort(scheme string) string {
 // normAuthority returns the authority a request for scheme names, with the
 // default port written out: ("http", "Example.test") → "example.test:80".
 func normAuthority(scheme, a string) string {
+	if isNormAuthority(a) {
+		return a // the usual case, without allocating
+	}
 	host, port, err := splitAuthority(a)
 	if err != nil {
 		return a
@@ -64,6 +67,23 @@ func normAuthority(scheme, a string) string {
 		port = defaultPort(scheme)
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// isNormAuthority reports whether normAuthority would return a unchanged
+// because it already is "host:port" with a lower-case ASCII host (no IPv6
+// brackets, no trailing dot) and a valid port.
+func isNormAuthority(a string) bool {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil || host == "" || port == "" || strings.ContainsAny(a, "/?#@ \t[]") || strings.HasSuffix(host, ".") {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if 'A' <= host[i] && host[i] <= 'Z' || host[i] >= 0x80 { // ToLower would change it
+			return false
+		}
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && port[0] != '+' && port[0] != '-'
 }
 
 // configAuthorities normalises an authority from Config. Without a port it

@@ -31,6 +31,18 @@
 // The client receives the origin's header lines re-serialised by martian
 // (net/http order: sorted, canonical case); the cassette keeps the origin's.
 //
+// # Redirect hops
+//
+// Every hop of a redirect chain that starts at a recorded exchange is
+// recorded, also on a host Config.Hosts does not list: the recorder
+// remembers the URL each recorded 3xx's Location names (resolved against
+// the request's URL) and records the requests for exactly that URL, the
+// preflight of the redirected request included; their own redirects are
+// followed in turn, so a loop ends where the browser stops following
+// (Chrome: 20 redirects). Other requests to such a host are not recorded.
+// An https hop is recorded like any https request: with Config.CA set
+// (without it, CONNECT is refused, hop or not).
+//
 // # Failed exchanges
 //
 // When the origin cannot be reached (connection refused, DNS, TLS
@@ -103,7 +115,10 @@ type Config struct {
 	Addr string
 	// Hosts lists the authorities ("localhost:8000", scheme default ports
 	// written out) whose exchanges are recorded. Requests to other hosts are
-	// forwarded but not recorded. Empty means record every host. Host names
+	// forwarded but not recorded, except redirect hops: a request for the
+	// URL that a recorded response redirected to (a 3xx Location, relative
+	// ones resolved) is recorded whatever its host, and so is the chain of
+	// redirects from there. Empty means record every host. Host names
 	// compare case-insensitively; an entry without a port stands for both
 	// host:80 and host:443.
 	Hosts []string
@@ -166,6 +181,10 @@ type Recorder struct {
 	cut     context.CancelFunc
 	cutting atomic.Bool
 
+	// redirects are the URLs recorded responses redirected to: recorded
+	// whatever their host (redirects.go).
+	redirects redirectTargets
+
 	mu       sync.Mutex
 	recs     []record
 	failures []Failure
@@ -189,6 +208,12 @@ type options struct {
 }
 
 var silenceMartian sync.Once
+
+// maxIdleUpstreamPerHost bounds the idle connections kept per origin: at
+// least as many as the exchanges that run at once (a browser opens at most
+// a few dozen connections through a proxy); idle ones close after
+// IdleConnTimeout.
+const maxIdleUpstreamPerHost = 1024
 
 // Start listens and serves the proxy in the background.
 func Start(cfg Config) (*Recorder, error) { return start(cfg, options{}) }
@@ -232,12 +257,16 @@ func start(cfg Config, opts options) (*Recorder, error) {
 	r.ln = newListener(l, opts.mitm != nil)
 	r.url = "http://" + l.Addr().String()
 	r.transport = &http.Transport{
-		Proxy:                 nil, // never an environment proxy
-		DialContext:           r.dialUpstream,
-		DialTLSContext:        r.dialUpstreamTLS,
-		DisableCompression:    true, // bodies as on the wire, no Accept-Encoding added
-		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
-		MaxIdleConnsPerHost:   16,
+		Proxy:              nil, // never an environment proxy
+		DialContext:        r.dialUpstream,
+		DialTLSContext:     r.dialUpstreamTLS,
+		DisableCompression: true, // bodies as on the wire, no Accept-Encoding added
+		TLSNextProto:       map[string]func(string, *tls.Conn) http.RoundTripper{},
+		// Every connection an exchange used goes back to the pool: a
+		// smaller per-host limit closes the surplus after each burst and
+		// dials again for the next (at 64 concurrent clients, 16 idle
+		// connections per host meant ~250 new connections a second).
+		MaxIdleConnsPerHost:   maxIdleUpstreamPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
@@ -287,9 +316,11 @@ func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
 func (r *Recorder) arrive(req *http.Request) {
 	a := &arrival{seq: r.seq.Add(1)}
 	blk, ok := r.ln.rawRequest(req.RemoteAddr)
-	if req.Method != http.MethodConnect && r.recordable(req) {
+	if req.Method == http.MethodConnect {
+		// not recorded
+	} else if u := requestURL(req); r.recordable(req) || r.isRedirectTarget(u) {
 		a.record = true
-		a.url = requestURL(req)
+		a.url = u
 		var fromWire bool
 		a.headers, fromWire = requestHeaders(blk, ok, req)
 		if !fromWire {

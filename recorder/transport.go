@@ -65,9 +65,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Every forwarded exchange has a deadline: a hanging origin becomes a
 	// failure the client sees, not a client waiting forever.
 	// Close cuts it too (Recorder.cutInFlight).
-	ctx, cancelTimeout := context.WithTimeout(req.Context(), r.upstreamTimeout)
-	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
-	cancel := func() { stopCut(); cancelTimeout() }
+	ctx, cancel := r.exchangeContext(req.Context())
 	host := normAuthority(req.URL.Scheme, req.URL.Host)
 	client := r.clientOf(req)
 	a := arrivalOf(req)
@@ -98,15 +96,14 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r.pending.Add(1)
 
-	var conn atomic.Pointer[upstreamConn]
-	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+	x.trace.GotConn = func(info httptrace.GotConnInfo) {
 		uc, _ := info.Conn.(*upstreamConn)
 		if uc != nil {
 			uc.arm()
 		}
-		conn.Store(uc)
-	}}
-	out := req.WithContext(httptrace.WithClientTrace(ctx, trace))
+		x.conn.Store(uc)
+	}
+	out := req.WithContext(httptrace.WithClientTrace(ctx, &x.trace))
 	if req.Body != nil && req.Body != http.NoBody {
 		out.Body = &teeBody{rc: req.Body, x: x, into: &x.in.Request.Body}
 	} else {
@@ -130,9 +127,10 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	var raw *rawBlock
-	if uc := conn.Load(); uc != nil {
+	if uc := x.conn.Load(); uc != nil {
 		raw = uc.captured()
 	}
+	r.followRedirect(a.url, res) // before the client can follow it
 	h, fromWire := responseHeaders(raw, res)
 	fixDate(h)
 	if !fromWire {
@@ -149,13 +147,29 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.noBody = true // martian need not read a body to its end
 	}
 	x.mu.Unlock()
-	res.Body = &teeBody{rc: &watchBody{rc: res.Body, cancel: cancel, onErr: func(err error, n int) {
+	x.watch.rc, x.watch.cancel = res.Body, cancel
+	x.watch.onErr = func(err error, n int) {
 		failure(err, n)
 		if client != nil {
 			client.abortAfterResponse(isReset(err))
 		}
-	}}, x: x, into: &x.in.Response.Body, eof: &x.responseEOF}
+	}
+	x.resTee.rc, x.resTee.x, x.resTee.into, x.resTee.eof = &x.watch, x, &x.in.Response.Body, &x.responseEOF
+	res.Body = &x.resTee
 	return res, nil
+}
+
+// exchangeContext returns the context of a forwarded exchange: parent's,
+// ended after Config.UpstreamTimeout or by Close's cut.
+func (r *Recorder) exchangeContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == context.Background() {
+		// martian reads requests without a context of their own: cutCtx
+		// can be the parent, which costs less than linking the two.
+		return context.WithTimeout(r.cutCtx, r.upstreamTimeout)
+	}
+	ctx, cancelTimeout := context.WithTimeout(parent, r.upstreamTimeout)
+	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
+	return ctx, func() { stopCut(); cancelTimeout() }
 }
 
 // watchBody is a response body from an origin: it reports the first read
@@ -204,6 +218,12 @@ type exchange struct {
 
 	mu sync.Mutex // guards the bodies in in
 	in cassettes.Interaction
+
+	// Parts of the round trip, allocated with the exchange.
+	conn   atomic.Pointer[upstreamConn] // the origin connection it got
+	trace  httptrace.ClientTrace
+	watch  watchBody // the origin's response body
+	resTee teeBody   // watch, copied into in.Response.Body
 }
 
 // release drops one reference; the last one stores the interaction.

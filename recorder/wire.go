@@ -44,26 +44,37 @@ type rawBlock struct {
 // accepts it, but then the raw and parsed views differ and the caller falls
 // back.
 func parseBlock(b []byte) (rawBlock, error) {
-	lines := strings.Split(string(b), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	if len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	if len(lines) == 0 || lines[0] == "" {
-		return rawBlock{}, errBadBlock
-	}
-	blk := rawBlock{start: lines[0]}
-	for _, l := range lines[1:] {
-		if l == "" || l[0] == ' ' || l[0] == '\t' {
+	s := string(b) // one copy; the start line and fields share it
+	var blk rawBlock
+	first := true
+	for s != "" {
+		line, rest, more := strings.Cut(s, "\n")
+		s = rest
+		line = strings.TrimSuffix(line, "\r")
+		if !more && line == "" {
+			break // an unterminated empty last line ends the block
+		}
+		if first {
+			if line == "" {
+				return rawBlock{}, errBadBlock
+			}
+			blk.start, first = line, false
+			continue
+		}
+		if line == "" || line[0] == ' ' || line[0] == '\t' {
 			return rawBlock{}, errBadBlock
 		}
-		name, value, ok := strings.Cut(l, ":")
+		name, value, ok := strings.Cut(line, ":")
 		if !ok || name == "" {
 			return rawBlock{}, errBadBlock
 		}
+		if blk.fields == nil {
+			blk.fields = make(cassettes.Headers, 0, strings.Count(s, "\n")+1)
+		}
 		blk.fields = append(blk.fields, cassettes.Header{Name: name, Value: strings.Trim(value, " \t")})
+	}
+	if first {
+		return rawBlock{}, errBadBlock
 	}
 	return blk, nil
 }
@@ -79,6 +90,14 @@ type blockScanner struct {
 // empty line), the bytes after it, and true. Empty lines before a block are
 // skipped, as RFC 9112 section 2.2 allows.
 func (s *blockScanner) feed(p []byte) (block, rest []byte, ok bool, err error) {
+	if len(s.buf) == 0 {
+		// The usual case: the whole block arrived in one read; it is
+		// returned without a copy. The caller (parseBlock) copies what it
+		// keeps.
+		if block, rest, ok := completeBlock(p); ok {
+			return block, rest, true, nil
+		}
+	}
 	s.buf = append(s.buf, p...)
 	for {
 		i := bytes.IndexByte(s.buf[s.pos:], '\n')
@@ -104,6 +123,30 @@ func (s *blockScanner) feed(p []byte) (block, rest []byte, ok bool, err error) {
 		block, rest = s.buf[:s.lineStart], s.buf[nl+1:]
 		*s = blockScanner{}
 		return block, rest, true, nil
+	}
+}
+
+// completeBlock returns the header block at the start of p (without its
+// empty line) and the bytes after it when p holds all of it, as feed on an
+// empty scanner would; ok is false otherwise, also when p starts with
+// empty lines (feed skips those).
+func completeBlock(p []byte) (block, rest []byte, ok bool) {
+	if len(p) == 0 || p[0] == '\n' || p[0] == '\r' {
+		return nil, nil, false
+	}
+	lineStart := 0
+	for pos := 0; ; {
+		i := bytes.IndexByte(p[pos:], '\n')
+		if i < 0 {
+			return nil, nil, false
+		}
+		nl := pos + i
+		pos = nl + 1
+		if len(bytes.TrimSuffix(p[lineStart:nl], []byte("\r"))) > 0 {
+			lineStart = nl + 1
+			continue
+		}
+		return p[:lineStart], p[nl+1:], true
 	}
 }
 
@@ -312,10 +355,10 @@ func statusCode(start string) int {
 // isMartian reports whether a header line is one martian adds to traffic:
 // errors it writes into Warning, or a Via naming it.
 func isMartian(name, value string) bool {
-	switch textproto.CanonicalMIMEHeaderKey(name) {
-	case "Warning":
+	switch {
+	case sameName(name, "Warning"):
 		return strings.HasPrefix(value, `199 "martian"`)
-	case "Via":
+	case sameName(name, "Via"):
 		return strings.Contains(value, "martian")
 	}
 	return false
@@ -323,28 +366,128 @@ func isMartian(name, value string) bool {
 
 // stripHopByHop returns h without hop-by-hop lines (fetch.IsHopByHop),
 // lines named in Connection, and lines martian adds, keeping order, case and
-// duplicates.
+// duplicates. The result is a new slice; it is idempotent.
 func stripHopByHop(h cassettes.Headers) cassettes.Headers {
-	var named []string // canonical names listed in Connection
-	for _, v := range h.Values("Connection") {
-		for tok := range strings.SplitSeq(v, ",") {
-			if tok = strings.TrimSpace(tok); tok != "" {
-				named = append(named, textproto.CanonicalMIMEHeaderKey(tok))
-			}
-		}
+	return stripInto(make(cassettes.Headers, 0, len(h)), h)
+}
+
+// stripOwned is stripHopByHop reusing h's array, for a block nothing else
+// refers to (one just parsed).
+func stripOwned(h cassettes.Headers) cassettes.Headers {
+	if h == nil {
+		return cassettes.Headers{}
 	}
-	out := make(cassettes.Headers, 0, len(h))
+	return stripInto(h[:0], h)
+}
+
+// stripInto appends the lines of h that stripHopByHop keeps to dst, which
+// may share h's array from its start.
+func stripInto(dst, h cassettes.Headers) cassettes.Headers {
+	var buf [8]string
+	named := connectionTokens(buf[:0], h)
 	for _, f := range h {
-		if fetch.IsHopByHop(f.Name) || len(named) > 0 && slices.Contains(named, textproto.CanonicalMIMEHeaderKey(f.Name)) || isMartian(f.Name, f.Value) {
-			continue
+		if !dropLine(f, named) {
+			dst = append(dst, f)
 		}
-		out = append(out, f)
 	}
-	return out
+	return dst
+}
+
+// connectionTokens appends to dst the tokens listed in h's Connection lines.
+func connectionTokens(dst []string, h cassettes.Headers) []string {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, "Connection") {
+			dst = appendTokens(dst, f.Value)
+		}
+	}
+	return dst
+}
+
+// appendTokens appends the non-empty comma-separated tokens of v to dst.
+func appendTokens(dst []string, v string) []string {
+	for tok := range strings.SplitSeq(v, ",") {
+		if tok = strings.TrimSpace(tok); tok != "" {
+			dst = append(dst, tok)
+		}
+	}
+	return dst
+}
+
+// dropLine reports whether stripHopByHop drops f, given the tokens of the
+// block's Connection lines.
+func dropLine(f cassettes.Header, named []string) bool {
+	if fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) {
+		return true
+	}
+	for _, n := range named {
+		if sameName(n, f.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameName reports whether a and b are the same header name as net/http
+// sees them, textproto.CanonicalMIMEHeaderKey(a) ==
+// textproto.CanonicalMIMEHeaderKey(b), without allocating: names made of
+// token bytes compare case-insensitively (ASCII), others exactly (net/http
+// leaves them as they are).
+func sameName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	// Equal but for case: the same name only if net/http canonicalises
+	// both.
+	return validName(a) && validName(b)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// validName reports whether every byte of s is a token byte (RFC 9110
+// section 5.6.2), the bytes textproto canonicalises.
+func validName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !fetch.IsTokenChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isCanonical reports whether s is a non-empty header name that
+// textproto.CanonicalMIMEHeaderKey leaves as it is because it is already
+// canonical.
+func isCanonical(s string) bool {
+	if s == "" || !validName(s) {
+		return false
+	}
+	upper := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			return false
+		}
+		upper = c == '-'
+	}
+	return true
 }
 
 // headerSet is a header list reduced to what net/http keeps: canonical
-// names, values per name in order, hop-by-hop lines removed.
+// names, values per name in order, hop-by-hop lines removed. It is the
+// reference for matchParsed, used when matchParsed has no fast answer.
 func headerSet(h cassettes.Headers, skip ...string) map[string][]string {
 	m := map[string][]string{}
 	for _, f := range stripHopByHop(h) {
@@ -364,6 +507,12 @@ func headerSet(h cassettes.Headers, skip ...string) map[string][]string {
 // parsed. Pragma-only requests are tolerated: net/http adds
 // "Cache-Control: no-cache" to them.
 func sameHeaders(raw cassettes.Headers, parsed http.Header, skip ...string) bool {
+	return matchParsed(stripHopByHop(raw), parsed, skip...)
+}
+
+// sameHeadersSlow is sameHeaders by way of headerSet: two maps of
+// canonical names. matchParsed falls back to it, and tests compare the two.
+func sameHeadersSlow(raw cassettes.Headers, parsed http.Header, skip ...string) bool {
 	r := headerSet(raw, skip...)
 	p := headerSet(fromHTTPHeader(parsed), skip...)
 	if _, ok := r["Cache-Control"]; !ok && slices.Equal(p["Cache-Control"], []string{"no-cache"}) {
@@ -374,6 +523,76 @@ func sameHeaders(raw cassettes.Headers, parsed http.Header, skip ...string) bool
 	}
 	for k, vs := range r {
 		if !slices.Equal(vs, p[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchParsed is sameHeaders for lines already stripped (stripHopByHop),
+// computed without maps or copies: it runs on every recorded exchange. The
+// names in skip are canonical. When parsed has a name that is not
+// canonical, or a Warning or Via (from whose values martian's own lines are
+// filtered one by one), it defers to sameHeadersSlow.
+func matchParsed(kept cassettes.Headers, parsed http.Header, skip ...string) bool {
+	// The names the parsed side keeps, with the number of raw lines seen.
+	type name struct {
+		key  string
+		vals []string
+		n    int
+	}
+	var buf [32]name
+	names := buf[:0]
+	for k, vs := range parsed {
+		if !isCanonical(k) || k == "Warning" || k == "Via" {
+			return sameHeadersSlow(kept, parsed, skip...)
+		}
+		if len(vs) > 0 && !fetch.IsHopByHop(k) && !slices.Contains(skip, k) {
+			names = append(names, name{key: k, vals: vs})
+		}
+	}
+	if conn := parsed["Connection"]; len(conn) > 0 {
+		var tbuf [8]string
+		tokens := tbuf[:0]
+		for _, v := range conn {
+			tokens = appendTokens(tokens, v)
+		}
+		names = slices.DeleteFunc(names, func(n name) bool {
+			return slices.ContainsFunc(tokens, func(t string) bool { return sameName(t, n.key) })
+		})
+	}
+lines:
+	for _, f := range kept {
+		for _, k := range skip {
+			if sameName(f.Name, k) {
+				continue lines
+			}
+		}
+		j := slices.IndexFunc(names, func(n name) bool { return sameName(f.Name, n.key) })
+		if j < 0 {
+			return false // a name the parsed side lacks
+		}
+		nm := &names[j]
+		i := nm.n
+		nm.n++
+		if nm.key == "Content-Length" {
+			// net/http keeps one of repeated Content-Length lines.
+			if i == 0 && nm.vals[0] != f.Value {
+				return false
+			}
+			continue
+		}
+		if i >= len(nm.vals) || nm.vals[i] != f.Value {
+			return false
+		}
+	}
+	for _, nm := range names {
+		switch {
+		case nm.n == 0 && nm.key == "Cache-Control" && len(nm.vals) == 1 && nm.vals[0] == "no-cache":
+			// net/http adds it to a request with "Pragma: no-cache".
+		case nm.n == 0:
+			return false
+		case nm.key != "Content-Length" && nm.n != len(nm.vals):
 			return false
 		}
 	}
@@ -402,12 +621,14 @@ func fromHTTPHeader(h http.Header) cassettes.Headers {
 // sorted by canonical name. The result excludes hop-by-hop lines.
 func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Headers, fromWire bool) {
 	if ok {
-		parts := strings.SplitN(blk.start, " ", 3)
+		method, rest, ok1 := strings.Cut(blk.start, " ")
+		target, _, ok2 := strings.Cut(rest, " ")
 		// Host is not compared: for an absolute-form request net/http sets
 		// req.Host from the URL and drops the Host line.
-		if len(parts) == 3 && parts[0] == req.Method && parts[1] == req.RequestURI &&
-			sameHeaders(blk.fields, req.Header, "Host") {
-			return stripHopByHop(blk.fields), true
+		if ok1 && ok2 && method == req.Method && target == req.RequestURI {
+			if kept := stripOwned(blk.fields); matchParsed(kept, req.Header, "Host") {
+				return kept, true
+			}
 		}
 	}
 	h = cassettes.Headers{{Name: "Host", Value: req.Host}}
@@ -419,8 +640,10 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Heade
 // it matches res, otherwise the parsed headers sorted by canonical name (the
 // order martian writes them to the client).
 func responseHeaders(blk *rawBlock, res *http.Response) (h cassettes.Headers, fromWire bool) {
-	if blk != nil && statusCode(blk.start) == res.StatusCode && sameHeaders(blk.fields, res.Header) {
-		return stripHopByHop(blk.fields), true
+	if blk != nil && statusCode(blk.start) == res.StatusCode {
+		if kept := stripOwned(blk.fields); matchParsed(kept, res.Header) {
+			return kept, true
+		}
 	}
 	return stripHopByHop(fromHTTPHeader(res.Header)), false
 }

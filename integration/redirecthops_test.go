@@ -1,0 +1,126 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/vcr"
+)
+
+// hopsAPI serves TestRedirectHopsReplay on every host:
+//
+//	/to/CODE/KIND   CODE to http://localhost:8002/final/KIND (ACAO echoed)
+//	/final/echo     200, ACAO echoing Origin ("null" after the taint)
+//	/final/page     200, ACAO http://localhost:8080 (fails after the taint)
+//	/final/none     200, no CORS headers
+//
+// Every OPTIONS is a good preflight (ACAO echoed, PUT, x-token), except
+// that of /final/none, which has no CORS headers.
+func hopsAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["Date"] = nil
+		echo := func() { h.Set("Access-Control-Allow-Origin", r.Header.Get("Origin")) }
+		if r.Method == http.MethodOptions {
+			if r.URL.Path != "/final/none" {
+				echo()
+				h.Set("Access-Control-Allow-Methods", "GET, PUT")
+				h.Set("Access-Control-Allow-Headers", "x-token")
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/to/"); ok {
+			code, kind, _ := strings.Cut(rest, "/")
+			var status int
+			fmt.Sscan(code, &status)
+			echo()
+			h.Set("Location", "http://localhost:8002/final/"+kind)
+			w.WriteHeader(status)
+			return
+		}
+		switch r.URL.Path {
+		case "/final/echo":
+			echo()
+		case "/final/page":
+			h.Set("Access-Control-Allow-Origin", "http://localhost:8080")
+		case "/final/none":
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		h.Set("Content-Type", "text/plain")
+		w.Write([]byte("ok"))
+	})
+}
+
+// hopsChecks: page A (localhost:8080) calls API B (localhost:8000), which
+// answers 302, 307 and 308 to C (localhost:8002), a host no check names:
+// simple GETs and preflighted PUTs, allowed and blocked.
+func hopsChecks(t *testing.T) *checks.File {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("version: 1\npage: http://localhost:8080\nchecks:\n")
+	for _, code := range []string{"302", "307", "308"} {
+		fmt.Fprintf(&b, `  - name: get-%[1]s-allowed
+    request: {url: http://localhost:8000/to/%[1]s/echo}
+    expect: {allowed: true, status: 200, preflights: 0}
+  - name: get-%[1]s-blocked
+    request: {url: http://localhost:8000/to/%[1]s/page}
+    expect: {allowed: false, cors_error: AllowOriginMismatch, failed_parameter: "http://localhost:8080"}
+  - name: put-%[1]s-allowed
+    request: {url: http://localhost:8000/to/%[1]s/echo, method: PUT, headers: {X-Token: t}, body: x}
+    expect: {allowed: true, status: 200, preflights: 2}
+  - name: put-%[1]s-blocked
+    request: {url: http://localhost:8000/to/%[1]s/none, method: PUT, headers: {X-Token: t}, body: x}
+    expect: {allowed: false, cors_error: PreflightMissingAllowOriginHeader, preflights: 2}
+`, code)
+	}
+	file, err := checks.Parse("redirecthops.yaml", []byte(b.String()))
+	require.NoError(t, err)
+	return file
+}
+
+// TestRedirectHopsReplay: the recorder follows each redirect to the host no
+// check names and records every hop (the preflights of C included), so that
+// Chrome's verdicts replayed offline equal the live ones with no replay
+// miss: in check order, in reverse order, and each check alone.
+func TestRedirectHopsReplay(t *testing.T) {
+	file := hopsChecks(t)
+	require.NotContains(t, file.Hosts(), "localhost:8002", "no check names C")
+	ups := serveLoopback(t, hopsAPI(), []string{"localhost:8080", "localhost:8000", "localhost:8002"})
+	live, recorded := recordChecks(t, file, vcr.Config{Upstreams: ups})
+	for _, c := range file.Checks {
+		for _, m := range c.Mismatches(live[c.Name]) {
+			t.Errorf("check %q: live verdict vs its expectation: %s", c.Name, m)
+		}
+	}
+
+	// The cassette holds C's hops: the GET, and the preflight and PUT
+	// after a 307 or 308 (302 keeps PUT too), sent with Origin: null.
+	hops := map[string]int{}
+	for _, in := range recorded.Interactions {
+		if strings.HasPrefix(in.Request.URL, "http://localhost:8002/") {
+			o, _ := in.Request.Headers.Get("Origin")
+			hops[in.Request.Method+" "+in.Request.URL+" Origin: "+o]++
+		}
+	}
+	assert.Equal(t, map[string]int{
+		"GET http://localhost:8002/final/echo Origin: null":     3,
+		"GET http://localhost:8002/final/page Origin: null":     3,
+		"OPTIONS http://localhost:8002/final/echo Origin: null": 3,
+		"PUT http://localhost:8002/final/echo Origin: null":     3,
+		"OPTIONS http://localhost:8002/final/none Origin: null": 3,
+	}, hops, "recorded hops to C")
+
+	cas := viaFile(t, recorded)
+	assert.Equal(t, live, replayChecks(t, file, cas, vcr.Config{}), "replay vs live")
+	assert.Equal(t, live, replayChecks(t, reverseChecks(file), cas, vcr.Config{}), "replay in reverse order vs live")
+	assert.Equal(t, live, replayEachAlone(t, file, cas), "each check replayed alone vs live")
+}

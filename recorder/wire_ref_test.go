@@ -1,0 +1,198 @@
+package recorder
+
+import (
+	"net"
+	"net/http"
+	"net/textproto"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
+)
+
+// The reference implementations below are the header code as it was before
+// it was made to run without maps and with fewer copies; the fuzz tests
+// require the fast code to agree with them on every input.
+
+func refParseBlock(b []byte) (rawBlock, error) {
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) == 0 || lines[0] == "" {
+		return rawBlock{}, errBadBlock
+	}
+	blk := rawBlock{start: lines[0]}
+	for _, l := range lines[1:] {
+		if l == "" || l[0] == ' ' || l[0] == '\t' {
+			return rawBlock{}, errBadBlock
+		}
+		name, value, ok := strings.Cut(l, ":")
+		if !ok || name == "" {
+			return rawBlock{}, errBadBlock
+		}
+		blk.fields = append(blk.fields, cassettes.Header{Name: name, Value: strings.Trim(value, " \t")})
+	}
+	return blk, nil
+}
+
+func refIsMartian(name, value string) bool {
+	switch textproto.CanonicalMIMEHeaderKey(name) {
+	case "Warning":
+		return strings.HasPrefix(value, `199 "martian"`)
+	case "Via":
+		return strings.Contains(value, "martian")
+	}
+	return false
+}
+
+func refStripHopByHop(h cassettes.Headers) cassettes.Headers {
+	var named []string
+	for _, v := range h.Values("Connection") {
+		for tok := range strings.SplitSeq(v, ",") {
+			if tok = strings.TrimSpace(tok); tok != "" {
+				named = append(named, textproto.CanonicalMIMEHeaderKey(tok))
+			}
+		}
+	}
+	out := make(cassettes.Headers, 0, len(h))
+	for _, f := range h {
+		if fetch.IsHopByHop(f.Name) || len(named) > 0 && slices.Contains(named, textproto.CanonicalMIMEHeaderKey(f.Name)) || refIsMartian(f.Name, f.Value) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func refHeaderSet(h cassettes.Headers, skip ...string) map[string][]string {
+	m := map[string][]string{}
+	for _, f := range refStripHopByHop(h) {
+		k := textproto.CanonicalMIMEHeaderKey(f.Name)
+		if !slices.Contains(skip, k) {
+			m[k] = append(m[k], f.Value)
+		}
+	}
+	if cl := m["Content-Length"]; len(cl) > 1 {
+		m["Content-Length"] = cl[:1]
+	}
+	return m
+}
+
+func refSameHeaders(raw cassettes.Headers, parsed http.Header, skip ...string) bool {
+	r := refHeaderSet(raw, skip...)
+	p := refHeaderSet(fromHTTPHeader(parsed), skip...)
+	if _, ok := r["Cache-Control"]; !ok && slices.Equal(p["Cache-Control"], []string{"no-cache"}) {
+		delete(p, "Cache-Control")
+	}
+	if len(r) != len(p) {
+		return false
+	}
+	for k, vs := range r {
+		if !slices.Equal(vs, p[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fuzzHeaders reads "name:value" lines; with canonical set, parsed keys are
+// canonicalised as net/http does, else kept as written.
+func fuzzHeaders(s string, canonical bool) (cassettes.Headers, http.Header) {
+	var raw cassettes.Headers
+	parsed := http.Header{}
+	for l := range strings.SplitSeq(s, "\n") {
+		name, value, _ := strings.Cut(l, ":")
+		raw = append(raw, cassettes.Header{Name: name, Value: value})
+		if canonical {
+			name = textproto.CanonicalMIMEHeaderKey(name)
+		}
+		parsed[name] = append(parsed[name], value)
+	}
+	return raw, parsed
+}
+
+var headerSeeds = []struct{ raw, parsed string }{
+	{"Pragma:no-cache\nconnection:x-hop\nX-Hop:1\ncontent-length:3\nContent-Length:3\na:1\nA:2", "Pragma:no-cache\nCache-Control:no-cache\nContent-Length:3\nA:1\nA:2"},
+	{"Host:h\norigin:http://a\nAccept:*/*\nProxy-Connection:keep-alive", "Origin:http://a\nAccept:*/*\nProxy-Connection:keep-alive"},
+	{"Content-Length:3\nContent-Length:4", "Content-Length:3"},
+	{"Connection:keep-alive, X-A\nx-a:1\nWarning:199 \"martian\" x\nVia:1.1 martian", "Connection:close\nX-A:1"},
+	{"Warning:199 \"martian\" x\nWarning:110 stale", "Warning:199 \"martian\" y\nWarning:110 stale"},
+	{"Cache-Control:no-cache", "Cache-Control:no-cache\nCache-Control:no-store"},
+	{"x y:1\nX Y:1", "x y:1"},
+	{"Kelvin:1", "\u212aelvin:1"},
+	{"Connection:x-a\nConnection:x-b\nx-b:1\nY:2", "Connection:x-a\nConnection:x-b\nX-B:1\nY:2"},
+	{"Y:2", "Connection:x-a\nConnection:x-b\nX-A:1\nY:2"},
+	{"Set-Cookie:a=1\nset-cookie:b=2\nVary:Origin", "Set-Cookie:a=1\nSet-Cookie:b=2\nVary:Origin"},
+}
+
+// FuzzHeaderMatch requires stripHopByHop and sameHeaders (fast, without
+// maps) to agree with the map-based reference on any header lines.
+func FuzzHeaderMatch(f *testing.F) {
+	for _, s := range headerSeeds {
+		f.Add(s.raw, s.parsed, true, false)
+		f.Add(s.raw, s.parsed, false, true)
+		f.Add(s.raw, s.raw, true, true)
+	}
+	f.Fuzz(func(t *testing.T, rawText, parsedText string, canonical, skipHost bool) {
+		raw, _ := fuzzHeaders(rawText, canonical)
+		_, parsed := fuzzHeaders(parsedText, canonical)
+		if got, want := stripHopByHop(raw), refStripHopByHop(raw); !reflect.DeepEqual(got, want) {
+			t.Fatalf("stripHopByHop(%q) = %q, reference %q", raw, got, want)
+		}
+		var skip []string
+		if skipHost {
+			skip = []string{"Host"}
+		}
+		if got, want := sameHeaders(raw, parsed, skip...), refSameHeaders(raw, parsed, skip...); got != want {
+			t.Fatalf("sameHeaders(%q, %q, %q) = %v, reference %v", raw, parsed, skip, got, want)
+		}
+	})
+}
+
+// FuzzParseBlock requires parseBlock to agree with the reference.
+func FuzzParseBlock(f *testing.F) {
+	for _, s := range []string{"", "\n", "\r", "GET / HTTP/1.1\r\nA: 1\r\n", "GET / HTTP/1.1\r\nA: 1\n\r", "GET / HTTP/1.1\r\n\r\n", "X\r\n folded", "HTTP/1.1 200 OK\r\nb:  2 \t\r\n: v"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b string) {
+		got, gerr := parseBlock([]byte(b))
+		want, werr := refParseBlock([]byte(b))
+		if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("parseBlock(%q) = %q, %v; reference %q, %v", b, got, gerr, want, werr)
+		}
+	})
+}
+
+// refNormAuthority is normAuthority without its fast path.
+func refNormAuthority(scheme, a string) string {
+	host, port, err := splitAuthority(a)
+	if err != nil {
+		return a
+	}
+	if port == "" {
+		port = defaultPort(scheme)
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// FuzzNormAuthority requires normAuthority's fast path to give what the
+// full normalisation gives.
+func FuzzNormAuthority(f *testing.F) {
+	for _, a := range []string{"localhost:8000", "LocalHost:8000", "example.test.:80", "[::1]:443", "::1", "h:080", "h:+80", "h:0", "h:65536", "h", "h:", ":80", "a b:1", "x@h:1", "\x80:1", "\u212a:1"} {
+		f.Add(a)
+	}
+	f.Fuzz(func(t *testing.T, a string) {
+		for _, scheme := range []string{"http", "https"} {
+			if got, want := normAuthority(scheme, a), refNormAuthority(scheme, a); got != want {
+				t.Fatalf("normAuthority(%q, %q) = %q, reference %q", scheme, a, got, want)
+			}
+		}
+	})
+}
