@@ -195,7 +195,7 @@ type Recorder struct {
 
 type record struct {
 	seq uint64
-	in  cassettes.Interaction
+	in  packed
 }
 
 // options are the unexported knobs of start; the seam for HTTPS recording.
@@ -350,8 +350,9 @@ func requestURL(req *http.Request) string {
 }
 
 func (r *Recorder) store(seq uint64, in cassettes.Interaction) {
+	p := pack(in)
 	r.mu.Lock()
-	r.recs = append(r.recs, record{seq: seq, in: in})
+	r.recs = append(r.recs, record{seq: seq, in: p})
 	r.mu.Unlock()
 }
 
@@ -376,12 +377,7 @@ func (r *Recorder) Interactions() []cassettes.Interaction {
 	})
 	out := make([]cassettes.Interaction, len(recs))
 	for i, rec := range recs {
-		in := rec.in
-		in.Request.Headers = slices.Clone(in.Request.Headers)
-		in.Request.Body = slices.Clone(in.Request.Body)
-		in.Response.Headers = slices.Clone(in.Response.Headers)
-		in.Response.Body = slices.Clone(in.Response.Body)
-		out[i] = in
+		out[i] = rec.in.unpack()
 	}
 	return out
 }
