@@ -368,7 +368,9 @@ type ProxySummary struct {
 	Recorded []HostCount
 	Replayed []HostCount
 	// Misses are the requests the cassette lacked (replay mode), as for
-	// a Server (SummarizeMisses, all groups).
+	// a Server (SummarizeMisses, all groups). In record-missing mode only
+	// those not forwarded: a miss forwarded to a live server that failed
+	// is one of Failures.
 	Misses MissSummary
 	// Failures are the exchanges with live servers that failed: they are
 	// not in the cassette.
@@ -422,6 +424,9 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 				}
 			}
 			sum.Replayed = countHosts(len(hits), func(i int) string { return hits[i] })
+			if p.rec != nil {
+				j, sum.Failures = forwardFailures(j, sum.Failures)
+			}
 			sum.Misses = SummarizeMisses(j, 0)
 		}
 		if p.opts.Path != "" && p.rec != nil {
@@ -438,6 +443,44 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 		p.summary, p.closeErr = sum, errors.Join(errs...)
 	})
 	return p.summary, p.closeErr
+}
+
+// forwardFailures moves the misses of a record-missing journal that were
+// forwarded and failed out of the journal: they are failed exchanges, as
+// in record mode (the recorder reports those of recorded hosts; the
+// others, e.g. of a host --record-host does not name, are added to
+// failures), not replay misses. It returns the journal without them and
+// the failures.
+func forwardFailures(journal []replay.Entry, failures []recorder.Failure) ([]replay.Entry, []recorder.Failure) {
+	reported := map[string]int{}
+	for _, f := range failures {
+		reported[f.Method+" "+authorityOf(f.URL)+" "+pathOf(f.URL)]++
+	}
+	kept := journal[:0:0]
+	for _, e := range journal {
+		if e.Miss == nil || e.Miss.ForwardErr == nil {
+			kept = append(kept, e)
+			continue
+		}
+		k := e.Miss.Method + " " + authorityOf(e.Miss.URL) + " " + pathOf(e.Miss.URL)
+		if reported[k] > 0 {
+			reported[k]--
+			continue
+		}
+		host := authorityOf(e.Miss.URL)
+		failures = append(failures, recorder.Failure{Method: e.Miss.Method, URL: e.Miss.URL, Host: host, Err: fmt.Errorf("upstream %s: forward failed: %w", host, e.Miss.ForwardErr)})
+	}
+	return kept, failures
+}
+
+// pathOf returns the path and query of an absolute URL; the URL itself
+// when it cannot be parsed.
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.RequestURI()
 }
 
 // countHosts counts n URLs (at(i)) by authority, most first, then by name.

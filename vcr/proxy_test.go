@@ -406,3 +406,41 @@ func TestProxyRecordsRedirectHops(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, sum.Misses.Total)
 }
+
+// TestProxyRecordMissingFailedForward: in record-missing mode a request the
+// cassette lacks whose live server cannot be reached is a failed exchange,
+// as in record mode, listed once in Failures, not a replay miss (which
+// would make the command exit 4, "replay miss", instead of 1) — for a
+// recorded host and for one --record-host does not name.
+func TestProxyRecordMissingFailedForward(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there any more
+	old := &cassettes.Cassette{Version: cassettes.FormatVersion}
+	for _, hosts := range [][]string{nil, {"other.shop.test:80"}} {
+		t.Run(fmt.Sprint("record-host=", hosts), func(t *testing.T) {
+			r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), RecordHosts: hosts,
+				Upstreams: map[string]string{"api.shop.test": dead}})
+			require.NoError(t, err)
+			p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecordMissing, Cassette: old,
+				Path: filepath.Join(t.TempDir(), "c.yaml"), SaveEvery: -1, ExchangeTimeout: 5 * time.Second})
+			require.NoError(t, err)
+			c := proxyClient(t, p)
+			req, err := http.NewRequest(http.MethodGet, "http://api.shop.test/new?x=1", nil)
+			require.NoError(t, err)
+			if res, err := c.Do(req); err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+			sum, err := p.Close()
+			require.NoError(t, err)
+			assert.Zero(t, sum.Misses.Total, "a failed forward is not a replay miss: %+v", sum.Misses)
+			require.Len(t, sum.Failures, 1)
+			assert.Equal(t, "GET", sum.Failures[0].Method)
+			assert.Contains(t, sum.Failures[0].URL, "http://api.shop.test/new?x=1")
+			assert.Zero(t, sum.Saves)
+		})
+	}
+}
