@@ -383,6 +383,10 @@ type ProxySummary struct {
 	Path         string
 	Interactions int
 	Saves        int
+	// Unsaved counts the exchanges this proxy recorded that are not in
+	// the file: a save after the last successful one failed (or none
+	// succeeded).
+	Unsaved int
 }
 
 // Close stops the proxy: it stops accepting connections, waits (bounded,
@@ -438,6 +442,7 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 					sum.Interactions += len(p.base.Interactions)
 				}
 			}
+			sum.Unsaved = len(added) - max(p.lastSaved, 0)
 			p.saveMu.Unlock()
 		}
 		p.summary, p.closeErr = sum, errors.Join(errs...)

@@ -444,3 +444,39 @@ func TestProxyRecordMissingFailedForward(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyFinalSaveRefusedCountsUnsaved: when the saves succeed and then
+// the last one is refused (a secret recorded after them), the summary
+// says the file holds only what the earlier saves wrote and how many
+// recorded exchanges are not in it.
+func TestProxyFinalSaveRefusedCountsUnsaved(t *testing.T) {
+	t.Parallel()
+	addr, _ := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/page" {
+			fmt.Fprintf(w, "<p>token: %s</p>", proxyJWT)
+			return
+		}
+		fmt.Fprint(w, "<p>fine</p>")
+	}))
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), Upstreams: map[string]string{"api.shop.test": addr}})
+	require.NoError(t, err)
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: path, SaveEvery: -1})
+	require.NoError(t, err)
+	c := proxyClient(t, p)
+	do(t, c, "GET", "http://api.shop.test/fine")
+	wrote, err := p.Save()
+	require.NoError(t, err)
+	require.True(t, wrote)
+	do(t, c, "GET", "http://api.shop.test/page")
+	sum, err := p.Close()
+	var se *redact.SecretsError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 1, sum.Saves)
+	assert.Equal(t, 1, sum.Interactions)
+	assert.Equal(t, 1, sum.Unsaved)
+	cas, err := cassettes.Load(path)
+	require.NoError(t, err)
+	assert.Len(t, cas.Interactions, 1)
+}

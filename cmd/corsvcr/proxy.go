@@ -226,5 +226,8 @@ func writeProxySummary(w io.Writer, sum *vcr.ProxySummary, ran time.Duration) {
 		fmt.Fprintf(w, "  %s not written\n", checks.Printable(sum.Path))
 	default:
 		fmt.Fprintf(w, "  wrote %s: %d %s\n", checks.Printable(sum.Path), sum.Interactions, plural(sum.Interactions, "interaction", "interactions"))
+		if sum.Unsaved > 0 {
+			fmt.Fprintf(w, "  not in it: the last %d recorded (the last save failed)\n", sum.Unsaved)
+		}
 	}
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 func TestProxyUsageErrors(t *testing.T) {
@@ -219,4 +221,14 @@ func TestProxyUnusableCassetteOrListen(t *testing.T) {
 	for _, e := range entries {
 		assert.Contains(t, []string{"file", "ca"}, e.Name(), "left behind")
 	}
+}
+
+// TestProxySummaryUnsaved: the summary of a proxy whose last save failed
+// says what the file lacks, not only what was written before.
+func TestProxySummaryUnsaved(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	writeProxySummary(&b, &vcr.ProxySummary{Mode: vcr.ProxyRecord, Recorded: []vcr.HostCount{{Host: "api.shop.test:80", Count: 3}},
+		Path: "c.yaml", Interactions: 1, Saves: 1, Unsaved: 2}, 0)
+	assert.Contains(t, b.String(), "  wrote c.yaml: 1 interaction\n  not in it: the last 2 recorded (the last save failed)\n")
 }
