@@ -71,7 +71,8 @@ type ProxyOptions struct {
 	// recorder.DefaultUpstreamTimeout.
 	ExchangeTimeout time.Duration
 	// OnSave, when non-nil, is called after every save attempt, from the
-	// goroutine that saved.
+	// goroutine that saved; a failed save while running is then reported
+	// to it only (else it is logged).
 	OnSave func(SaveEvent)
 }
 
@@ -347,7 +348,9 @@ func (p *Proxy) autosave() {
 		case <-p.stop:
 			return
 		case <-tick.C:
-			if _, err := p.save(false); err != nil {
+			// OnSave, when set, reports the failure: logging it too would
+			// say it twice at every interval.
+			if _, err := p.save(false); err != nil && p.opts.OnSave == nil {
 				p.r.log.Error("vcr: proxy: save failed; retrying at the next interval", "path", p.opts.Path, "err", err)
 			}
 		}

@@ -4,12 +4,15 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -480,3 +483,43 @@ func TestProxyFinalSaveRefusedCountsUnsaved(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, cas.Interactions, 1)
 }
+
+// TestProxyAutosaveFailureReportedOnce: a save that fails while running
+// is reported once, to OnSave (which the CLI prints), not also logged at
+// every interval.
+func TestProxyAutosaveFailureReportedOnce(t *testing.T) {
+	t.Parallel()
+	addr, _ := servePlain(t, proxyAPI())
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	var logged strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(b)
+	}), nil))
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(dir, "ca"), Upstreams: map[string]string{"api.shop.test": addr}, Logger: log})
+	require.NoError(t, err)
+	saved := make(chan vcr.SaveEvent, 64)
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: filepath.Join(file, "c.yaml"), SaveEvery: 5 * time.Millisecond,
+		OnSave: func(e vcr.SaveEvent) { saved <- e }})
+	require.NoError(t, err)
+	do(t, proxyClient(t, p), "GET", "http://api.shop.test/1")
+	select {
+	case e := <-saved:
+		require.Error(t, e.Err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no save attempt")
+	}
+	_, err = p.Close()
+	require.Error(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotContains(t, logged.String(), "save failed")
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
