@@ -104,6 +104,7 @@ type Proxy struct {
 	base *cassettes.Cassette
 
 	background atomic.Int64 // background requests answered locally
+	upgrades   atomic.Int64 // protocol upgrades (WebSocket) refused locally
 
 	saveMu    sync.Mutex
 	lastSaved int // interactions recorded at the last successful save; -1: none yet
@@ -130,7 +131,8 @@ type Proxy struct {
 // requests are answered locally, in every mode, with a 503 and an
 // X-Corsvcr-Background header, never forwarded, recorded or counted as
 // misses. A background host listed in Config.RecordHosts is treated like
-// any other.
+// any other. A protocol upgrade (WebSocket handshake) is answered locally
+// too, in every mode, with UpgradeAnswer.
 func (r *Runner) Proxy(opts ProxyOptions) (*Proxy, error) {
 	var errs []error
 	switch opts.Mode {
@@ -247,9 +249,19 @@ func (p *Proxy) backgroundIntercept() func(*http.Request) http.Handler {
 		w.WriteHeader(BackgroundAnswer)
 		fmt.Fprintln(w, "corsvcr: browser background traffic is not forwarded or recorded")
 	})
+	upgrade := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Corsvcr-Upgrade", "protocol upgrades (WebSocket) are not proxied, recorded or replayed")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(UpgradeAnswer)
+		fmt.Fprintln(w, "corsvcr: protocol upgrades (WebSocket) are not proxied, recorded or replayed")
+	})
 	return func(req *http.Request) http.Handler {
 		if req.Method == http.MethodConnect {
 			return nil
+		}
+		if isUpgrade(req) {
+			p.upgrades.Add(1)
+			return upgrade
 		}
 		host := cmp.Or(req.URL.Host, req.Host)
 		if h, _, err := net.SplitHostPort(host); err == nil {
@@ -261,6 +273,29 @@ func (p *Proxy) backgroundIntercept() func(*http.Request) http.Handler {
 		p.background.Add(1)
 		return answer
 	}
+}
+
+// UpgradeAnswer is the status of the answer a Proxy gives a request for a
+// protocol upgrade (a WebSocket handshake, such as a dev server's hot
+// reload socket): it answers it itself, in every mode. Forwarded, the
+// upgraded connection never ends, so the exchange could never be recorded
+// and Close would wait for it forever.
+const UpgradeAnswer = http.StatusNotImplemented
+
+// isUpgrade reports whether req asks to switch protocols (RFC 9110
+// Upgrade; a WebSocket handshake).
+func isUpgrade(req *http.Request) bool {
+	if req.Header.Get("Sec-Websocket-Key") != "" || req.Header.Get("Upgrade") != "" {
+		return true
+	}
+	for _, v := range req.Header.Values("Connection") {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // recorded returns what the recorder holds: complete exchanges only.
@@ -380,6 +415,9 @@ type ProxySummary struct {
 	Failures []recorder.Failure
 	// Background counts the browser background requests answered locally.
 	Background int
+	// Upgrades counts the protocol upgrade (WebSocket) requests answered
+	// locally with UpgradeAnswer.
+	Upgrades int
 	// Path is the cassette written (record modes), Interactions its
 	// interactions and Saves how many times it was written; Saves is 0
 	// when nothing was recorded (nothing is written then).
@@ -413,7 +451,7 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 				errs = append(errs, err)
 			}
 		}
-		sum := &ProxySummary{Mode: p.opts.Mode, Background: int(p.background.Load())}
+		sum := &ProxySummary{Mode: p.opts.Mode, Background: int(p.background.Load()), Upgrades: int(p.upgrades.Load())}
 		if _, err := p.save(true); err != nil {
 			errs = append(errs, err)
 		}

@@ -1,6 +1,7 @@
 package vcr_test
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -523,3 +524,85 @@ func TestProxyAutosaveFailureReportedOnce(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestProxyWebSocketRefused: a WebSocket handshake (a dev server's hot
+// reload socket) is answered by the proxy itself with UpgradeAnswer, in
+// record and replay modes alike, and counted. Forwarded, the upgraded
+// connection never ended: the client never got its answer and Close
+// waited for it forever, so Ctrl-C never stopped corsvcr proxy.
+func TestProxyWebSocketRefused(t *testing.T) {
+	t.Parallel()
+	// The upstream switches protocols and holds the connection open, as a
+	// WebSocket server does.
+	addr, _ := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Websocket-Key") == "" {
+			fmt.Fprint(w, "plain")
+			return
+		}
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi")
+		buf.Flush()
+		io.Copy(io.Discard, conn) // until the client goes away
+	}))
+	caDir := filepath.Join(t.TempDir(), "ca")
+	r, err := vcr.New(vcr.Config{CADir: caDir, Upstreams: map[string]string{"hmr.shop.test": addr}})
+	require.NoError(t, err)
+	handshake := func(c *http.Client) *http.Response {
+		// Bounded: forwarded, the handshake's answer never came.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		t.Cleanup(cancel)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://hmr.shop.test/socket", nil)
+		require.NoError(t, err)
+		req.Header.Set("Origin", "http://app.shop.test")
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	closed := func(p *vcr.Proxy) *vcr.ProxySummary {
+		done := make(chan *vcr.ProxySummary, 1)
+		go func() {
+			sum, err := p.Close()
+			assert.NoError(t, err)
+			done <- sum
+		}()
+		select {
+		case sum := <-done:
+			return sum
+		case <-time.After(30 * time.Second): // a bound on a failure, not a synchronisation
+			t.Fatal("Close did not return: the upgraded connection holds it")
+			return nil
+		}
+	}
+
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: path, SaveEvery: -1, ExchangeTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	c := proxyClient(t, p)
+	res := handshake(c)
+	assert.Equal(t, vcr.UpgradeAnswer, res.StatusCode)
+	assert.NotEmpty(t, res.Header.Get("X-Corsvcr-Upgrade"))
+	assert.Equal(t, "plain", do(t, c, "GET", "http://hmr.shop.test/plain").Body)
+	sum := closed(p)
+	assert.Equal(t, 1, sum.Upgrades)
+	assert.Empty(t, sum.Failures)
+	cas, err := cassettes.Load(path)
+	require.NoError(t, err)
+	require.Len(t, cas.Interactions, 1, "the handshake is not recorded")
+
+	p, err = r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyReplay, Cassette: cas})
+	require.NoError(t, err)
+	res = handshake(proxyClient(t, p))
+	assert.Equal(t, vcr.UpgradeAnswer, res.StatusCode, "replayed as recorded: refused alike")
+	sum = closed(p)
+	assert.Equal(t, 1, sum.Upgrades)
+	assert.Zero(t, sum.Misses.Total)
+}

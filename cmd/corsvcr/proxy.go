@@ -212,6 +212,9 @@ func writeProxySummary(w io.Writer, sum *vcr.ProxySummary, ran time.Duration) {
 	if sum.Background > 0 {
 		fmt.Fprintf(w, "  browser background requests answered locally (not forwarded or recorded): %d\n", sum.Background)
 	}
+	if sum.Upgrades > 0 {
+		fmt.Fprintf(w, "  WebSocket (protocol upgrade) requests refused with %d (not proxied or recorded): %d\n", vcr.UpgradeAnswer, sum.Upgrades)
+	}
 	if len(sum.Failures) > 0 {
 		fmt.Fprintf(w, "  failed exchanges (not in the cassette; rerun them when the servers answer): %d\n", len(sum.Failures))
 		for _, f := range sum.Failures {
