@@ -18,7 +18,7 @@ func TestPackRoundTrip(t *testing.T) {
 			Headers: cassettes.Headers{}, Body: cassettes.Body{}}, Response: cassettes.Response{Status: 204, Headers: cassettes.Headers{}, Body: cassettes.Body{}}},
 		{Kind: cassettes.KindActual, Request: cassettes.Request{Method: "PUT", URL: "http://a.test/ü?q=1",
 			Headers: cassettes.Headers{{Name: "Origin", Value: "http://b.test"}, {Name: "X-Empty", Value: ""}, {Name: "", Value: "v"}},
-			Body: cassettes.Body("\x00\xffbin")},
+			Body:    cassettes.Body("\x00\xffbin")},
 			Response: cassettes.Response{Status: 599, Headers: cassettes.Headers{{Name: "Access-Control-Allow-Origin", Value: "*"}, {Name: "Access-Control-Allow-Origin", Value: "*"}}, Body: cassettes.Body("{}")}},
 	}
 	ins = append(ins, cassettestest.Generate(200).Interactions...)

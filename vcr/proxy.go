@@ -71,7 +71,8 @@ type ProxyOptions struct {
 	// recorder.DefaultUpstreamTimeout.
 	ExchangeTimeout time.Duration
 	// OnSave, when non-nil, is called after every save attempt, from the
-	// goroutine that saved.
+	// goroutine that saved; a failed save while running is then reported
+	// to it only (else it is logged).
 	OnSave func(SaveEvent)
 }
 
@@ -103,6 +104,7 @@ type Proxy struct {
 	base *cassettes.Cassette
 
 	background atomic.Int64 // background requests answered locally
+	upgrades   atomic.Int64 // protocol upgrades (WebSocket) refused locally
 
 	saveMu    sync.Mutex
 	lastSaved int // interactions recorded at the last successful save; -1: none yet
@@ -129,7 +131,8 @@ type Proxy struct {
 // requests are answered locally, in every mode, with a 503 and an
 // X-Corsvcr-Background header, never forwarded, recorded or counted as
 // misses. A background host listed in Config.RecordHosts is treated like
-// any other.
+// any other. A protocol upgrade (WebSocket handshake) is answered locally
+// too, in every mode, with UpgradeAnswer.
 func (r *Runner) Proxy(opts ProxyOptions) (*Proxy, error) {
 	var errs []error
 	switch opts.Mode {
@@ -246,9 +249,19 @@ func (p *Proxy) backgroundIntercept() func(*http.Request) http.Handler {
 		w.WriteHeader(BackgroundAnswer)
 		fmt.Fprintln(w, "corsvcr: browser background traffic is not forwarded or recorded")
 	})
+	upgrade := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Corsvcr-Upgrade", "protocol upgrades (WebSocket) are not proxied, recorded or replayed")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(UpgradeAnswer)
+		fmt.Fprintln(w, "corsvcr: protocol upgrades (WebSocket) are not proxied, recorded or replayed")
+	})
 	return func(req *http.Request) http.Handler {
 		if req.Method == http.MethodConnect {
 			return nil
+		}
+		if isUpgrade(req) {
+			p.upgrades.Add(1)
+			return upgrade
 		}
 		host := cmp.Or(req.URL.Host, req.Host)
 		if h, _, err := net.SplitHostPort(host); err == nil {
@@ -260,6 +273,29 @@ func (p *Proxy) backgroundIntercept() func(*http.Request) http.Handler {
 		p.background.Add(1)
 		return answer
 	}
+}
+
+// UpgradeAnswer is the status of the answer a Proxy gives a request for a
+// protocol upgrade (a WebSocket handshake, such as a dev server's hot
+// reload socket): it answers it itself, in every mode. Forwarded, the
+// upgraded connection never ends, so the exchange could never be recorded
+// and Close would wait for it forever.
+const UpgradeAnswer = http.StatusNotImplemented
+
+// isUpgrade reports whether req asks to switch protocols (RFC 9110
+// Upgrade; a WebSocket handshake).
+func isUpgrade(req *http.Request) bool {
+	if req.Header.Get("Sec-Websocket-Key") != "" || req.Header.Get("Upgrade") != "" {
+		return true
+	}
+	for _, v := range req.Header.Values("Connection") {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // recorded returns what the recorder holds: complete exchanges only.
@@ -347,7 +383,9 @@ func (p *Proxy) autosave() {
 		case <-p.stop:
 			return
 		case <-tick.C:
-			if _, err := p.save(false); err != nil {
+			// OnSave, when set, reports the failure: logging it too would
+			// say it twice at every interval.
+			if _, err := p.save(false); err != nil && p.opts.OnSave == nil {
 				p.r.log.Error("vcr: proxy: save failed; retrying at the next interval", "path", p.opts.Path, "err", err)
 			}
 		}
@@ -368,19 +406,28 @@ type ProxySummary struct {
 	Recorded []HostCount
 	Replayed []HostCount
 	// Misses are the requests the cassette lacked (replay mode), as for
-	// a Server (SummarizeMisses, all groups).
+	// a Server (SummarizeMisses, all groups). In record-missing mode only
+	// those not forwarded: a miss forwarded to a live server that failed
+	// is one of Failures.
 	Misses MissSummary
 	// Failures are the exchanges with live servers that failed: they are
 	// not in the cassette.
 	Failures []recorder.Failure
 	// Background counts the browser background requests answered locally.
 	Background int
+	// Upgrades counts the protocol upgrade (WebSocket) requests answered
+	// locally with UpgradeAnswer.
+	Upgrades int
 	// Path is the cassette written (record modes), Interactions its
 	// interactions and Saves how many times it was written; Saves is 0
 	// when nothing was recorded (nothing is written then).
 	Path         string
 	Interactions int
 	Saves        int
+	// Unsaved counts the exchanges this proxy recorded that are not in
+	// the file: a save after the last successful one failed (or none
+	// succeeded).
+	Unsaved int
 }
 
 // Close stops the proxy: it stops accepting connections, waits (bounded,
@@ -404,7 +451,7 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 				errs = append(errs, err)
 			}
 		}
-		sum := &ProxySummary{Mode: p.opts.Mode, Background: int(p.background.Load())}
+		sum := &ProxySummary{Mode: p.opts.Mode, Background: int(p.background.Load()), Upgrades: int(p.upgrades.Load())}
 		if _, err := p.save(true); err != nil {
 			errs = append(errs, err)
 		}
@@ -418,7 +465,15 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 			// interaction's uses, under its recorded URL's host.
 			ins, uses := p.srv.Cassette().Interactions, p.srv.Uses()
 			sum.Replayed = countHostsWeighted(len(uses), func(i int) (string, int) { return ins[i].Request.URL, uses[i] })
-			sum.Misses = SummarizeReplayMisses(p.srv.Replayer, 0)
+			if p.rec != nil {
+				// record-missing: a miss whose forward failed is a failed
+				// exchange, not a miss (the kept journal entries).
+				j := p.srv.Journal()
+				j, sum.Failures = forwardFailures(j, sum.Failures)
+				sum.Misses = SummarizeMisses(j, 0)
+			} else {
+				sum.Misses = SummarizeReplayMisses(p.srv.Replayer, 0)
+			}
 		}
 		if p.opts.Path != "" && p.rec != nil {
 			p.saveMu.Lock()
@@ -429,11 +484,50 @@ func (p *Proxy) Close() (*ProxySummary, error) {
 					sum.Interactions += len(p.base.Interactions)
 				}
 			}
+			sum.Unsaved = len(added) - max(p.lastSaved, 0)
 			p.saveMu.Unlock()
 		}
 		p.summary, p.closeErr = sum, errors.Join(errs...)
 	})
 	return p.summary, p.closeErr
+}
+
+// forwardFailures moves the misses of a record-missing journal that were
+// forwarded and failed out of the journal: they are failed exchanges, as
+// in record mode (the recorder reports those of recorded hosts; the
+// others, e.g. of a host --record-host does not name, are added to
+// failures), not replay misses. It returns the journal without them and
+// the failures.
+func forwardFailures(journal []replay.Entry, failures []recorder.Failure) ([]replay.Entry, []recorder.Failure) {
+	reported := map[string]int{}
+	for _, f := range failures {
+		reported[f.Method+" "+authorityOf(f.URL)+" "+pathOf(f.URL)]++
+	}
+	kept := journal[:0:0]
+	for _, e := range journal {
+		if e.Miss == nil || e.Miss.ForwardErr == nil {
+			kept = append(kept, e)
+			continue
+		}
+		k := e.Miss.Method + " " + authorityOf(e.Miss.URL) + " " + pathOf(e.Miss.URL)
+		if reported[k] > 0 {
+			reported[k]--
+			continue
+		}
+		host := authorityOf(e.Miss.URL)
+		failures = append(failures, recorder.Failure{Method: e.Miss.Method, URL: e.Miss.URL, Host: host, Err: fmt.Errorf("upstream %s: forward failed: %w", host, e.Miss.ForwardErr)})
+	}
+	return kept, failures
+}
+
+// pathOf returns the path and query of an absolute URL; the URL itself
+// when it cannot be parsed.
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.RequestURI()
 }
 
 // countHosts counts n URLs (at(i)) by authority, most first, then by name.

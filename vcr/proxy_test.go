@@ -1,15 +1,19 @@
 package vcr_test
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -404,5 +408,201 @@ func TestProxyRecordsRedirectHops(t *testing.T) {
 	assert.Equal(t, live, do(t, proxyClient(t, p), "GET", "http://api.shop.test/start"))
 	sum, err = p.Close()
 	require.NoError(t, err)
+	assert.Zero(t, sum.Misses.Total)
+}
+
+// TestProxyRecordMissingFailedForward: in record-missing mode a request the
+// cassette lacks whose live server cannot be reached is a failed exchange,
+// as in record mode, listed once in Failures, not a replay miss (which
+// would make the command exit 4, "replay miss", instead of 1) — for a
+// recorded host and for one --record-host does not name.
+func TestProxyRecordMissingFailedForward(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there any more
+	old := &cassettes.Cassette{Version: cassettes.FormatVersion}
+	for _, hosts := range [][]string{nil, {"other.shop.test:80"}} {
+		t.Run(fmt.Sprint("record-host=", hosts), func(t *testing.T) {
+			r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), RecordHosts: hosts,
+				Upstreams: map[string]string{"api.shop.test": dead}})
+			require.NoError(t, err)
+			p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecordMissing, Cassette: old,
+				Path: filepath.Join(t.TempDir(), "c.yaml"), SaveEvery: -1, ExchangeTimeout: 5 * time.Second})
+			require.NoError(t, err)
+			c := proxyClient(t, p)
+			req, err := http.NewRequest(http.MethodGet, "http://api.shop.test/new?x=1", nil)
+			require.NoError(t, err)
+			if res, err := c.Do(req); err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+			sum, err := p.Close()
+			require.NoError(t, err)
+			assert.Zero(t, sum.Misses.Total, "a failed forward is not a replay miss: %+v", sum.Misses)
+			require.Len(t, sum.Failures, 1)
+			assert.Equal(t, "GET", sum.Failures[0].Method)
+			assert.Contains(t, sum.Failures[0].URL, "http://api.shop.test/new?x=1")
+			assert.Zero(t, sum.Saves)
+		})
+	}
+}
+
+// TestProxyFinalSaveRefusedCountsUnsaved: when the saves succeed and then
+// the last one is refused (a secret recorded after them), the summary
+// says the file holds only what the earlier saves wrote and how many
+// recorded exchanges are not in it.
+func TestProxyFinalSaveRefusedCountsUnsaved(t *testing.T) {
+	t.Parallel()
+	addr, _ := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/page" {
+			fmt.Fprintf(w, "<p>token: %s</p>", proxyJWT)
+			return
+		}
+		fmt.Fprint(w, "<p>fine</p>")
+	}))
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), Upstreams: map[string]string{"api.shop.test": addr}})
+	require.NoError(t, err)
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: path, SaveEvery: -1})
+	require.NoError(t, err)
+	c := proxyClient(t, p)
+	do(t, c, "GET", "http://api.shop.test/fine")
+	wrote, err := p.Save()
+	require.NoError(t, err)
+	require.True(t, wrote)
+	do(t, c, "GET", "http://api.shop.test/page")
+	sum, err := p.Close()
+	var se *redact.SecretsError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 1, sum.Saves)
+	assert.Equal(t, 1, sum.Interactions)
+	assert.Equal(t, 1, sum.Unsaved)
+	cas, err := cassettes.Load(path)
+	require.NoError(t, err)
+	assert.Len(t, cas.Interactions, 1)
+}
+
+// TestProxyAutosaveFailureReportedOnce: a save that fails while running
+// is reported once, to OnSave (which the CLI prints), not also logged at
+// every interval.
+func TestProxyAutosaveFailureReportedOnce(t *testing.T) {
+	t.Parallel()
+	addr, _ := servePlain(t, proxyAPI())
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	var logged strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(b)
+	}), nil))
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(dir, "ca"), Upstreams: map[string]string{"api.shop.test": addr}, Logger: log})
+	require.NoError(t, err)
+	saved := make(chan vcr.SaveEvent, 64)
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: filepath.Join(file, "c.yaml"), SaveEvery: 5 * time.Millisecond,
+		OnSave: func(e vcr.SaveEvent) { saved <- e }})
+	require.NoError(t, err)
+	do(t, proxyClient(t, p), "GET", "http://api.shop.test/1")
+	select {
+	case e := <-saved:
+		require.Error(t, e.Err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no save attempt")
+	}
+	_, err = p.Close()
+	require.Error(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotContains(t, logged.String(), "save failed")
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestProxyWebSocketRefused: a WebSocket handshake (a dev server's hot
+// reload socket) is answered by the proxy itself with UpgradeAnswer, in
+// record and replay modes alike, and counted. Forwarded, the upgraded
+// connection never ended: the client never got its answer and Close
+// waited for it forever, so Ctrl-C never stopped corsvcr proxy.
+func TestProxyWebSocketRefused(t *testing.T) {
+	t.Parallel()
+	// The upstream switches protocols and holds the connection open, as a
+	// WebSocket server does.
+	addr, _ := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Websocket-Key") == "" {
+			fmt.Fprint(w, "plain")
+			return
+		}
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi")
+		buf.Flush()
+		io.Copy(io.Discard, conn) // until the client goes away
+	}))
+	caDir := filepath.Join(t.TempDir(), "ca")
+	r, err := vcr.New(vcr.Config{CADir: caDir, Upstreams: map[string]string{"hmr.shop.test": addr}})
+	require.NoError(t, err)
+	handshake := func(c *http.Client) *http.Response {
+		// Bounded: forwarded, the handshake's answer never came.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		t.Cleanup(cancel)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://hmr.shop.test/socket", nil)
+		require.NoError(t, err)
+		req.Header.Set("Origin", "http://app.shop.test")
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	closed := func(p *vcr.Proxy) *vcr.ProxySummary {
+		done := make(chan *vcr.ProxySummary, 1)
+		go func() {
+			sum, err := p.Close()
+			assert.NoError(t, err)
+			done <- sum
+		}()
+		select {
+		case sum := <-done:
+			return sum
+		case <-time.After(30 * time.Second): // a bound on a failure, not a synchronisation
+			t.Fatal("Close did not return: the upgraded connection holds it")
+			return nil
+		}
+	}
+
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecord, Path: path, SaveEvery: -1, ExchangeTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	c := proxyClient(t, p)
+	res := handshake(c)
+	assert.Equal(t, vcr.UpgradeAnswer, res.StatusCode)
+	assert.NotEmpty(t, res.Header.Get("X-Corsvcr-Upgrade"))
+	assert.Equal(t, "plain", do(t, c, "GET", "http://hmr.shop.test/plain").Body)
+	sum := closed(p)
+	assert.Equal(t, 1, sum.Upgrades)
+	assert.Empty(t, sum.Failures)
+	cas, err := cassettes.Load(path)
+	require.NoError(t, err)
+	require.Len(t, cas.Interactions, 1, "the handshake is not recorded")
+
+	p, err = r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyReplay, Cassette: cas})
+	require.NoError(t, err)
+	res = handshake(proxyClient(t, p))
+	assert.Equal(t, vcr.UpgradeAnswer, res.StatusCode, "replayed as recorded: refused alike")
+	sum = closed(p)
+	assert.Equal(t, 1, sum.Upgrades)
 	assert.Zero(t, sum.Misses.Total)
 }

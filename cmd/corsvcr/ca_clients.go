@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +28,11 @@ func clientSetups(proxy, certFile, pin string) []clientSetup {
 	if u, err := url.Parse(proxy); err == nil && u.Hostname() != "" {
 		host, port = u.Hostname(), u.Port()
 	}
-	r := strings.NewReplacer("{PROXY}", proxy, "{CERT}", certFile, "{PIN}", pin, "{HOST}", host, "{PORT}", port)
+	// The certificate's path is quoted for the language of each snippet: it
+	// may hold spaces (macOS: ~/Library/Application Support/corsvcr).
+	certJSON, _ := json.Marshal(certFile)
+	r := strings.NewReplacer("{PROXY}", proxy, "{CERT}", shellQuote(certFile), "{CERT_GO}", strconv.Quote(certFile),
+		"{CERT_JSON}", string(certJSON), "{PIN}", pin, "{HOST}", host, "{PORT}", port)
 	var out []clientSetup
 	add := func(client, snippet string) {
 		out = append(out, clientSetup{Client: client, Snippet: r.Replace(strings.TrimPrefix(snippet, "\n"))})
@@ -75,7 +82,7 @@ user_pref("network.proxy.ssl_port", {PORT});
 user_pref("network.proxy.no_proxies_on", "");
 user_pref("network.proxy.allow_hijacking_localhost", true);
 EOF
-# or, without certutil, in policies.json: {"policies": {"Certificates": {"Install": ["{CERT}"]}}}
+# or, without certutil, in policies.json: {"policies": {"Certificates": {"Install": [{CERT_JSON}]}}}
 `)
 	add("Node (fetch and http; Node 24 or later reads the proxy from the environment)", `
 NODE_EXTRA_CA_CERTS={CERT} NODE_USE_ENV_PROXY=1 \
@@ -85,7 +92,7 @@ HTTP_PROXY={PROXY} HTTPS_PROXY={PROXY} node app.js
 curl --proxy {PROXY} --cacert {CERT} https://api.example.com/
 `)
 	add("Go (net/http; http.ProxyFromEnvironment never proxies localhost, so name the proxy)", `
-pem, _ := os.ReadFile("{CERT}")
+pem, _ := os.ReadFile({CERT_GO})
 roots := x509.NewCertPool()
 roots.AppendCertsFromPEM(pem)
 proxy, _ := url.Parse("{PROXY}")
@@ -95,6 +102,18 @@ client := &http.Client{Transport: &http.Transport{
 }}
 `)
 	return out
+}
+
+// shellSafe matches the words a POSIX shell reads as themselves.
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9@%_+=:,./-]+$`)
+
+// shellQuote returns s as one POSIX shell word: as is when that is safe,
+// else in single quotes.
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // writeClientSetups prints setups as indented text.

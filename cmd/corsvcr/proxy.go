@@ -7,6 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/corsvcr/corsvcr/ca"
@@ -78,6 +83,17 @@ func cmdProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else if err != nil {
 		return usageErrorf("proxy: --listen %q: %v", *listen, errors.Unwrap(err))
 	}
+	if _, port, _ := net.SplitHostPort(*listen); port != "" {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return usageErrorf("proxy: --listen %q: port %q is not a number from 0 to 65535", *listen, port)
+		}
+	}
+	if m != vcr.ProxyReplay {
+		// Found now, not after the whole suite ran through the proxy.
+		if err := checkWritable(*cassette); err != nil {
+			return usageErrorf("proxy: --cassette %q: %v", *cassette, err)
+		}
+	}
 	log := newLogger(stderr, *verbose)
 	cfg := vcr.Config{Upstreams: ups, RecordHosts: hosts, CADir: *caDir, Version: version, Logger: log}
 	if *upstreamCA != "" {
@@ -115,7 +131,9 @@ func cmdProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		announceOriginMap(vcr.Replay{Cassette: cas, Strict: *strict, OriginMap: maps}, stderr)
 	}
 	p, err := r.Proxy(opts)
-	if err != nil {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("proxy: --listen %q: %w", *listen, err)
+	} else if err != nil {
 		return err
 	}
 	started := time.Now()
@@ -135,6 +153,36 @@ func cmdProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: exitHarness, err: fmt.Errorf("proxy: %d %s with live servers failed and %s not recorded", len(sum.Failures), plural(len(sum.Failures), "exchange", "exchanges"), plural(len(sum.Failures), "is", "are"))}
 	}
 	return nil
+}
+
+// checkWritable reports why the cassette path cannot be written by the
+// saves to come: it is a directory, or its directory (or the nearest
+// existing parent, for a directory Save will create) is not a writable
+// directory. It leaves nothing behind.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("is a directory: name a file")
+	}
+	dir := filepath.Dir(path)
+	for {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("cannot be created: %s is not a directory", dir)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(dir) == dir {
+			return err
+		}
+		dir = filepath.Dir(dir)
+	}
+	f, err := os.CreateTemp(dir, ".corsvcr-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot be written: %w", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // writeProxySummary prints what a proxy did: interactions per host, the
@@ -164,6 +212,9 @@ func writeProxySummary(w io.Writer, sum *vcr.ProxySummary, ran time.Duration) {
 	if sum.Background > 0 {
 		fmt.Fprintf(w, "  browser background requests answered locally (not forwarded or recorded): %d\n", sum.Background)
 	}
+	if sum.Upgrades > 0 {
+		fmt.Fprintf(w, "  WebSocket (protocol upgrade) requests refused with %d (not proxied or recorded): %d\n", vcr.UpgradeAnswer, sum.Upgrades)
+	}
 	if len(sum.Failures) > 0 {
 		fmt.Fprintf(w, "  failed exchanges (not in the cassette; rerun them when the servers answer): %d\n", len(sum.Failures))
 		for _, f := range sum.Failures {
@@ -178,5 +229,8 @@ func writeProxySummary(w io.Writer, sum *vcr.ProxySummary, ran time.Duration) {
 		fmt.Fprintf(w, "  %s not written\n", checks.Printable(sum.Path))
 	default:
 		fmt.Fprintf(w, "  wrote %s: %d %s\n", checks.Printable(sum.Path), sum.Interactions, plural(sum.Interactions, "interaction", "interactions"))
+		if sum.Unsaved > 0 {
+			fmt.Fprintf(w, "  not in it: the last %d recorded (the last save failed)\n", sum.Unsaved)
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 func TestProxyUsageErrors(t *testing.T) {
@@ -169,4 +173,62 @@ func TestCAClients(t *testing.T) {
 	code, _, stderr = corsvcrRun(t, "ca", "--ca-dir", dir, "--proxy", "127.0.0.1")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `ca: --proxy "127.0.0.1": not a proxy URL`)
+}
+
+// TestProxyUnusableCassetteOrListen: a record-mode cassette path that can
+// never be written (a directory, or under a file) and an impossible
+// --listen port are usage errors naming the flag at start, not found
+// after the whole suite ran through the proxy; a port in use names
+// --listen. The context is cancelled: a proxy that started anyway would
+// stop at once and exit 0.
+func TestProxyUnusableCassetteOrListen(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	busy := ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"cassette is a directory", []string{"--mode", "record", "--cassette", dir, "--ca-dir", filepath.Join(dir, "ca")}, exitUsage,
+			fmt.Sprintf("corsvcr: proxy: --cassette %q: is a directory: name a file\n", dir)},
+		{"cassette under a file", []string{"--mode", "record-missing", "--cassette", filepath.Join(file, "c.yaml"), "--ca-dir", filepath.Join(dir, "ca")}, exitUsage,
+			fmt.Sprintf("corsvcr: proxy: --cassette %q: cannot be created: %s is not a directory\n", filepath.Join(file, "c.yaml"), file)},
+		{"port out of range", []string{"--mode", "record", "--cassette", filepath.Join(dir, "new", "c.yaml"), "--listen", "127.0.0.1:99999", "--ca-dir", filepath.Join(dir, "ca")}, exitUsage,
+			"corsvcr: proxy: --listen \"127.0.0.1:99999\": port \"99999\" is not a number from 0 to 65535\n"},
+		{"port in use", []string{"--mode", "record", "--cassette", filepath.Join(dir, "c.yaml"), "--listen", busy, "--ca-dir", filepath.Join(dir, "ca")}, exitHarness,
+			fmt.Sprintf("corsvcr: proxy: --listen %q: ", busy)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			code := run(ctx, append([]string{"proxy"}, tc.args...), &stdout, &stderr)
+			assert.Equal(t, tc.code, code, "stdout: %s", stdout.String())
+			assert.True(t, strings.HasPrefix(stderr.String(), tc.want), "stderr: %q, want prefix %q", stderr.String(), tc.want)
+			assert.NotContains(t, stdout.String(), "listening")
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.Contains(t, []string{"file", "ca"}, e.Name(), "left behind")
+	}
+}
+
+// TestProxySummaryUnsaved: the summary of a proxy whose last save failed
+// says what the file lacks, not only what was written before.
+func TestProxySummaryUnsaved(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	writeProxySummary(&b, &vcr.ProxySummary{Mode: vcr.ProxyRecord, Recorded: []vcr.HostCount{{Host: "api.shop.test:80", Count: 3}},
+		Path: "c.yaml", Interactions: 1, Saves: 1, Unsaved: 2}, 0)
+	assert.Contains(t, b.String(), "  wrote c.yaml: 1 interaction\n  not in it: the last 2 recorded (the last save failed)\n")
 }
