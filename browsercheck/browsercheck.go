@@ -27,10 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/chromedp/cdproto/audits"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"github.com/corsvcr/corsvcr/internal/fetch"
@@ -68,6 +66,10 @@ type Config struct {
 	// Parent is a running Browser whose Chrome runs the checks instead of a
 	// new one, in a browser context of their own (see remote.go).
 	Parent *Browser
+	// Workers is how many checks may run at once, each in a tab of its own
+	// browser context (created on first need, then reused); 0 means 1.
+	// Check blocks while every worker is busy.
+	Workers int
 	// Logger receives chromedp's messages, which chromedp would otherwise
 	// print to the standard logger (stderr): its errors at level Warn, but
 	// at level Debug once Close has begun, when writes to the Chrome it is
@@ -82,9 +84,11 @@ const DefaultTimeout = 15 * time.Second
 // startTimeout bounds the start of Chrome in New.
 const startTimeout = 30 * time.Second
 
-// Browser is one running headless Chrome that runs checks one at a time in
-// one reused tab. Check may be called from several goroutines; the calls are
-// serialised. Close stops Chrome and removes every temporary file.
+// Browser is one running headless Chrome that runs checks in up to
+// Config.Workers workers, each one tab in a browser context of its own,
+// reused from check to check. Check may be called from several goroutines:
+// up to Config.Workers calls run at once, the others wait for a free worker.
+// Close stops Chrome and removes every temporary file.
 type Browser struct {
 	execPath string
 	version  string
@@ -94,13 +98,10 @@ type Browser struct {
 	output   *tailBuffer
 
 	allocCancel context.CancelFunc
-	tabCtx      context.Context
+	tabCtx      context.Context // the first tab: it owns the browser and runs no check
 	tabCancel   context.CancelFunc
 
-	checkMu sync.Mutex // one check at a time: one tab
-
-	evMu sync.Mutex
-	col  *collector // events of the running check; nil between checks
+	pool workerPool
 
 	log     *slog.Logger
 	closing atomic.Bool // Close has begun: chromedp's write errors are expected
@@ -136,6 +137,9 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
 	}
+	if cfg.Workers < 0 {
+		return nil, fmt.Errorf("browsercheck: negative workers %d", cfg.Workers)
+	}
 	for _, p := range cfg.SPKIPins {
 		if b, err := base64.StdEncoding.DecodeString(p); err != nil || len(b) != sha256.Size {
 			return nil, fmt.Errorf("browsercheck: SPKI pin %q: want the base64 SHA-256 of a SubjectPublicKeyInfo (44 characters)", p)
@@ -148,6 +152,7 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
+	b.pool.init(max(cfg.Workers, 1))
 
 	removeStaleTempDirs()
 	dir, err := makeTempDir()
@@ -208,8 +213,8 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 	return b, nil
 }
 
-// start launches Chrome, attaches the listener and enables the domains that
-// are off by default.
+// start launches Chrome. The workers' tabs are opened by the checks that
+// need them (newWorker).
 func (b *Browser) start(ctx context.Context) error {
 	// The first use of tabCtx starts Chrome and binds it to tabCtx, so it
 	// must not carry a deadline; a cancelled ctx kills it through tabCancel.
@@ -218,17 +223,11 @@ func (b *Browser) start(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, b.tabCancel)
 	defer stop()
-	if err := chromedp.Listen(b.tabCtx, b.onEvent); err != nil {
+	if err := chromedp.Do(b.tabCtx); err != nil {
 		return err
 	}
 	sctx, cancel := context.WithTimeout(b.tabCtx, startTimeout)
 	defer cancel()
-	if _, err := chromedp.Call(sctx, audits.Enable, cdp.Empty{}); err != nil {
-		return fmt.Errorf("Audits.enable: %w", err)
-	}
-	if _, err := chromedp.Call(sctx, cdplog.Enable, cdp.Empty{}); err != nil {
-		return fmt.Errorf("Log.enable: %w", err)
-	}
 	v, err := chromedp.CallBrowser(sctx, cdpbrowser.GetVersion, cdp.Empty{})
 	if err != nil {
 		return fmt.Errorf("Browser.getVersion: %w", err)
@@ -291,6 +290,7 @@ func (b *Browser) Close() error {
 		// shell, and the real browser and its children must be found by
 		// their profile and their parent chain.
 		tree := chromeTree(b.profile)
+		b.pool.close()
 		if b.tabCancel != nil {
 			b.tabCancel() // the first tab owns the browser: this kills Chrome
 		}

@@ -44,27 +44,49 @@ const graceWait = 2 * time.Second
 // its own, and returns Chrome's verdict on each cross-origin fetch and XHR
 // the page made (see visit.go); the timeout bounds the whole visit.
 //
-// Before the first step it clears the browser cache (which holds the
-// preflight cache) and the cookies, and navigates the tab to
-// c.Page+PagePrefix+"page"; between steps it waits Step.Wait, and nothing
-// else. It never disables the cache (Network.setCacheDisabled would also
-// disable the preflight cache that steps share).
+// A check runs in a worker (Config.Workers): a tab in a browser context of
+// its own, so checks running at once share no state. Before the first step
+// it clears the browser context's cache (which holds the preflight cache)
+// and its cookies, and navigates the tab to c.Page+PagePrefix+"page" unless
+// the tab already holds that page, loaded for an earlier check that
+// finished cleanly (the page keeps no state of its own); between steps it
+// waits Step.Wait, and nothing else. It never disables the cache
+// (Network.setCacheDisabled would also disable the preflight cache that
+// steps share).
 func (b *Browser) Check(ctx context.Context, c checks.Check) (checks.Verdicts, error) {
+	return b.CheckLane(ctx, c, "")
+}
+
+// CheckLane is Check for a caller that partitions its checks into lanes,
+// such that no URL a check of one lane may request, redirect targets
+// included, is ever requested by a check of another lane (the checks of a
+// replay, whose redirects the cassette holds, for instance). The HTTP cache
+// and the preflight cache hold their entries by URL, so a check can only
+// find there what an earlier check of its own lane left: CheckLane clears
+// them before a check only when its worker ran a check of the same lane (or
+// a check without one) since it last cleared them. Cookies, which are kept
+// by host, are cleared before every check. lane "" is Check: everything is
+// cleared. A wrong partition breaks the isolation of checks; it is the
+// caller's to guarantee.
+func (b *Browser) CheckLane(ctx context.Context, c checks.Check, lane string) (checks.Verdicts, error) {
 	if err := c.Validate(); err != nil {
 		// A usage error, not a verdict: Chrome is not asked.
 		return nil, fmt.Errorf("browsercheck: invalid check: %w", err)
 	}
 	if c.Visit != nil {
-		return b.checkVisit(ctx, c) // in a tab of its own: not serialised with checkMu
+		return b.checkVisit(ctx, c) // in a tab of its own, not a worker's
 	}
-	b.checkMu.Lock()
-	defer b.checkMu.Unlock()
-	vs, err := b.check(ctx, c)
+	name := c.Name
+	if name == "" && len(c.Steps) > 0 {
+		name = c.Steps[0].Request.URL
+	}
+	w, err := b.getWorker(ctx)
 	if err != nil {
-		name := c.Name
-		if name == "" && len(c.Steps) > 0 {
-			name = c.Steps[0].Request.URL
-		}
+		return nil, fmt.Errorf("browsercheck: check %q: %w", name, err)
+	}
+	defer b.putWorker(w)
+	vs, err := b.check(ctx, w, c, lane)
+	if err != nil {
 		return nil, fmt.Errorf("browsercheck: check %q: %w", name, err)
 	}
 	return vs, nil
@@ -115,8 +137,18 @@ func specOf(r checks.Request) spec {
 	return s
 }
 
-// check returns the verdict of each step of c.
-func (b *Browser) check(ctx context.Context, c checks.Check) ([]checks.Verdict, error) {
+// check returns the verdict of each step of c, run in w.
+func (b *Browser) check(ctx context.Context, w *worker, c checks.Check, lane string) (vs []checks.Verdict, err error) {
+	clean := false
+	var ids []network.RequestID
+	defer func() {
+		if err != nil || !clean {
+			// Late events may follow, or the page is broken: the next
+			// check loads a fresh page.
+			w.page = ""
+		}
+		w.retire(ids, false)
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -145,6 +177,7 @@ func (b *Browser) check(ctx context.Context, c checks.Check) ([]checks.Verdict, 
 	// step's.
 	earlier := map[network.RequestID]bool{}
 	out := make([]checks.Verdict, 0, len(c.Steps))
+	clean = true
 	for i, st := range c.Steps {
 		if i > 0 && st.Wait > 0 {
 			// The scenario under test (e.g. a preflight cache entry
@@ -157,14 +190,16 @@ func (b *Browser) check(ctx context.Context, c checks.Check) ([]checks.Verdict, 
 				return nil, stepErr(i, fmt.Errorf("wait %v: %w", st.Wait, ctx.Err()))
 			}
 		}
-		v, ids, err := b.step(ctx, page, i == 0, specs[i], earlier)
+		v, stepIDs, complete, err := b.step(ctx, w, page, i == 0, lane, specs[i], earlier)
+		ids = append(ids, stepIDs...)
 		if err != nil {
 			return nil, stepErr(i, err)
 		}
+		clean = clean && complete
 		// A collector reads its map while late events arrive: never modify
 		// one that was handed out.
 		earlier = maps.Clone(earlier)
-		for _, id := range ids {
+		for _, id := range stepIDs {
 			earlier[id] = true
 		}
 		out = append(out, v)
@@ -172,75 +207,80 @@ func (b *Browser) check(ctx context.Context, c checks.Check) ([]checks.Verdict, 
 	return out, nil
 }
 
-// step runs one request in the tab, after resetting the browser state and
-// loading the page when first is set. It returns the verdict and the request
-// ids the step saw.
-func (b *Browser) step(ctx context.Context, page string, first bool, s spec, earlier map[network.RequestID]bool) (checks.Verdict, []network.RequestID, error) {
+// step runs one request in w's tab, after resetting the browser state (see
+// CheckLane) and loading the page (unless the tab holds it) when first is
+// set. It returns
+// the verdict, the request ids the step saw and whether every event the
+// verdict waited for arrived (else some may still come).
+func (b *Browser) step(ctx context.Context, w *worker, page string, first bool, lane string, s spec, earlier map[network.RequestID]bool) (checks.Verdict, []network.RequestID, bool, error) {
 	arg, err := json.Marshal(s)
 	if err != nil {
-		return checks.Verdict{}, nil, err
+		return checks.Verdict{}, nil, false, err
 	}
 
 	// The tab context carries chromedp's state; the step's own deadline
 	// and the caller's cancellation are layered on top.
-	cctx, cancel := context.WithTimeout(b.tabCtx, b.timeout)
+	cctx, cancel := context.WithTimeout(w.ctx, b.timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
-	fail := func(what string, err error) (checks.Verdict, []network.RequestID, error) {
+	fail := func(what string, err error) (checks.Verdict, []network.RequestID, bool, error) {
 		if cerr := ctx.Err(); cerr != nil {
-			return checks.Verdict{}, nil, fmt.Errorf("%s: %w", what, cerr)
+			return checks.Verdict{}, nil, false, fmt.Errorf("%s: %w", what, cerr)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return checks.Verdict{}, nil, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
+			return checks.Verdict{}, nil, false, fmt.Errorf("%s: timeout after %v: %w", what, b.timeout, err)
 		}
-		return checks.Verdict{}, nil, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
+		return checks.Verdict{}, nil, false, fmt.Errorf("%s: %w%s", what, err, b.output.suffix())
 	}
 
 	pageURL := page + pagePath
 	if first {
-		if _, err := chromedp.Call(cctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
-			return fail("Network.clearBrowserCache", err)
+		if w.mustClearCache(lane) {
+			if _, err := chromedp.Call(cctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+				return fail("Network.clearBrowserCache", err)
+			}
+			w.cacheCleared()
 		}
+		w.cacheUsedBy(lane)
 		if _, err := chromedp.Call(cctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
 			return fail("Network.clearBrowserCookies", err)
 		}
-		resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(pageURL))
-		if err != nil {
-			return fail("load page "+pageURL, err)
-		}
-		if resp == nil || resp.Status != http.StatusOK {
-			st := int64(0)
-			if resp != nil {
-				st = resp.Status
+		if w.page != page {
+			w.page = ""
+			resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(pageURL))
+			if err != nil {
+				return fail("load page "+pageURL, err)
 			}
-			return checks.Verdict{}, nil, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
+			if resp == nil || resp.Status != http.StatusOK {
+				st := int64(0)
+				if resp != nil {
+					st = resp.Status
+				}
+				return checks.Verdict{}, nil, false, fmt.Errorf("load page %s: status %d (does the proxy serve browsercheck.Intercept?)", pageURL, st)
+			}
+			w.retire(nil, true) // a new document: the old requests are gone
+			w.page = page
 		}
 	}
 
 	col := newCollector(earlier)
-	b.evMu.Lock()
-	b.col = col
-	b.evMu.Unlock()
-	defer func() {
-		b.evMu.Lock()
-		b.col = nil
-		b.evMu.Unlock()
-	}()
+	w.setCollector(col)
+	defer w.setCollector(nil)
 
 	js, err := chromedp.Run(cctx, chromedp.Evaluate[jsResult]("window.__corsvcr("+string(arg)+")", chromedp.EvalAwaitPromise))
 	if err != nil {
 		var ee *chromedp.ExceptionError
 		if errors.As(err, &ee) {
-			return checks.Verdict{}, nil, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
+			return checks.Verdict{}, nil, false, fmt.Errorf("page %s did not run the corsvcr harness (does the proxy serve browsercheck.Intercept?): %w", pageURL, err)
 		}
 		return fail("run request in page", err)
 	}
-	v, err := col.settle(cctx, ctx, b.timeout, s, js)
+	v, complete, err := col.settle(cctx, ctx, b.timeout, s, js)
 	if err != nil {
-		return checks.Verdict{}, nil, err
+		return checks.Verdict{}, col.ids(), false, err
 	}
-	return v, col.ids(), nil
+	return v, col.ids(), complete, nil
 }
 
 // reqState is what the Network events told about one request id.
@@ -314,20 +354,6 @@ func requestOf(ev any) network.RequestID {
 		}
 	}
 	return ""
-}
-
-// onEvent is the chromedp listener. It runs on the goroutine that reads the
-// browser's messages, so it only records and never blocks.
-func (b *Browser) onEvent(ev any) {
-	b.evMu.Lock()
-	col := b.col
-	b.evMu.Unlock()
-	if debugEvent != nil {
-		debugEvent(ev)
-	}
-	if col != nil {
-		col.add(ev)
-	}
 }
 
 // debugEvent, when set by a test, sees every event of a check.
@@ -409,15 +435,16 @@ func (st state) waiting() bool {
 // renderer-side block has its Audits issue; then, bounded by graceWait, a
 // CORS block has its console message and a request that went on the network
 // its requestWillBeSentExtraInfo. A missing required event is an error when
-// cctx ends.
-func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s spec, js jsResult) (checks.Verdict, error) {
+// cctx ends. complete is false when the verdict was given without an event
+// waited for up to graceWait, which may still arrive.
+func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s spec, js jsResult) (v checks.Verdict, complete bool, err error) {
 	var grace <-chan time.Time
 	for {
 		c.mu.Lock()
 		st := c.state(s, js)
 		c.mu.Unlock()
 		if !st.waiting() {
-			return st.v, nil
+			return st.v, true, nil
 		}
 		if st.missing == "" && grace == nil {
 			t := time.NewTimer(graceWait)
@@ -427,15 +454,15 @@ func (c *collector) settle(cctx, ctx context.Context, timeout time.Duration, s s
 		select {
 		case <-c.wake:
 		case <-grace:
-			return st.v, nil
+			return st.v, false, nil
 		case <-cctx.Done():
 			if err := ctx.Err(); err != nil {
-				return checks.Verdict{}, err
+				return checks.Verdict{}, false, err
 			}
 			if st.missing == "" { // only a grace event is late
-				return st.v, nil
+				return st.v, false, nil
 			}
-			return checks.Verdict{}, fmt.Errorf("no %s within %v", st.missing, timeout)
+			return checks.Verdict{}, false, fmt.Errorf("no %s within %v", st.missing, timeout)
 		}
 	}
 }

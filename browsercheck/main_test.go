@@ -237,8 +237,9 @@ func apiHandler() http.Handler {
 		h.Set("Access-Control-Expose-Headers", "X-Total-Count")
 	})
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) { slowHandler(w, r) })
-	stepRoutes(mux)  // steps_test.go
-	cacheRoutes(mux) // cache_test.go
+	stepRoutes(mux)   // steps_test.go
+	cacheRoutes(mux)  // cache_test.go
+	workerRoutes(mux) // worker_test.go
 	return mux
 }
 

@@ -73,6 +73,9 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
 	}
+	if cfg.Workers < 0 {
+		return nil, fmt.Errorf("browsercheck: negative workers %d", cfg.Workers)
+	}
 	if len(cfg.SPKIPins) > 0 {
 		return nil, fmt.Errorf("browsercheck: %s: %w", what, ErrAttachedHTTPS)
 	}
@@ -83,6 +86,7 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
+	b.pool.init(max(cfg.Workers, 1))
 	var parent context.Context
 	if cfg.Parent != nil {
 		if cfg.Parent.attached != nil && cfg.Parent.attached.contextID != "" {
@@ -176,6 +180,7 @@ func (b *Browser) Remote() string {
 // the DevTools connection b opened; the Chrome keeps running.
 func (b *Browser) detach() error {
 	b.closing.Store(true)
+	b.pool.close() // the workers' tabs and browser contexts
 	var err error
 	if b.tabCtx != nil {
 		// Closes the tab and disposes of the browser context, and reports

@@ -68,6 +68,14 @@ type Config struct {
 	// them. Anyone who reaches a non-loopback address reaches the proxy
 	// (see IsLoopback): callers warn.
 	Listen string
+	// Parallel is how many checks a replay runs at once, each in a Chrome
+	// tab of its own browser context (browsercheck.Config.Workers); 0 means
+	// DefaultParallel(). Checks that may reach the same recorded answers
+	// (the same URL, or one a recorded redirect leads to) still run one
+	// after another in file order, so every verdict, miss and prediction
+	// is the one of a serial run, and results are in file order. Record,
+	// Live and record-missing replays run one check at a time.
+	Parallel int
 	// Version is the corsvcr version written into recorded cassettes.
 	Version string
 	// Logger receives diagnostics; nil discards them.
@@ -88,6 +96,9 @@ func New(cfg Config) (*Runner, error) {
 	var errs []error
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("vcr: config: timeout %s: negative", cfg.Timeout))
+	}
+	if cfg.Parallel < 0 {
+		errs = append(errs, fmt.Errorf("vcr: config: parallel %d: negative", cfg.Parallel))
 	}
 	for from, to := range cfg.Upstreams {
 		if err := checkUpstream(from, to); err != nil {
@@ -314,7 +325,10 @@ func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, 
 		defer rl.Close()
 		proxyURL = rl.URL()
 	}
-	b, err := browsercheck.New(ctx, r.browserConfig(proxyURL, auth))
+	n := r.parallelism(src)
+	bcfg := r.browserConfig(proxyURL, auth)
+	bcfg.Workers = n
+	b, err := browsercheck.New(ctx, bcfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return &Run{NotRun: len(file.Checks)}, nil
@@ -322,7 +336,13 @@ func (r *Runner) runIn(ctx context.Context, file *checks.File, proxyURL string, 
 		return nil, err
 	}
 	run := &Run{Browser: b.Version()}
-	run.Results, run.seenFailures = runChecks(ctx, b, file.Checks, src)
+	start := time.Now()
+	if src.rp != nil && src.rec == nil {
+		run.Results = runParallel(ctx, b, file.Checks, src.rp, n)
+	} else {
+		run.Results, run.seenFailures = runChecks(ctx, b, file.Checks, src)
+	}
+	logThroughput(r.log, len(run.Results), n, time.Since(start))
 	run.NotRun = len(file.Checks) - len(run.Results)
 	if err := b.Close(); err != nil {
 		return nil, err

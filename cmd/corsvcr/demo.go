@@ -33,8 +33,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if c.parallel < 0 {
+		return usageErrorf("demo: --parallel %d: negative", c.parallel)
+	}
 	log := newLogger(stderr, *c.verbose)
-	cfg := vcr.Config{Chrome: c.chrome, Timeout: c.timeout, CADir: c.caDir, Browser: c.browser, Listen: c.listen, Version: version, Logger: log}
+	cfg := vcr.Config{Chrome: c.chrome, Timeout: c.timeout, Parallel: c.parallel, CADir: c.caDir, Browser: c.browser, Listen: c.listen, Version: version, Logger: log}
 	c.warnListen(stderr)
 	rep, err := demo.Run(ctx, cfg, *out, sel)
 	if errors.Is(err, checks.ErrNoMatch) {

@@ -36,6 +36,7 @@ type common struct {
 	shardInfo *vcr.ShardInfo // the shard selected by load
 	browser   string         // --browser: a running Chrome's DevTools address
 	listen    string         // --listen: the proxy address the browser is given
+	parallel  int            // --parallel: checks run at once in a replay
 }
 
 func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
@@ -45,6 +46,7 @@ func (c *common) register(fs *flag.FlagSet, withUpstream bool) {
 	fs.StringVar(&c.chrome, "chrome", "", "browser binary (default: $CORSVCR_CHROME, then chromium-headless-shell, chromium, google-chrome on PATH)")
 	fs.DurationVar(&c.timeout, "timeout", browsercheck.DefaultTimeout, "time limit for one check")
 	fs.StringVar(&c.caDir, "ca-dir", "", caDirUsage)
+	fs.IntVar(&c.parallel, "parallel", 0, "how many checks a replay runs at once, each in a Chrome tab of its own browser context; checks sharing a URL still run one after another, in file order (0: twice the CPUs, 2 to 8; recording runs one at a time)")
 	fs.StringVar(&c.run, "run", "", "run only the checks whose name matches this Go regular expression (unanchored, as go test -run); matching none is a usage error")
 	c.remoteFlags(fs)
 	c.upstreams = upstreamFlag{}
@@ -102,9 +104,13 @@ func verboseFlag(fs *flag.FlagSet) *bool {
 
 // runner returns the workflow runner the flags describe.
 func (c *common) runner(log *slog.Logger) (*vcr.Runner, error) {
+	if c.parallel < 0 {
+		return nil, usageErrorf("--parallel %d: negative", c.parallel)
+	}
 	cfg := vcr.Config{
 		Chrome:      c.chrome,
 		Timeout:     c.timeout,
+		Parallel:    c.parallel,
 		Upstreams:   c.upstreams,
 		RecordHosts: c.hosts,
 		CADir:       c.caDir,

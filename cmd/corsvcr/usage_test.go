@@ -51,6 +51,10 @@ func TestUsageErrors(t *testing.T) {
 			want: "corsvcr: serve: --listen \"192.168.1.10:8000\": not a loopback address: a replay server listens on loopback only (127.0.0.1:PORT, [::1]:PORT, localhost:PORT, or :PORT for 127.0.0.1); reach it from another machine through a tunnel such as ssh -L\n"},
 		{name: "serve without port", args: []string{"serve", "--cassette", cas, "--listen", "127.0.0.1"},
 			want: "corsvcr: serve: --listen \"127.0.0.1\": address 127.0.0.1: missing port in address\n"},
+		{name: "check --parallel negative", args: []string{"check", "--checks", file, "--cassette", cas, "--parallel", "-1"},
+			want: "corsvcr: --parallel -1: negative\n"},
+		{name: "demo --parallel negative", args: []string{"demo", "--out", dir, "--parallel", "-2"},
+			want: "corsvcr: demo: --parallel -2: negative\n"},
 		{name: "ca --dir and --ca-dir disagree", args: []string{"ca", "--dir", "a", "--ca-dir", "b"},
 			want: "corsvcr: ca: --dir \"a\" and --ca-dir \"b\" disagree (--dir is the deprecated name of --ca-dir)\n"},
 	}
