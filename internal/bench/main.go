@@ -350,29 +350,43 @@ func (h *harness) checks(ctx context.Context) error {
 		target: "—",
 	})
 
+	// checks/s: the 300-check run less a 10-check run with the same
+	// workers (Chrome's start and the first page load cancel out), and the
+	// whole 300-check run's wall time.
 	var one float64
 	for _, w := range workers {
-		argv := []string{h.corsvcr, "check", "--checks", f300, "--cassette", cas}
-		if parallel {
-			argv = append(argv, "--parallel", strconv.Itoa(w))
-		}
-		var best time.Duration
-		for range 2 {
-			wall, _, _, err := runOnce(ctx, argv...)
-			if err != nil {
-				return err
+		bestOf := func(file string) (time.Duration, error) {
+			argv := []string{h.corsvcr, "check", "--checks", file, "--cassette", cas}
+			if parallel {
+				argv = append(argv, "--parallel", strconv.Itoa(w))
 			}
-			if best == 0 || wall < best {
-				best = wall
+			var best time.Duration
+			for range 3 {
+				wall, _, _, err := runOnce(ctx, argv...)
+				if err != nil {
+					return 0, err
+				}
+				if best == 0 || wall < best {
+					best = wall
+				}
 			}
+			return best, nil
 		}
-		rate := 300 / best.Seconds()
+		w300, err := bestOf(f300)
+		if err != nil {
+			return err
+		}
+		w10, err := bestOf(f10)
+		if err != nil {
+			return err
+		}
+		rate := 290 / max(w300-w10, time.Millisecond).Seconds()
 		if w == 1 {
 			one = rate
 		}
 		h.add(row{
 			figure: fmt.Sprintf("checks, 300 replayed, %d worker(s)", w),
-			value:  fmt.Sprintf("%.0f checks/s (%s)", rate, ms(best)),
+			value:  fmt.Sprintf("%.0f checks/s (300 in %s)", rate, ms(w300)),
 			ref:    fmt.Sprintf("%.0f checks/s 1 worker", one), ratio: ratio(rate, one),
 			target: "≥ 250 checks/s",
 		})
