@@ -246,7 +246,7 @@ func (a *attributor) drain() {
 	}
 	a.prev = read
 	if dropped > 0 {
-		a.give("", fmt.Sprintf("replay: %d more misses, not kept (the replay journal keeps the first %d)", dropped, replay.DefaultJournalLimit))
+		a.give("", droppedMisses(dropped))
 	}
 }
 
@@ -423,6 +423,12 @@ func (s *scheduler) done(l int) {
 	s.barrier = false
 	s.cond.Broadcast()
 	s.mu.Unlock()
+}
+
+// droppedMisses is the miss text that stands for n misses the replay
+// journal did not keep.
+func droppedMisses(n int) string {
+	return fmt.Sprintf("replay: %d more misses, not kept (the replay journal keeps the first %d)", n, replay.DefaultJournalLimit)
 }
 
 // result makes the Result of check c from its verdicts or harness error,

@@ -366,49 +366,34 @@ func runChecks(ctx context.Context, b *browsercheck.Browser, cs []checks.Check, 
 			mark = src.rp.Mark()
 			sess = src.rp.Session() // the replay as this check's requests find it
 		}
-		res := Result{Name: c.Name}
 		start := time.Now()
 		vs, err := b.Check(ctx, c)
-		res.Duration = time.Since(start)
+		took := time.Since(start)
 		if err != nil && ctx.Err() != nil {
 			break // interrupted: not a harness failure, and not a result
 		}
+		var upstream []string
 		if src.rec != nil {
 			// A failure is reported before the browser sees its connection
 			// fail: the ones this check caused are here.
 			fs := src.rec.Failures()
-			res.Upstream = failureTexts(fs[seenFailures:])
+			upstream = failureTexts(fs[seenFailures:])
 			seenFailures = len(fs)
 		}
-		if err != nil {
-			res.Error = err.Error()
-		} else {
-			res.Verdicts = vs
-			if !networkError(vs) {
-				// A network error is no verdict on CORS: the
-				// expectations are not evaluated.
-				res.Mismatches = c.Mismatches(vs)
-				if sess != nil {
-					res.Why, res.Disagree = predictionNote(c, vs, sess)
-				}
-			}
-		}
+		var misses []string
 		if src.rp != nil {
 			es, dropped := src.rp.Since(mark)
 			for _, e := range es {
 				if e.Miss != nil {
-					res.Misses = append(res.Misses, e.Miss.Error())
+					misses = append(misses, e.Miss.Error())
 				}
 			}
 			if dropped > 0 {
-				res.Misses = append(res.Misses, fmt.Sprintf("replay: %d more misses, not kept (the replay journal keeps the first %d)", dropped, replay.DefaultJournalLimit))
-			}
-			if len(res.Misses) > 0 {
-				// Chrome saw made-up miss answers: the prediction from the
-				// cassette says nothing about them.
-				res.Why, res.Disagree = "", ""
+				misses = append(misses, droppedMisses(dropped))
 			}
 		}
+		res := result(c, vs, err, sess, misses)
+		res.Duration, res.Upstream = took, upstream
 		results = append(results, res)
 	}
 	return results, seenFailures

@@ -63,11 +63,21 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	run.Shard = c.shardInfo
-	// The verdicts are printed whether or not the cassette may be written:
-	// a refusal (secrets, an incomplete run) must not hide them. The table
-	// comes first; the JSON report, one document, names the cassette only
-	// when it was written.
 	save := func() error { return vcr.SaveRun(c.cassette, run, inc.options(run, sec.options(log, nil))) }
+	in := reportInput{name: "corsvcr record", run: run, file: file, checksPath: c.checks, cas: run.Cassette, secrets: sec}
+	if err := saveRecording(ctx, &c, in, rf, save, stdout, stderr); err != nil {
+		return err
+	}
+	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
+	return outcome(run, stderr)
+}
+
+// saveRecording prints a recording's verdicts, saves it with save and
+// writes the reports of in (its cassette set when saved). The verdicts are
+// printed whether or not the cassette may be written: a refusal (secrets,
+// an incomplete run) must not hide them. The table comes first; the JSON
+// report, one document, names the cassette only when it was written.
+func saveRecording(ctx context.Context, c *common, in reportInput, rf reportFlags, save func() error, stdout, stderr io.Writer) error {
 	var saveErr error
 	if c.jsonOut {
 		saveErr = save()
@@ -75,29 +85,27 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if saveErr != nil {
 			written = ""
 		}
-		if err := writeResults(stdout, run, written, true); err != nil {
+		if err := writeResults(stdout, in.run, written, true); err != nil {
 			return err
 		}
 	} else {
-		if err := writeResults(stdout, run, "", false); err != nil {
+		if err := writeResults(stdout, in.run, "", false); err != nil {
 			return err
 		}
 		saveErr = save()
 	}
-	written := c.cassette
-	if saveErr != nil {
-		written = ""
+	if saveErr == nil {
+		in.cassette = c.cassette
 	}
-	rerr := rf.write(ctx, reportInput{name: "corsvcr record", run: run, file: file, checksPath: c.checks, cassette: written, cas: run.Cassette, secrets: sec}, stderr)
+	rerr := rf.write(ctx, in, stderr)
 	if saveErr != nil {
-		return refused(saveErr, run, stderr)
+		return refused(saveErr, in.run, stderr)
 	}
 	if rerr != nil {
 		return rerr
 	}
-	log.Info("cassette written", "path", c.cassette, "interactions", len(run.Cassette.Interactions))
 	writeWritten(stdout, c.cassette, c.jsonOut)
-	return outcome(run, stderr)
+	return nil
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -80,34 +80,10 @@ func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, i
 	save := func() error {
 		return vcr.SavePage(c.cassette, p.checksOut, run, file, inc.options(run, sec.options(log, nil)))
 	}
-	var saveErr error
-	if c.jsonOut {
-		saveErr = save()
-		written := c.cassette
-		if saveErr != nil {
-			written = ""
-		}
-		if err := writeResults(stdout, run, written, true); err != nil {
-			return err
-		}
-	} else {
-		if err := writeResults(stdout, run, "", false); err != nil {
-			return err
-		}
-		saveErr = save()
+	in := reportInput{name: "corsvcr record", run: run, file: file, checksPath: p.checksOut, cas: run.Cassette, secrets: sec}
+	if err := saveRecording(ctx, c, in, rf, save, stdout, stderr); err != nil {
+		return err
 	}
-	written := c.cassette
-	if saveErr != nil {
-		written = ""
-	}
-	rerr := rf.write(ctx, reportInput{name: "corsvcr record", run: run, file: file, checksPath: p.checksOut, cassette: written, cas: run.Cassette, secrets: sec}, stderr)
-	if saveErr != nil {
-		return refused(saveErr, run, stderr)
-	}
-	if rerr != nil {
-		return rerr
-	}
-	writeWritten(stdout, c.cassette, c.jsonOut)
 	if !c.jsonOut {
 		n := len(file.Checks[0].Requests)
 		fmt.Fprintf(stdout, "checks: %s (page visit %s: %d cross-origin %s)\n", checks.Printable(p.checksOut), checks.Printable(name), n, plural(n, "request", "requests"))
