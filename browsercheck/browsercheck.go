@@ -128,17 +128,8 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 		}
 		execPath = p
 	}
-	if cfg.Proxy != "" {
-		u, err := url.Parse(cfg.Proxy)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
-			return nil, fmt.Errorf("browsercheck: proxy %q: want scheme://host:port, e.g. http://127.0.0.1:41234", cfg.Proxy)
-		}
-	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
-	}
-	if cfg.Workers < 0 {
-		return nil, fmt.Errorf("browsercheck: negative workers %d", cfg.Workers)
+	if err := cfg.checkCommon(); err != nil {
+		return nil, err
 	}
 	for _, p := range cfg.SPKIPins {
 		if b, err := base64.StdEncoding.DecodeString(p); err != nil || len(b) != sha256.Size {
@@ -215,6 +206,24 @@ func New(ctx context.Context, cfg Config) (*Browser, error) {
 
 // start launches Chrome. The workers' tabs are opened by the checks that
 // need them (newWorker).
+// checkCommon checks the fields of cfg that a started and an attached
+// browser share.
+func (cfg Config) checkCommon() error {
+	if cfg.Proxy != "" {
+		u, err := url.Parse(cfg.Proxy)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			return fmt.Errorf("browsercheck: proxy %q: want scheme://host:port, e.g. http://127.0.0.1:41234", cfg.Proxy)
+		}
+	}
+	if cfg.Timeout < 0 {
+		return fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
+	}
+	if cfg.Workers < 0 {
+		return fmt.Errorf("browsercheck: negative workers %d", cfg.Workers)
+	}
+	return nil
+}
+
 func (b *Browser) start(ctx context.Context) error {
 	// The first use of tabCtx starts Chrome and binds it to tabCtx, so it
 	// must not carry a deadline; a cancelled ctx kills it through tabCancel.

@@ -64,17 +64,8 @@ func attach(ctx context.Context, cfg Config) (*Browser, error) {
 			return nil, err
 		}
 	}
-	if cfg.Proxy != "" {
-		u, err := url.Parse(cfg.Proxy)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
-			return nil, fmt.Errorf("browsercheck: proxy %q: want scheme://host:port, e.g. http://127.0.0.1:41234", cfg.Proxy)
-		}
-	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("browsercheck: negative timeout %v", cfg.Timeout)
-	}
-	if cfg.Workers < 0 {
-		return nil, fmt.Errorf("browsercheck: negative workers %d", cfg.Workers)
+	if err := cfg.checkCommon(); err != nil {
+		return nil, err
 	}
 	if len(cfg.SPKIPins) > 0 {
 		return nil, fmt.Errorf("browsercheck: %s: %w", what, ErrAttachedHTTPS)
