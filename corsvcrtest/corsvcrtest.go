@@ -56,6 +56,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,7 +187,26 @@ func recordHint(t *testing.T, res vcr.Result) string {
 	if len(res.Misses) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\nrecord what is missing against the live servers: %s=missing go test -run '^%s$'", EnvRecord, strings.ReplaceAll(t.Name(), "/", "$/^"))
+	return fmt.Sprintf("\nrecord what is missing against the live servers: %s=missing go test -run %s", EnvRecord, shellQuote(runPattern(t.Name())))
+}
+
+// runPattern returns the go test -run pattern that selects the test named
+// name (as testing.T.Name gives it) and no other: each level of the name,
+// split at "/" as go test splits the pattern, anchored and with its regular
+// expression metacharacters quoted (a check named "get (v2)" is not the
+// group "(v2)").
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// shellQuote quotes s for a POSIX shell: in single quotes, a single quote
+// of s closed, escaped and reopened.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Results runs the checks of checksPath against cassettePath as Run does,
