@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -87,6 +89,9 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	in := reportInput{name: "corsvcr merge", run: run, file: file, checksPath: *checksPath, cassette: merged.Cassette}
+	if file != nil {
+		in.notRunWhy = report.NotRunMerge
+	}
 	if rf.html != "" && file != nil {
 		in.cas = mergeCassette(*cassette, merged.Cassette, stderr)
 	}
@@ -95,7 +100,31 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if file != nil && merged.Summary.NotRun > 0 {
+		return notInShards(file, *checksPath, merged)
+	}
 	return exitFor(vcr.Outcomes(merged.Checks), merged.Summary.NotRun)
+}
+
+// notInShards is the error of a merge whose shard reports lack checks of
+// the check file: it names them, rather than calling the run interrupted.
+func notInShards(file *checks.File, checksPath string, merged vcr.Report) error {
+	ran := map[string]bool{}
+	for _, r := range merged.Checks {
+		ran[r.Name] = true
+	}
+	var missing []string
+	for _, c := range file.Checks {
+		if !ran[c.Name] {
+			missing = append(missing, strconv.Quote(c.Name))
+		}
+	}
+	const most = 5
+	list := strings.Join(missing[:min(len(missing), most)], ", ")
+	if len(missing) > most {
+		list += fmt.Sprintf(" and %d more", len(missing)-most)
+	}
+	return fmt.Errorf("merge: %d of %d checks of %q are in no shard's report: %s (a shard was interrupted, its job died, or its report is missing)", len(missing), len(file.Checks), checksPath, list)
 }
 
 // mergeCassette loads the cassette shown in a merged HTML report: flag,

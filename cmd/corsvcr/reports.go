@@ -39,6 +39,7 @@ type reportInput struct {
 	cassette   string              // the cassette's path, "" for none
 	cas        *cassettes.Cassette // shown in the HTML report; nil for none
 	secrets    secretFlags
+	notRunWhy  string // report.Run.NotRunWhy
 }
 
 // write writes the files the flags ask for and, under GitHub Actions
@@ -59,7 +60,7 @@ func (f reportFlags) write(ctx context.Context, in reportInput, stderr io.Writer
 
 // run is the run the report files describe.
 func (f reportFlags) run(in reportInput) report.Run {
-	run := report.Run{Report: vcr.NewReport(in.run, in.cassette), Checks: in.file, ChecksPath: in.checksPath, Name: in.name, Browser: in.run.Browser}
+	run := report.Run{Report: vcr.NewReport(in.run, in.cassette), Checks: in.file, ChecksPath: in.checksPath, Name: in.name, Browser: in.run.Browser, NotRunWhy: in.notRunWhy}
 	if in.checksPath != "" {
 		// The file was read a moment ago; a line is a pointer, not a must.
 		run.Lines, _ = checks.LoadLines(in.checksPath)
