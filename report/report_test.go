@@ -285,3 +285,37 @@ interactions:
 	assert.Contains(t, s, "interaction #1")
 	assert.Contains(t, s, `<tr class="decides missing"><td class="hname">Access-Control-Allow-Origin</td><td class="hval">(missing)</td></tr>`, "the final response's missing header decided")
 }
+
+// TestHTMLMissIsNotAVerdict: Chrome's verdict on the replay's answer to a
+// miss (599, X-Corsvcr-Miss) is shown as a miss, not as a green "allowed
+// 599", and the request no interaction answered as not in the cassette,
+// not as an empty "response 0".
+func TestHTMLMissIsNotAVerdict(t *testing.T) {
+	cas, err := cassettes.Decode("c.yaml", []byte(`version: 1
+interactions:
+  - kind: actual
+    request:
+      method: GET
+      url: http://localhost:8000/a
+      headers:
+        - {name: Origin, value: "http://localhost:8080"}
+    response:
+      status: 200
+      headers:
+        - {name: Access-Control-Allow-Origin, value: "http://localhost:8080"}
+`))
+	require.NoError(t, err)
+	file, err := checks.Parse("c.yaml", []byte("version: 1\npage: http://localhost:8080\nchecks:\n  - name: gone\n    request: {url: http://localhost:8000/zzz}\n"))
+	require.NoError(t, err)
+	missed := checks.Verdict{Allowed: true, Status: 599, ReadableHeaders: []string{"cache-control", "content-length", "content-type", "x-corsvcr-miss"}}
+	run := &vcr.Run{Results: []vcr.Result{{Name: "gone", Verdicts: checks.Verdicts{missed}, Misses: []string{"replay: no recorded interaction for GET http://localhost:8000/zzz"}}}}
+	var b bytes.Buffer
+	require.NoError(t, report.HTML(context.Background(), &b, report.Run{Report: vcr.NewReport(run, "c.yaml"), Checks: file, Cassette: cas}))
+	s := b.String()
+	// Contains as booleans: a failure names the fragment, not the whole page.
+	assert.False(t, strings.Contains(s, `<div class="verdict allowed"`), "a miss reads as an allowed verdict")
+	assert.True(t, strings.Contains(s, `<div class="verdict missed" data-run="Chrome&#39;s verdict">`), "the miss's verdict box is not marked missed")
+	assert.True(t, strings.Contains(s, "replay miss: the cassette has no answer (Chrome got the replay&#39;s 599)"), "the miss's verdict does not say miss")
+	assert.False(t, strings.Contains(s, `<span class="status">0</span>`), "the unrecorded request is shown as answered with 0")
+	assert.True(t, strings.Contains(s, `<div class="unrecorded">not in the cassette (replay miss)</div>`), "the unrecorded request is not said to be missing from the cassette")
+}
