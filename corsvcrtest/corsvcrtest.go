@@ -57,6 +57,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,7 @@ import (
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -312,7 +314,7 @@ func Failure(res vcr.Result) string {
 		if len(res.Verdicts) > 1 {
 			prefix = fmt.Sprintf("step %d ", i+1)
 		}
-		fmt.Fprintf(&b, "\n%sverdict: %s", prefix, vcr.Summary(&v))
+		fmt.Fprintf(&b, "\n%sverdict: %s", prefix, verdictSummary(v))
 		if v.Console != "" {
 			fmt.Fprintf(&b, "\n%sconsole: %s", prefix, v.Console)
 		}
@@ -321,6 +323,16 @@ func Failure(res vcr.Result) string {
 		b.WriteString("\nwhy: " + res.Why)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// verdictSummary is vcr.Summary, but Chrome's verdict on the replay's
+// answer to a miss (replay.MissStatus with replay.MissHeader) says so
+// rather than "allowed 599": it says nothing of the server.
+func verdictSummary(v checks.Verdict) string {
+	if v.Allowed && v.Status == replay.MissStatus && slices.ContainsFunc(v.ReadableHeaders, func(h string) bool { return strings.EqualFold(h, replay.MissHeader) }) {
+		return "replay miss (Chrome got the replay's " + strconv.Itoa(replay.MissStatus) + ", no recorded answer)"
+	}
+	return vcr.Summary(&v)
 }
 
 func plural(n int, one, many string) string {

@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/vcr"
 )
 
 // TestRunPatternSelectsTheCheck checks that the -run pattern of the record
@@ -50,4 +53,21 @@ func TestRecordHintShellQuoted(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, pat, string(out))
 	}
+}
+
+// TestFailureOfAMiss: a replay miss's message says miss, not "verdict:
+// allowed 599", Chrome's verdict on the replay's stand-in answer.
+func TestFailureOfAMiss(t *testing.T) {
+	res := vcr.Result{
+		Name:     "new-endpoint",
+		Verdicts: checks.Verdicts{{Allowed: true, Status: 599, ReadableHeaders: []string{"cache-control", "content-length", "content-type", "x-corsvcr-miss"}}},
+		Misses:   []string{`replay: no recorded interaction for GET http://localhost:8000/api/new (Origin "http://localhost:8080")`},
+	}
+	assert.Equal(t, `check "new-endpoint": 1 replay miss: the cassette lacks a request Chrome sent
+  replay: no recorded interaction for GET http://localhost:8000/api/new (Origin "http://localhost:8080")
+verdict: replay miss (Chrome got the replay's 599, no recorded answer)`, Failure(res))
+
+	// A server that really answers 599 is a verdict like any other.
+	res.Verdicts[0].ReadableHeaders = []string{"content-type"}
+	assert.Contains(t, Failure(res), "\nverdict: allowed 599")
 }

@@ -322,15 +322,30 @@ func truncate(s string, n int) string {
 // to a miss (status 599 with the X-Corsvcr-Miss header, replay.MissHeader)
 // says nothing about the server: it is shown as a miss, not as allowed.
 func verdictOf(v checks.Verdict) *htmlVerdict {
-	hv := &htmlVerdict{Summary: vcr.Summary(&v), Allowed: v.Allowed && v.NetworkError == "", Console: v.Console, JSError: v.JSError}
-	if v.Status == replay.MissStatus && slices.ContainsFunc(v.ReadableHeaders, func(h string) bool { return strings.EqualFold(h, replay.MissHeader) }) {
+	hv := &htmlVerdict{Summary: verdictSummary(v), Allowed: v.Allowed && v.NetworkError == "", Console: v.Console, JSError: v.JSError}
+	if isMiss(v) {
 		hv.Miss, hv.Allowed = true, false
-		hv.Summary = "replay miss: the cassette has no answer (Chrome got the replay's " + strconv.Itoa(replay.MissStatus) + ")"
 	}
 	if len(v.ReadableHeaders) > 0 {
 		hv.Readable = strings.Join(v.ReadableHeaders, ", ")
 	}
 	return hv
+}
+
+// isMiss reports whether v is Chrome's verdict on the replay's answer to a
+// miss (replay.MissStatus with replay.MissHeader): no CORS verdict at all.
+func isMiss(v checks.Verdict) bool {
+	return v.Status == replay.MissStatus && v.Allowed &&
+		slices.ContainsFunc(v.ReadableHeaders, func(h string) bool { return strings.EqualFold(h, replay.MissHeader) })
+}
+
+// verdictSummary is vcr.Summary, but a miss says so rather than "allowed
+// 599".
+func verdictSummary(v checks.Verdict) string {
+	if isMiss(v) {
+		return "replay miss: the cassette has no answer (Chrome got the replay's " + strconv.Itoa(replay.MissStatus) + ")"
+	}
+	return vcr.Summary(&v)
 }
 
 // requestText renders what the script asked for: "POST http://x/y

@@ -134,7 +134,7 @@ func stepsText(c check) string {
 		if len(c.result.Verdicts) > 1 {
 			fmt.Fprintf(&b, "step %d: ", i+1)
 		}
-		fmt.Fprintf(&b, "verdict: %s\n", vcr.Summary(&v))
+		fmt.Fprintf(&b, "verdict: %s\n", verdictSummary(v))
 		if v.Console != "" {
 			fmt.Fprintf(&b, "  console: %s\n", v.Console)
 		}

@@ -319,3 +319,16 @@ interactions:
 	assert.False(t, strings.Contains(s, `<span class="status">0</span>`), "the unrecorded request is shown as answered with 0")
 	assert.True(t, strings.Contains(s, `<div class="unrecorded">not in the cassette (replay miss)</div>`), "the unrecorded request is not said to be missing from the cassette")
 }
+
+// TestJUnitMissIsNotAVerdict: the <system-out> of a replay miss says miss,
+// not "verdict: allowed 599".
+func TestJUnitMissIsNotAVerdict(t *testing.T) {
+	missed := checks.Verdict{Allowed: true, Status: 599, ReadableHeaders: []string{"content-type", "x-corsvcr-miss"}}
+	run := &vcr.Run{Results: []vcr.Result{{Name: "gone", Verdicts: checks.Verdicts{missed}, Misses: []string{"replay: no recorded interaction for GET http://localhost:8000/zzz"}}}}
+	var b bytes.Buffer
+	require.NoError(t, report.JUnit(&b, report.Run{Report: vcr.NewReport(run, "c.yaml")}))
+	suites, err := junit.Ingest(b.Bytes())
+	require.NoError(t, err)
+	require.Len(t, suites[0].Tests, 1)
+	assert.Equal(t, "verdict: replay miss: the cassette has no answer (Chrome got the replay's 599)\n", suites[0].Tests[0].SystemOut)
+}
