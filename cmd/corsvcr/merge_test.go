@@ -52,3 +52,20 @@ func TestMergeMissingShard(t *testing.T) {
 	assert.Equal(t, "not-run", login.Error.(junit.Error).Type)
 	assert.Equal(t, "did not run: it is in no shard's report (a shard was interrupted, its job died, or its report is missing)", login.Message)
 }
+
+// TestMergeDuplicateNamesFiles: a check in two shard reports is a usage
+// error naming both files; it used to name their positions, "(1 and 2)",
+// which read as shard numbers.
+func TestMergeDuplicateNamesFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ok := checks.Verdict{Allowed: true, Status: 200, ReadableHeaders: []string{}}
+	data, err := json.Marshal(vcr.NewReport(&vcr.Run{Results: []vcr.Result{{Name: "cart", Verdicts: checks.Verdicts{ok}}}}, "cors.yaml"))
+	require.NoError(t, err)
+	shard := filepath.Join(dir, "shard-3.json")
+	require.NoError(t, os.WriteFile(shard, data, 0o644))
+
+	code, _, stderr := corsvcrRun(t, "merge", shard, shard)
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "corsvcr: merge: check \"cart\" is in two shard reports, \""+shard+"\" and \""+shard+"\": the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)\n", stderr)
+}
