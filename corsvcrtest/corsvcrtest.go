@@ -164,12 +164,15 @@ func RunOptions(t *testing.T, checksPath, cassettePath string, opts Options) {
 		ctx, cancel = context.WithDeadline(ctx, d)
 		defer cancel()
 	}
-	run, mode, err := results(ctx, checksPath, cassettePath, opts)
+	run, mode, wrote, err := results(ctx, checksPath, cassettePath, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mode != ModeReplay {
+	switch {
+	case wrote:
 		t.Logf("corsvcrtest: %s: %s mode: wrote %s", checksPath, mode, cassettePath)
+	case mode != ModeReplay:
+		t.Logf("corsvcrtest: %s: %s mode: nothing was missing, %s unchanged", checksPath, mode, cassettePath)
 	}
 	for _, res := range run.Results {
 		t.Run(res.Name, func(t *testing.T) {
@@ -224,28 +227,29 @@ func Results(ctx context.Context, checksPath, cassettePath string, opts Options)
 	}
 	defer release()
 	opts.Config.SharedBrowser = b
-	run, _, err := results(ctx, checksPath, cassettePath, opts)
+	run, _, _, err := results(ctx, checksPath, cassettePath, opts)
 	return run, err
 }
 
 // results runs the file in the mode opts chooses and saves the cassette in
-// the record modes.
-func results(ctx context.Context, checksPath, cassettePath string, opts Options) (*vcr.Run, Mode, error) {
-	mode := opts.Mode
+// the record modes; wrote says whether it did (record-missing writes only
+// what was missing).
+func results(ctx context.Context, checksPath, cassettePath string, opts Options) (run *vcr.Run, mode Mode, wrote bool, err error) {
+	mode = opts.Mode
 	if mode == ModeAuto {
 		m, from, err := modeFromEnv()
 		if err != nil {
-			return nil, mode, fmt.Errorf("%w (from %s)", err, from)
+			return nil, mode, false, fmt.Errorf("%w (from %s)", err, from)
 		}
 		mode = m
 	}
 	file, err := checks.Load(checksPath)
 	if err != nil {
-		return nil, mode, err
+		return nil, mode, false, err
 	}
 	r, err := vcr.New(opts.Config)
 	if err != nil {
-		return nil, mode, err
+		return nil, mode, false, err
 	}
 	var cas *cassettes.Cassette
 	if mode != ModeRecord {
@@ -254,12 +258,11 @@ func results(ctx context.Context, checksPath, cassettePath string, opts Options)
 		case errors.Is(err, os.ErrNotExist) && mode == ModeRecordMissing:
 			mode = ModeRecord // nothing to replay: record it all
 		case errors.Is(err, os.ErrNotExist):
-			return nil, mode, fmt.Errorf("corsvcrtest: cassette %q does not exist; record it against the live servers: %s=1 go test (or -corsvcr.record=record)", cassettePath, EnvRecord)
+			return nil, mode, false, fmt.Errorf("corsvcrtest: cassette %q does not exist; record it against the live servers: %s=1 go test (or -corsvcr.record=record)", cassettePath, EnvRecord)
 		case err != nil:
-			return nil, mode, err
+			return nil, mode, false, err
 		}
 	}
-	var run *vcr.Run
 	switch mode {
 	case ModeRecord:
 		run, err = r.Record(ctx, file)
@@ -267,14 +270,15 @@ func results(ctx context.Context, checksPath, cassettePath string, opts Options)
 		run, err = r.Replay(ctx, file, vcr.Replay{Cassette: cas, Strict: opts.Strict, RecordMissing: mode == ModeRecordMissing})
 	}
 	if err != nil {
-		return nil, mode, err
+		return nil, mode, false, err
 	}
-	if mode == ModeRecord || mode == ModeRecordMissing && run.Added > 0 {
+	wrote = mode == ModeRecord || mode == ModeRecordMissing && run.Added > 0
+	if wrote {
 		if err := vcr.SaveRun(cassettePath, run, vcr.SaveOptions{Logger: opts.Config.Logger}); err != nil {
-			return nil, mode, fmt.Errorf("corsvcrtest: %w", err)
+			return nil, mode, false, fmt.Errorf("corsvcrtest: %w", err)
 		}
 	}
-	return run, mode, nil
+	return run, mode, wrote, nil
 }
 
 // Failure returns why the check of res failed, "" when it passed: a diff of
