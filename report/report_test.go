@@ -114,6 +114,7 @@ func TestJUnitEscapes(t *testing.T) {
 }
 
 func TestGitHubAnnotations(t *testing.T) {
+	t.Setenv("GITHUB_WORKSPACE", "") // paths as given
 	rs := results()
 	rs[1].Name = "b"
 	rs[1].Mismatches[0].Got = "false, 100%\r\nforged"
@@ -331,4 +332,28 @@ func TestJUnitMissIsNotAVerdict(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, suites[0].Tests, 1)
 	assert.Equal(t, "verdict: replay miss: the cassette has no answer (Chrome got the replay's 599)\n", suites[0].Tests[0].SystemOut)
+}
+
+// TestGitHubAnnotationsWorkspacePath: an annotation's file is relative to
+// the repository root ($GITHUB_WORKSPACE) however --checks was given, from
+// a subdirectory or as an absolute path; it used to be the path as given,
+// which GitHub could not place on the diff ("cors-checks.yaml" for
+// api/cors-checks.yaml, run from api/).
+func TestGitHubAnnotationsWorkspacePath(t *testing.T) {
+	ws := t.TempDir()
+	api := filepath.Join(ws, "services", "api")
+	require.NoError(t, os.MkdirAll(api, 0o755))
+	t.Setenv("GITHUB_WORKSPACE", ws)
+	t.Chdir(api)
+	run := &vcr.Run{Results: []vcr.Result{{Name: "a", Error: "boom"}}}
+	annotation := func(checksPath string) string {
+		var b bytes.Buffer
+		require.NoError(t, report.GitHubAnnotations(&b, report.Run{Report: vcr.NewReport(run, ""), ChecksPath: checksPath}))
+		return b.String()
+	}
+	assert.Equal(t, "::error file=services/api/cors-checks.yaml,title=corsvcr%3A a error::error: boom\n", annotation("cors-checks.yaml"), "relative to a subdirectory")
+	assert.Equal(t, "::error file=services/api/ci/cors-checks.yaml,title=corsvcr%3A a error::error: boom\n", annotation(filepath.Join(api, "ci", "cors-checks.yaml")), "absolute")
+	assert.Equal(t, "::error file=services/cors-checks.yaml,title=corsvcr%3A a error::error: boom\n", annotation("../cors-checks.yaml"))
+	outside := filepath.Join(t.TempDir(), "cors-checks.yaml")
+	assert.Equal(t, "::error file="+strings.ReplaceAll(outside, ":", "%3A")+",title=corsvcr%3A a error::error: boom\n", annotation(outside), "outside the workspace: as given")
 }
