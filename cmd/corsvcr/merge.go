@@ -90,8 +90,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := writeJSON(&b, merged); err != nil {
 			return err
 		}
-		if err := atomicfile.WriteFile(*out, b.Bytes(), atomicfile.Options{}); err != nil {
-			errs = append(errs, fmt.Errorf("merge: -o: %w", err))
+		if err := writeReportFile("merge: -o", *out, b.Bytes(), atomicfile.Options{}); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	in := reportInput{name: "corsvcr merge", run: run, file: file, checksPath: *checksPath, cassette: merged.Cassette}
@@ -103,7 +103,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// The shards' jobs annotated their own failures: no second annotation.
 	errs = append(errs, rf.files(ctx, in))
-	if err := errors.Join(errs...); err != nil {
+	if err := joinErrors(errs...); err != nil {
 		return err
 	}
 	if file != nil && merged.Summary.NotRun > 0 {

@@ -69,3 +69,38 @@ func TestMergeDuplicateNamesFiles(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Equal(t, "corsvcr: merge: check \"cart\" is in two shard reports, \""+shard+"\" and \""+shard+"\": the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)\n", stderr)
 }
+
+// TestReportFilesCreateTheirDirectory: --junit, --report and -o create the
+// directory of the path they name, as the README's example needs on a
+// fresh clone (--junit build/cors-junit.xml); a path that cannot be
+// written names the flag and the path given, on one line, not the
+// temporary file the write went through.
+func TestReportFilesCreateTheirDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ok := checks.Verdict{Allowed: true, Status: 200, ReadableHeaders: []string{}}
+	data, err := json.Marshal(vcr.NewReport(&vcr.Run{Results: []vcr.Result{{Name: "cart", Verdicts: checks.Verdicts{ok}}}}, ""))
+	require.NoError(t, err)
+	shard := filepath.Join(dir, "shard-1.json")
+	require.NoError(t, os.WriteFile(shard, data, 0o644))
+
+	junitPath := filepath.Join(dir, "build", "junit", "cors-junit.xml")
+	htmlPath := filepath.Join(dir, "build", "cors-report.html")
+	merged := filepath.Join(dir, "out", "merged.json")
+	code, _, stderr := corsvcrRun(t, "merge", "--junit", junitPath, "--report", htmlPath, "-o", merged, shard)
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	for _, p := range []string{junitPath, htmlPath, merged} {
+		assert.FileExists(t, p)
+	}
+	suites, err := junit.IngestFile(junitPath)
+	require.NoError(t, err)
+	assert.Equal(t, 1, suites[0].Totals.Passed)
+
+	// A parent that is a file: no directory can be made there.
+	notDir := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(notDir, nil, 0o644))
+	badJUnit, badHTML := filepath.Join(notDir, "j.xml"), filepath.Join(notDir, "r.html")
+	code, _, stderr = corsvcrRun(t, "merge", "--junit", badJUnit, "--report", badHTML, shard)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "corsvcr: --junit \""+badJUnit+"\": mkdir: not a directory; --report \""+badHTML+"\": mkdir: not a directory\n", stderr)
+}
