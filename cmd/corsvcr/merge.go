@@ -73,7 +73,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// Name the files: the positions of the error mean nothing to a
 		// CI log, and the same report given twice is the usual cause.
 		a, b := fs.Arg(dup.Shards[0]-1), fs.Arg(dup.Shards[1]-1)
-		return usageErrorf("merge: check %q is in two shard reports, %q and %q: the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)", dup.Check, a, b)
+		return usageErrorf("merge: check %q ran in two shards, in %q and in %q: the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)", dup.Check, a, b)
 	}
 	if errors.Is(err, report.ErrDuplicate) || errors.Is(err, report.ErrUnknownCheck) {
 		return &exitError{code: exitUsage, err: err}

@@ -67,7 +67,7 @@ func TestMergeDuplicateNamesFiles(t *testing.T) {
 
 	code, _, stderr := corsvcrRun(t, "merge", shard, shard)
 	assert.Equal(t, 2, code)
-	assert.Equal(t, "corsvcr: merge: check \"cart\" is in two shard reports, \""+shard+"\" and \""+shard+"\": the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)\n", stderr)
+	assert.Equal(t, "corsvcr: merge: check \"cart\" ran in two shards, in \""+shard+"\" and in \""+shard+"\": the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)\n", stderr)
 }
 
 // TestReportFilesCreateTheirDirectory: --junit, --report and -o create the
