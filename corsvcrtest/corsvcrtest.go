@@ -127,6 +127,18 @@ func modeFromEnv() (Mode, string, error) {
 	return m, "$" + EnvRecord, err
 }
 
+// resolveMode returns m, or for ModeAuto the mode of the environment.
+func resolveMode(m Mode) (Mode, error) {
+	if m != ModeAuto {
+		return m, nil
+	}
+	m, from, err := modeFromEnv()
+	if err != nil {
+		return m, fmt.Errorf("%w (from %s)", err, from)
+	}
+	return m, nil
+}
+
 // Options configure RunOptions and Results.
 type Options struct {
 	// Mode is the record mode; ModeAuto (the zero value) reads it from
@@ -153,6 +165,13 @@ func Run(t *testing.T, checksPath, cassettePath string) {
 // RunOptions is Run with options.
 func RunOptions(t *testing.T, checksPath, cassettePath string, opts Options) {
 	t.Helper()
+	// A mistyped mode is said before a browser starts (or is found
+	// missing).
+	mode, err := resolveMode(opts.Mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Mode = mode
 	b, err := acquire(t, opts.Config.Chrome)
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +240,11 @@ func shellQuote(s string) string {
 // an invalid file, a cassette not written); a check that fails is a Result
 // whose Failure is not "".
 func Results(ctx context.Context, checksPath, cassettePath string, opts Options) (*vcr.Run, error) {
+	mode, err := resolveMode(opts.Mode)
+	if err != nil {
+		return nil, err
+	}
+	opts.Mode = mode
 	b, release, err := acquireShared(opts.Config.Chrome)
 	if err != nil {
 		return nil, err
@@ -235,13 +259,9 @@ func Results(ctx context.Context, checksPath, cassettePath string, opts Options)
 // the record modes; wrote says whether it did (record-missing writes only
 // what was missing).
 func results(ctx context.Context, checksPath, cassettePath string, opts Options) (run *vcr.Run, mode Mode, wrote bool, err error) {
-	mode = opts.Mode
-	if mode == ModeAuto {
-		m, from, err := modeFromEnv()
-		if err != nil {
-			return nil, mode, false, fmt.Errorf("%w (from %s)", err, from)
-		}
-		mode = m
+	mode, err = resolveMode(opts.Mode)
+	if err != nil {
+		return nil, mode, false, err
 	}
 	file, err := checks.Load(checksPath)
 	if err != nil {

@@ -247,6 +247,16 @@ func TestRecordMissingNothingMissing(t *testing.T) {
 	assert.NotContains(t, out, "mode: wrote")
 }
 
+// TestBadModeBeforeBrowser: a mistyped record mode is the error, even with
+// no browser; it used to start (or look for) Chrome first and report that.
+func TestBadModeBeforeBrowser(t *testing.T) {
+	t.Parallel()
+	out, ok := helper(t, corsvcrtest.EnvRecord+"=recrod", "CORSVCR_CHROME=/nonexistent/chrome", envHelper+"=default")
+	assert.False(t, ok, "a bad mode passed:\n%s", out)
+	assert.Contains(t, out, `corsvcrtest: record mode "recrod": want replay (default), record (1, true, all) or record-missing (missing) (from $CORSVCR_RECORD)`)
+	assert.NotContains(t, out, "no browser")
+}
+
 // TestMissingBrowser: no browser fails with the command that installs one.
 func TestMissingBrowser(t *testing.T) {
 	t.Parallel()
