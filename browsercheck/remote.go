@@ -127,6 +127,11 @@ func (b *Browser) contextProxy(p *target.CreateBrowserContextParams) {
 	p.ProxyBypassList = "<-loopback>"
 }
 
+// CheckRemote reports whether raw is a DevTools address Config.Remote
+// takes (ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT), without
+// connecting: for a command line to refuse a mistyped one up front.
+func CheckRemote(raw string) error { return checkRemote(raw) }
+
 // checkRemote validates a DevTools address.
 func checkRemote(raw string) error {
 	u, err := url.Parse(raw)

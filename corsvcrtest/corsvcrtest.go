@@ -56,6 +56,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +67,7 @@ import (
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -124,6 +127,18 @@ func modeFromEnv() (Mode, string, error) {
 	return m, "$" + EnvRecord, err
 }
 
+// resolveMode returns m, or for ModeAuto the mode of the environment.
+func resolveMode(m Mode) (Mode, error) {
+	if m != ModeAuto {
+		return m, nil
+	}
+	m, from, err := modeFromEnv()
+	if err != nil {
+		return m, fmt.Errorf("%w (from %s)", err, from)
+	}
+	return m, nil
+}
+
 // Options configure RunOptions and Results.
 type Options struct {
 	// Mode is the record mode; ModeAuto (the zero value) reads it from
@@ -150,6 +165,13 @@ func Run(t *testing.T, checksPath, cassettePath string) {
 // RunOptions is Run with options.
 func RunOptions(t *testing.T, checksPath, cassettePath string, opts Options) {
 	t.Helper()
+	// A mistyped mode is said before a browser starts (or is found
+	// missing).
+	mode, err := resolveMode(opts.Mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Mode = mode
 	b, err := acquire(t, opts.Config.Chrome)
 	if err != nil {
 		t.Fatal(err)
@@ -161,12 +183,15 @@ func RunOptions(t *testing.T, checksPath, cassettePath string, opts Options) {
 		ctx, cancel = context.WithDeadline(ctx, d)
 		defer cancel()
 	}
-	run, mode, err := results(ctx, checksPath, cassettePath, opts)
+	run, mode, wrote, err := results(ctx, checksPath, cassettePath, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mode != ModeReplay {
+	switch {
+	case wrote:
 		t.Logf("corsvcrtest: %s: %s mode: wrote %s", checksPath, mode, cassettePath)
+	case mode != ModeReplay:
+		t.Logf("corsvcrtest: %s: %s mode: nothing was missing, %s unchanged", checksPath, mode, cassettePath)
 	}
 	for _, res := range run.Results {
 		t.Run(res.Name, func(t *testing.T) {
@@ -186,7 +211,26 @@ func recordHint(t *testing.T, res vcr.Result) string {
 	if len(res.Misses) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\nrecord what is missing against the live servers: %s=missing go test -run '^%s$'", EnvRecord, strings.ReplaceAll(t.Name(), "/", "$/^"))
+	return fmt.Sprintf("\nrecord what is missing against the live servers: %s=missing go test -run %s", EnvRecord, shellQuote(runPattern(t.Name())))
+}
+
+// runPattern returns the go test -run pattern that selects the test named
+// name (as testing.T.Name gives it) and no other: each level of the name,
+// split at "/" as go test splits the pattern, anchored and with its regular
+// expression metacharacters quoted (a check named "get (v2)" is not the
+// group "(v2)").
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// shellQuote quotes s for a POSIX shell: in single quotes, a single quote
+// of s closed, escaped and reopened.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Results runs the checks of checksPath against cassettePath as Run does,
@@ -196,34 +240,36 @@ func recordHint(t *testing.T, res vcr.Result) string {
 // an invalid file, a cassette not written); a check that fails is a Result
 // whose Failure is not "".
 func Results(ctx context.Context, checksPath, cassettePath string, opts Options) (*vcr.Run, error) {
+	mode, err := resolveMode(opts.Mode)
+	if err != nil {
+		return nil, err
+	}
+	opts.Mode = mode
 	b, release, err := acquireShared(opts.Config.Chrome)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	opts.Config.SharedBrowser = b
-	run, _, err := results(ctx, checksPath, cassettePath, opts)
+	run, _, _, err := results(ctx, checksPath, cassettePath, opts)
 	return run, err
 }
 
 // results runs the file in the mode opts chooses and saves the cassette in
-// the record modes.
-func results(ctx context.Context, checksPath, cassettePath string, opts Options) (*vcr.Run, Mode, error) {
-	mode := opts.Mode
-	if mode == ModeAuto {
-		m, from, err := modeFromEnv()
-		if err != nil {
-			return nil, mode, fmt.Errorf("%w (from %s)", err, from)
-		}
-		mode = m
+// the record modes; wrote says whether it did (record-missing writes only
+// what was missing).
+func results(ctx context.Context, checksPath, cassettePath string, opts Options) (run *vcr.Run, mode Mode, wrote bool, err error) {
+	mode, err = resolveMode(opts.Mode)
+	if err != nil {
+		return nil, mode, false, err
 	}
 	file, err := checks.Load(checksPath)
 	if err != nil {
-		return nil, mode, err
+		return nil, mode, false, err
 	}
 	r, err := vcr.New(opts.Config)
 	if err != nil {
-		return nil, mode, err
+		return nil, mode, false, err
 	}
 	var cas *cassettes.Cassette
 	if mode != ModeRecord {
@@ -232,12 +278,11 @@ func results(ctx context.Context, checksPath, cassettePath string, opts Options)
 		case errors.Is(err, os.ErrNotExist) && mode == ModeRecordMissing:
 			mode = ModeRecord // nothing to replay: record it all
 		case errors.Is(err, os.ErrNotExist):
-			return nil, mode, fmt.Errorf("corsvcrtest: cassette %q does not exist; record it against the live servers: %s=1 go test (or -corsvcr.record=record)", cassettePath, EnvRecord)
+			return nil, mode, false, fmt.Errorf("corsvcrtest: cassette %q does not exist; record it against the live servers: %s=1 go test (or -corsvcr.record=record)", cassettePath, EnvRecord)
 		case err != nil:
-			return nil, mode, err
+			return nil, mode, false, err
 		}
 	}
-	var run *vcr.Run
 	switch mode {
 	case ModeRecord:
 		run, err = r.Record(ctx, file)
@@ -245,14 +290,15 @@ func results(ctx context.Context, checksPath, cassettePath string, opts Options)
 		run, err = r.Replay(ctx, file, vcr.Replay{Cassette: cas, Strict: opts.Strict, RecordMissing: mode == ModeRecordMissing})
 	}
 	if err != nil {
-		return nil, mode, err
+		return nil, mode, false, err
 	}
-	if mode == ModeRecord || mode == ModeRecordMissing && run.Added > 0 {
+	wrote = mode == ModeRecord || mode == ModeRecordMissing && run.Added > 0
+	if wrote {
 		if err := vcr.SaveRun(cassettePath, run, vcr.SaveOptions{Logger: opts.Config.Logger}); err != nil {
-			return nil, mode, fmt.Errorf("corsvcrtest: %w", err)
+			return nil, mode, false, fmt.Errorf("corsvcrtest: %w", err)
 		}
 	}
-	return run, mode, nil
+	return run, mode, wrote, nil
 }
 
 // Failure returns why the check of res failed, "" when it passed: a diff of
@@ -292,7 +338,7 @@ func Failure(res vcr.Result) string {
 		if len(res.Verdicts) > 1 {
 			prefix = fmt.Sprintf("step %d ", i+1)
 		}
-		fmt.Fprintf(&b, "\n%sverdict: %s", prefix, vcr.Summary(&v))
+		fmt.Fprintf(&b, "\n%sverdict: %s", prefix, verdictSummary(v))
 		if v.Console != "" {
 			fmt.Fprintf(&b, "\n%sconsole: %s", prefix, v.Console)
 		}
@@ -301,6 +347,16 @@ func Failure(res vcr.Result) string {
 		b.WriteString("\nwhy: " + res.Why)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// verdictSummary is vcr.Summary, but Chrome's verdict on the replay's
+// answer to a miss (replay.MissStatus with replay.MissHeader) says so
+// rather than "allowed 599": it says nothing of the server.
+func verdictSummary(v checks.Verdict) string {
+	if v.Allowed && v.Status == replay.MissStatus && slices.ContainsFunc(v.ReadableHeaders, func(h string) bool { return strings.EqualFold(h, replay.MissHeader) }) {
+		return "replay miss (Chrome got the replay's " + strconv.Itoa(replay.MissStatus) + ", no recorded answer)"
+	}
+	return vcr.Summary(&v)
 }
 
 func plural(n int, one, many string) string {

@@ -202,6 +202,15 @@ func TestHelperProcess(t *testing.T) {
 		t.Skip("runs as a child test binary only")
 	case "failing":
 		corsvcrtest.Run(t, "testdata/failing-checks.yaml", "testdata/cors.yaml")
+	case "record-missing-nothing":
+		path := filepath.Join(t.TempDir(), "cors.yaml")
+		data, err := os.ReadFile("testdata/cors.yaml")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+		corsvcrtest.RunOptions(t, "testdata/cors-checks.yaml", path, corsvcrtest.Options{Mode: corsvcrtest.ModeRecordMissing})
+		after, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, string(data), string(after), "the cassette was rewritten")
 	default:
 		corsvcrtest.Run(t, "testdata/cors-checks.yaml", "testdata/cors.yaml")
 	}
@@ -225,6 +234,27 @@ func TestFailingSubtests(t *testing.T) {
 	} {
 		assert.Contains(t, out, want)
 	}
+}
+
+// TestRecordMissingNothingMissing: record-missing mode with nothing missing
+// says so and leaves the cassette as it was; it used to log "wrote" the
+// cassette it had not written.
+func TestRecordMissingNothingMissing(t *testing.T) {
+	t.Parallel()
+	out, ok := helper(t, envHelper+"=record-missing-nothing")
+	assert.True(t, ok, "record-missing failed:\n%s", out)
+	assert.Contains(t, out, "corsvcrtest: testdata/cors-checks.yaml: record-missing mode: nothing was missing, ")
+	assert.NotContains(t, out, "mode: wrote")
+}
+
+// TestBadModeBeforeBrowser: a mistyped record mode is the error, even with
+// no browser; it used to start (or look for) Chrome first and report that.
+func TestBadModeBeforeBrowser(t *testing.T) {
+	t.Parallel()
+	out, ok := helper(t, corsvcrtest.EnvRecord+"=recrod", "CORSVCR_CHROME=/nonexistent/chrome", envHelper+"=default")
+	assert.False(t, ok, "a bad mode passed:\n%s", out)
+	assert.Contains(t, out, `corsvcrtest: record mode "recrod": want replay (default), record (1, true, all) or record-missing (missing) (from $CORSVCR_RECORD)`)
+	assert.NotContains(t, out, "no browser")
 }
 
 // TestMissingBrowser: no browser fails with the command that installs one.

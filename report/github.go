@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -19,8 +20,8 @@ func InGitHubActions() bool { return os.Getenv("GITHUB_ACTIONS") == "true" }
 //
 //	::error file=cors-checks.yaml,line=14,title=corsvcr%3A add-to-cart failed::status: want 201, got 200%0Aconsole: …
 //
-// file is Run.ChecksPath as given (GitHub wants it relative to the
-// repository root) and line the check's entry (checks.File.Line); without
+// file is Run.ChecksPath relative to the repository root
+// ($GITHUB_WORKSPACE, as GitHub wants it; as given without it) and line the check's entry (checks.File.Line); without
 // a check file, or for a check built in Go, the annotation names the file
 // alone, or nothing. Values are escaped as the runner decodes them: % \r \n
 // in the message, and also : and , in the properties. The runner reads
@@ -34,7 +35,7 @@ func GitHubAnnotations(w io.Writer, run Run) error {
 		}
 		var props []string
 		if run.ChecksPath != "" {
-			props = append(props, "file="+escapeProperty(run.ChecksPath))
+			props = append(props, "file="+escapeProperty(workspacePath(run.ChecksPath)))
 			if c.line > 0 {
 				props = append(props, "line="+strconv.Itoa(c.line))
 			}
@@ -55,6 +56,38 @@ func GitHubAnnotations(w io.Writer, run Run) error {
 		}
 	}
 	return nil
+}
+
+// workspacePath returns path as GitHub wants an annotation's file: relative
+// to the repository root, $GITHUB_WORKSPACE, with forward slashes. A path
+// given relative to a working directory below the root (cd api && corsvcr
+// check --checks cors-checks.yaml) or absolute (--checks
+// $GITHUB_WORKSPACE/api/cors-checks.yaml) is made relative to the root; a
+// path outside it, or without $GITHUB_WORKSPACE, is kept as given.
+func workspacePath(path string) string {
+	ws := os.Getenv("GITHUB_WORKSPACE")
+	if ws == "" {
+		return path
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	root, err := filepath.Abs(ws)
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(dir, filepath.Base(abs))
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return filepath.ToSlash(rel)
 }
 
 // escapeData escapes a workflow command's message as the GitHub Actions

@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/predict"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -93,6 +96,7 @@ type htmlStep struct {
 type htmlVerdict struct {
 	Summary  string
 	Allowed  bool
+	Miss     bool // Chrome's verdict on the replay's miss answer, no CORS verdict
 	Console  string
 	JSError  string
 	Readable string
@@ -105,6 +109,7 @@ type htmlExchange struct {
 	ReqHeaders    []htmlHeader
 	Status        int
 	StatusDecides bool
+	Unrecorded    bool // no interaction answered it: a replay miss
 	RespHeaders   []htmlHeader
 	Body          string
 }
@@ -281,6 +286,7 @@ func requestHas(r cassettes.Request, name string) bool {
 func exchangeOf(h predict.Exchange, st predict.Step, decide *predict.Fix) htmlExchange {
 	kind := kindOf(h, st)
 	e := htmlExchange{Kind: kind, Interaction: h.Interaction, Method: h.Request.Method, URL: h.Request.URL, Status: h.Response.Status}
+	e.Unrecorded = h.Interaction < 0 && st.Miss
 	for _, x := range h.Request.Headers {
 		e.ReqHeaders = append(e.ReqHeaders, htmlHeader{Name: x.Name, Value: x.Value})
 	}
@@ -312,12 +318,34 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// verdictOf renders Chrome's verdict v. A verdict on the replay's answer
+// to a miss (status 599 with the X-Corsvcr-Miss header, replay.MissHeader)
+// says nothing about the server: it is shown as a miss, not as allowed.
 func verdictOf(v checks.Verdict) *htmlVerdict {
-	hv := &htmlVerdict{Summary: vcr.Summary(&v), Allowed: v.Allowed && v.NetworkError == "", Console: v.Console, JSError: v.JSError}
+	hv := &htmlVerdict{Summary: verdictSummary(v), Allowed: v.Allowed && v.NetworkError == "", Console: v.Console, JSError: v.JSError}
+	if isMiss(v) {
+		hv.Miss, hv.Allowed = true, false
+	}
 	if len(v.ReadableHeaders) > 0 {
 		hv.Readable = strings.Join(v.ReadableHeaders, ", ")
 	}
 	return hv
+}
+
+// isMiss reports whether v is Chrome's verdict on the replay's answer to a
+// miss (replay.MissStatus with replay.MissHeader): no CORS verdict at all.
+func isMiss(v checks.Verdict) bool {
+	return v.Status == replay.MissStatus && v.Allowed &&
+		slices.ContainsFunc(v.ReadableHeaders, func(h string) bool { return strings.EqualFold(h, replay.MissHeader) })
+}
+
+// verdictSummary is vcr.Summary, but a miss says so rather than "allowed
+// 599".
+func verdictSummary(v checks.Verdict) string {
+	if isMiss(v) {
+		return "replay miss: the cassette has no answer (Chrome got the replay's " + strconv.Itoa(replay.MissStatus) + ")"
+	}
+	return vcr.Summary(&v)
 }
 
 // requestText renders what the script asked for: "POST http://x/y

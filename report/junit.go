@@ -29,7 +29,9 @@ import (
 //     could not run are an <error>.
 //   - A check an interruption kept from running is <skipped>; without the
 //     check file, the not-run checks are one <error> test case, so that an
-//     interrupted run is never green.
+//     interrupted run is never green. A check that did not run for a fault
+//     the run states (Run.NotRunWhy: in no shard's report) is an
+//     <error type="not-run">.
 //   - With a live run beside the replay (Run.Live), a check whose live and
 //     replayed verdicts differ is a <failure type="live-replay-differ">.
 func JUnit(w io.Writer, run Run) error {
@@ -63,6 +65,11 @@ func JUnit(w io.Writer, run Run) error {
 		switch st := c.status(); st {
 		case statusPass:
 		case statusNotRun:
+			if c.notRun != "" {
+				tc.Error = &junitMessage{Message: problems, Type: "not-run", Text: problems}
+				suite.Errors++
+				break
+			}
 			tc.Skipped = &junitMessage{Message: "not run: the run was interrupted"}
 			suite.Skipped++
 		case statusFail, statusDiffered:
@@ -127,7 +134,7 @@ func stepsText(c check) string {
 		if len(c.result.Verdicts) > 1 {
 			fmt.Fprintf(&b, "step %d: ", i+1)
 		}
-		fmt.Fprintf(&b, "verdict: %s\n", vcr.Summary(&v))
+		fmt.Fprintf(&b, "verdict: %s\n", verdictSummary(v))
 		if v.Console != "" {
 			fmt.Fprintf(&b, "  console: %s\n", v.Console)
 		}

@@ -13,6 +13,21 @@ import (
 // check: shards must split the checks, not repeat them.
 var ErrDuplicate = errors.New("ran in two shards")
 
+// DuplicateError is the error of Merge when two shards ran the same check:
+// Shards are the positions (from 1) of the two reports in its argument.
+// It matches ErrDuplicate (errors.Is).
+type DuplicateError struct {
+	Check  string
+	Shards [2]int
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("report: merge: check %q %v (%d and %d)", e.Check, ErrDuplicate, e.Shards[0], e.Shards[1])
+}
+
+// Is makes a DuplicateError match ErrDuplicate.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
 // ErrUnknownCheck is the error (wrapped) of Merge when a shard ran a check
 // the check file does not have: the shards ran another check file.
 var ErrUnknownCheck = errors.New("is not in the check file")
@@ -38,7 +53,7 @@ func Merge(shards []vcr.Report, file *checks.File) (vcr.Report, error) {
 		}
 		for _, r := range sh.Checks {
 			if j, ok := from[r.Name]; ok {
-				return vcr.Report{}, fmt.Errorf("report: merge: check %q %w (%d and %d)", r.Name, ErrDuplicate, j+1, i+1)
+				return vcr.Report{}, &DuplicateError{Check: r.Name, Shards: [2]int{j + 1, i + 1}}
 			}
 			if file != nil && !slices.ContainsFunc(file.Checks, func(c checks.Check) bool { return c.Name == r.Name }) {
 				return vcr.Report{}, fmt.Errorf("report: merge: check %q of shard %d %w", r.Name, i+1, ErrUnknownCheck)

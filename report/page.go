@@ -49,7 +49,8 @@ ul.problems li { white-space: pre-wrap; word-break: break-word; }
 .verdict { border: 1px solid var(--line); border-radius: 4px; padding: 6px 8px; }
 .verdict h3 { font-size: 11px; text-transform: uppercase; color: #59636e; margin: 0 0 2px; }
 .verdict .summary { font-weight: 600; }
-.verdict.allowed .summary { color: var(--pass); } .verdict.blocked .summary { color: var(--fail); }
+.verdict.allowed .summary { color: var(--pass); } .verdict.blocked .summary { color: var(--fail); } .verdict.missed .summary { color: var(--miss); }
+.unrecorded { font-size: 12px; color: var(--miss); font-style: italic; }
 .console { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; background: #fff8f8; border-left: 3px solid var(--fail); padding: 4px 6px; margin-top: 4px; white-space: pre-wrap; word-break: break-word; }
 .readable { font-size: 12px; color: #59636e; }
 .note { font-size: 13px; margin: 6px 0; }
@@ -136,7 +137,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <div class="title"><span class="kind">{{.Kind}}</span>{{.Method}} {{.URL}}{{if ge .Interaction 0}} · interaction #{{.Interaction}}{{end}}</div>
 <div class="cols">
 <div><h4>request headers</h4><table class="headers">{{range .ReqHeaders}}<tr><td class="hname">{{.Name}}</td><td class="hval">{{.Value}}</td></tr>{{end}}</table></div>
-<div><h4>response <span class="status{{if .StatusDecides}} decides{{end}}">{{.Status}}</span></h4><table class="headers">{{range .RespHeaders}}<tr class="{{if .Decides}}decides{{end}}{{if .Missing}} missing{{end}}"><td class="hname">{{.Name}}</td><td class="hval">{{.Value}}</td></tr>{{end}}</table>
+<div>{{if .Unrecorded}}<h4>response</h4><div class="unrecorded">not in the cassette (replay miss)</div>{{else}}<h4>response <span class="status{{if .StatusDecides}} decides{{end}}">{{.Status}}</span></h4>{{end}}<table class="headers">{{range .RespHeaders}}<tr class="{{if .Decides}}decides{{end}}{{if .Missing}} missing{{end}}"><td class="hname">{{.Name}}</td><td class="hval">{{.Value}}</td></tr>{{end}}</table>
 {{- if .Body}}<pre class="body">{{.Body}}</pre>{{end}}</div>
 </div>
 </div>
@@ -157,7 +158,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 </body>
 </html>
 {{define "verdict"}}
-<div class="verdict {{if .V}}{{if .V.Allowed}}allowed{{else}}blocked{{end}}{{end}}" data-run="{{.Label}}">
+<div class="verdict {{if .V}}{{if .V.Miss}}missed{{else if .V.Allowed}}allowed{{else}}blocked{{end}}{{end}}" data-run="{{.Label}}">
 <h3>{{.Label}}</h3>
 {{- if .V}}
 <div class="summary">{{.V.Summary}}</div>

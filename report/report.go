@@ -54,12 +54,24 @@ type Run struct {
 	// Browser is the Chrome that ran the checks, e.g. "Chromium Headless
 	// Shell 156.0.8078.79"; "" for unknown.
 	Browser string
+	// NotRunWhy says why the checks of Checks without a result did not run
+	// when that is a fault rather than an interruption, e.g. a merge of
+	// shard reports one of which is missing (NotRunMerge): JUnit then makes
+	// each of them an <error type="not-run">, not <skipped>, so that a
+	// consumer of the JUnit alone cannot read the run as green. "" means
+	// the run was interrupted.
+	NotRunWhy string
 }
+
+// NotRunMerge is Run.NotRunWhy for a merge of shard reports with its check
+// file: a check that is in no shard's report.
+const NotRunMerge = "it is in no shard's report (a shard was interrupted, its job died, or its report is missing)"
 
 // check is one check of a run, as every renderer sees it: its result (nil
 // when it did not run) and what the check file says of it.
 type check struct {
 	name   string
+	notRun string // why it did not run (Run.NotRunWhy); "": interrupted
 	result *vcr.Result
 	live   *vcr.Result // Run.Live's result of the same check
 	def    *checks.Check
@@ -84,7 +96,7 @@ func (run Run) checksOf() []check {
 	if run.Checks != nil {
 		for i := range run.Checks.Checks {
 			c := &run.Checks.Checks[i]
-			out = append(out, check{name: c.Name, result: results[c.Name], live: lives[c.Name], def: c, line: run.Lines[c.Name]})
+			out = append(out, check{name: c.Name, notRun: run.NotRunWhy, result: results[c.Name], live: lives[c.Name], def: c, line: run.Lines[c.Name]})
 		}
 		return out
 	}
@@ -136,6 +148,9 @@ func (c check) status() status {
 func (c check) problems() []string {
 	r := c.result
 	if r == nil {
+		if c.notRun != "" {
+			return []string{"did not run: " + c.notRun}
+		}
 		return []string{"did not run: the run was interrupted"}
 	}
 	var out []string

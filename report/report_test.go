@@ -114,6 +114,7 @@ func TestJUnitEscapes(t *testing.T) {
 }
 
 func TestGitHubAnnotations(t *testing.T) {
+	t.Setenv("GITHUB_WORKSPACE", "") // paths as given
 	rs := results()
 	rs[1].Name = "b"
 	rs[1].Mismatches[0].Got = "false, 100%\r\nforged"
@@ -284,4 +285,75 @@ interactions:
 	assert.Greater(t, actual, redirect, "the redirect hop, then the actual request")
 	assert.Contains(t, s, "interaction #1")
 	assert.Contains(t, s, `<tr class="decides missing"><td class="hname">Access-Control-Allow-Origin</td><td class="hval">(missing)</td></tr>`, "the final response's missing header decided")
+}
+
+// TestHTMLMissIsNotAVerdict: Chrome's verdict on the replay's answer to a
+// miss (599, X-Corsvcr-Miss) is shown as a miss, not as a green "allowed
+// 599", and the request no interaction answered as not in the cassette,
+// not as an empty "response 0".
+func TestHTMLMissIsNotAVerdict(t *testing.T) {
+	cas, err := cassettes.Decode("c.yaml", []byte(`version: 1
+interactions:
+  - kind: actual
+    request:
+      method: GET
+      url: http://localhost:8000/a
+      headers:
+        - {name: Origin, value: "http://localhost:8080"}
+    response:
+      status: 200
+      headers:
+        - {name: Access-Control-Allow-Origin, value: "http://localhost:8080"}
+`))
+	require.NoError(t, err)
+	file, err := checks.Parse("c.yaml", []byte("version: 1\npage: http://localhost:8080\nchecks:\n  - name: gone\n    request: {url: http://localhost:8000/zzz}\n"))
+	require.NoError(t, err)
+	missed := checks.Verdict{Allowed: true, Status: 599, ReadableHeaders: []string{"cache-control", "content-length", "content-type", "x-corsvcr-miss"}}
+	run := &vcr.Run{Results: []vcr.Result{{Name: "gone", Verdicts: checks.Verdicts{missed}, Misses: []string{"replay: no recorded interaction for GET http://localhost:8000/zzz"}}}}
+	var b bytes.Buffer
+	require.NoError(t, report.HTML(context.Background(), &b, report.Run{Report: vcr.NewReport(run, "c.yaml"), Checks: file, Cassette: cas}))
+	s := b.String()
+	// Contains as booleans: a failure names the fragment, not the whole page.
+	assert.False(t, strings.Contains(s, `<div class="verdict allowed"`), "a miss reads as an allowed verdict")
+	assert.True(t, strings.Contains(s, `<div class="verdict missed" data-run="Chrome&#39;s verdict">`), "the miss's verdict box is not marked missed")
+	assert.True(t, strings.Contains(s, "replay miss: the cassette has no answer (Chrome got the replay&#39;s 599)"), "the miss's verdict does not say miss")
+	assert.False(t, strings.Contains(s, `<span class="status">0</span>`), "the unrecorded request is shown as answered with 0")
+	assert.True(t, strings.Contains(s, `<div class="unrecorded">not in the cassette (replay miss)</div>`), "the unrecorded request is not said to be missing from the cassette")
+}
+
+// TestJUnitMissIsNotAVerdict: the <system-out> of a replay miss says miss,
+// not "verdict: allowed 599".
+func TestJUnitMissIsNotAVerdict(t *testing.T) {
+	missed := checks.Verdict{Allowed: true, Status: 599, ReadableHeaders: []string{"content-type", "x-corsvcr-miss"}}
+	run := &vcr.Run{Results: []vcr.Result{{Name: "gone", Verdicts: checks.Verdicts{missed}, Misses: []string{"replay: no recorded interaction for GET http://localhost:8000/zzz"}}}}
+	var b bytes.Buffer
+	require.NoError(t, report.JUnit(&b, report.Run{Report: vcr.NewReport(run, "c.yaml")}))
+	suites, err := junit.Ingest(b.Bytes())
+	require.NoError(t, err)
+	require.Len(t, suites[0].Tests, 1)
+	assert.Equal(t, "verdict: replay miss: the cassette has no answer (Chrome got the replay's 599)\n", suites[0].Tests[0].SystemOut)
+}
+
+// TestGitHubAnnotationsWorkspacePath: an annotation's file is relative to
+// the repository root ($GITHUB_WORKSPACE) however --checks was given, from
+// a subdirectory or as an absolute path; it used to be the path as given,
+// which GitHub could not place on the diff ("cors-checks.yaml" for
+// api/cors-checks.yaml, run from api/).
+func TestGitHubAnnotationsWorkspacePath(t *testing.T) {
+	ws := t.TempDir()
+	api := filepath.Join(ws, "services", "api")
+	require.NoError(t, os.MkdirAll(api, 0o755))
+	t.Setenv("GITHUB_WORKSPACE", ws)
+	t.Chdir(api)
+	run := &vcr.Run{Results: []vcr.Result{{Name: "a", Error: "boom"}}}
+	annotation := func(checksPath string) string {
+		var b bytes.Buffer
+		require.NoError(t, report.GitHubAnnotations(&b, report.Run{Report: vcr.NewReport(run, ""), ChecksPath: checksPath}))
+		return b.String()
+	}
+	assert.Equal(t, "::error file=services/api/cors-checks.yaml,title=corsvcr%3A a error::error: boom\n", annotation("cors-checks.yaml"), "relative to a subdirectory")
+	assert.Equal(t, "::error file=services/api/ci/cors-checks.yaml,title=corsvcr%3A a error::error: boom\n", annotation(filepath.Join(api, "ci", "cors-checks.yaml")), "absolute")
+	assert.Equal(t, "::error file=services/cors-checks.yaml,title=corsvcr%3A a error::error: boom\n", annotation("../cors-checks.yaml"))
+	outside := filepath.Join(t.TempDir(), "cors-checks.yaml")
+	assert.Equal(t, "::error file="+strings.ReplaceAll(outside, ":", "%3A")+",title=corsvcr%3A a error::error: boom\n", annotation(outside), "outside the workspace: as given")
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -67,6 +69,12 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		shards = append(shards, rep)
 	}
 	merged, err := report.Merge(shards, file)
+	if dup := (*report.DuplicateError)(nil); errors.As(err, &dup) {
+		// Name the files: the positions of the error mean nothing to a
+		// CI log, and the same report given twice is the usual cause.
+		a, b := fs.Arg(dup.Shards[0]-1), fs.Arg(dup.Shards[1]-1)
+		return usageErrorf("merge: check %q ran in two shards, in %q and in %q: the shards of one run split the checks (was a report given twice, or were the shards of different --shard counts?)", dup.Check, a, b)
+	}
 	if errors.Is(err, report.ErrDuplicate) || errors.Is(err, report.ErrUnknownCheck) {
 		return &exitError{code: exitUsage, err: err}
 	} else if err != nil {
@@ -82,20 +90,47 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := writeJSON(&b, merged); err != nil {
 			return err
 		}
-		if err := atomicfile.WriteFile(*out, b.Bytes(), atomicfile.Options{}); err != nil {
-			errs = append(errs, fmt.Errorf("merge: -o: %w", err))
+		if err := writeReportFile("merge: -o", *out, b.Bytes(), atomicfile.Options{}); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	in := reportInput{name: "corsvcr merge", run: run, file: file, checksPath: *checksPath, cassette: merged.Cassette}
+	if file != nil {
+		in.notRunWhy = report.NotRunMerge
+	}
 	if rf.html != "" && file != nil {
 		in.cas = mergeCassette(*cassette, merged.Cassette, stderr)
 	}
 	// The shards' jobs annotated their own failures: no second annotation.
 	errs = append(errs, rf.files(ctx, in))
-	if err := errors.Join(errs...); err != nil {
+	if err := joinErrors(errs...); err != nil {
 		return err
 	}
+	if file != nil && merged.Summary.NotRun > 0 {
+		return notInShards(file, *checksPath, merged)
+	}
 	return exitFor(vcr.Outcomes(merged.Checks), merged.Summary.NotRun)
+}
+
+// notInShards is the error of a merge whose shard reports lack checks of
+// the check file: it names them, rather than calling the run interrupted.
+func notInShards(file *checks.File, checksPath string, merged vcr.Report) error {
+	ran := map[string]bool{}
+	for _, r := range merged.Checks {
+		ran[r.Name] = true
+	}
+	var missing []string
+	for _, c := range file.Checks {
+		if !ran[c.Name] {
+			missing = append(missing, strconv.Quote(c.Name))
+		}
+	}
+	const most = 5
+	list := strings.Join(missing[:min(len(missing), most)], ", ")
+	if len(missing) > most {
+		list += fmt.Sprintf(" and %d more", len(missing)-most)
+	}
+	return fmt.Errorf("merge: %d of %d checks of %q are in no shard's report: %s (a shard was interrupted, its job died, or its report is missing)", len(missing), len(file.Checks), checksPath, list)
 }
 
 // mergeCassette loads the cassette shown in a merged HTML report: flag,

@@ -7,7 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -39,6 +43,7 @@ type reportInput struct {
 	cassette   string              // the cassette's path, "" for none
 	cas        *cassettes.Cassette // shown in the HTML report; nil for none
 	secrets    secretFlags
+	notRunWhy  string // report.Run.NotRunWhy
 }
 
 // write writes the files the flags ask for and, under GitHub Actions
@@ -54,12 +59,12 @@ func (f reportFlags) write(ctx context.Context, in reportInput, stderr io.Writer
 		errs = append(errs, report.GitHubAnnotations(stderr, run))
 	}
 	errs = append(errs, f.writeFiles(ctx, run, in))
-	return errors.Join(errs...)
+	return joinErrors(errs...)
 }
 
 // run is the run the report files describe.
 func (f reportFlags) run(in reportInput) report.Run {
-	run := report.Run{Report: vcr.NewReport(in.run, in.cassette), Checks: in.file, ChecksPath: in.checksPath, Name: in.name, Browser: in.run.Browser}
+	run := report.Run{Report: vcr.NewReport(in.run, in.cassette), Checks: in.file, ChecksPath: in.checksPath, Name: in.name, Browser: in.run.Browser, NotRunWhy: in.notRunWhy}
 	if in.checksPath != "" {
 		// The file was read a moment ago; a line is a pointer, not a must.
 		run.Lines, _ = checks.LoadLines(in.checksPath)
@@ -87,8 +92,8 @@ func (f reportFlags) writeFiles(ctx context.Context, run report.Run, in reportIn
 		var b bytes.Buffer
 		if err := report.JUnit(&b, run); err != nil {
 			errs = append(errs, err)
-		} else if err := atomicfile.WriteFile(f.junit, b.Bytes(), private); err != nil {
-			errs = append(errs, fmt.Errorf("--junit: %w", err))
+		} else if err := writeReportFile("--junit", f.junit, b.Bytes(), private); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if f.html != "" {
@@ -101,11 +106,67 @@ func (f reportFlags) writeFiles(ctx context.Context, run report.Run, in reportIn
 		var b bytes.Buffer
 		if err := report.HTML(ctx, &b, run); err != nil {
 			errs = append(errs, err)
-		} else if err := atomicfile.WriteFile(f.html, b.Bytes(), private); err != nil {
-			errs = append(errs, fmt.Errorf("--report: %w", err))
+		} else if err := writeReportFile("--report", f.html, b.Bytes(), private); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs...)
+}
+
+// writeReportFile writes a file a flag names, atomically, creating its
+// directory as CI steps expect of an output path (--junit
+// build/cors-junit.xml in a fresh clone). An error names the flag and the
+// path as given, not the temporary file the write went through.
+func writeReportFile(flagName, path string, data []byte, opts atomicfile.Options) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("%s %q: %w", flagName, path, pathCause(err))
+	}
+	if err := atomicfile.WriteFile(path, data, opts); err != nil {
+		return fmt.Errorf("%s %q: %w", flagName, path, pathCause(err))
+	}
+	return nil
+}
+
+// pathCause returns what failed of a file operation without the path it
+// failed on (which may be a temporary file beside the one the user named):
+// "open: permission denied".
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+// joinedErrors is errors.Join on one line: the command prints an error
+// after "corsvcr: ", and a second line would lack it.
+type joinedErrors []error
+
+func (e joinedErrors) Error() string {
+	var parts []string
+	for _, err := range e {
+		parts = append(parts, err.Error())
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e joinedErrors) Unwrap() []error { return e }
+
+// joinErrors joins the non-nil errs on one line; nil if there are none.
+func joinErrors(errs ...error) error {
+	var out joinedErrors
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
 }
 
 // reportCassette returns a copy of cas fit to show in a report file:

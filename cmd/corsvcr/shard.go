@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/checks"
 	"github.com/corsvcr/corsvcr/vcr"
 )
@@ -54,7 +55,14 @@ func (c *common) emptyShard(ctx context.Context, stdout, stderr io.Writer, rf re
 
 // remoteFlags declares --browser and --listen.
 func (c *common) remoteFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.browser, "browser", "", "attach to a running Chrome over the DevTools protocol instead of starting one: ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT (its --remote-debugging-port); checks run in a browser context of their own, disposed of afterwards (http checks only)")
+	fs.Func("browser", "attach to a running Chrome over the DevTools protocol instead of starting one: ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT (its --remote-debugging-port); checks run in a browser context of their own, disposed of afterwards (http checks only)", func(s string) error {
+		// A mistyped address is a usage error, found before any check runs.
+		if err := browsercheck.CheckRemote(s); err != nil {
+			return err
+		}
+		c.browser = s
+		return nil
+	})
 	fs.StringVar(&c.listen, "listen", "", "HOST:PORT the browser reaches the recording or replay proxy at (default: a free loopback port); for a --browser on another machine, this machine's address as that browser sees it; a non-loopback address exposes the proxy to whoever reaches it")
 }
 

@@ -86,3 +86,25 @@ func TestEmptyShard(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// TestBrowserFlagUsage: a mistyped --browser is a usage error (exit 2)
+// found when the flags are read, before any check runs, like an invalid
+// --listen or --shard; it used to be a harness failure (exit 1) after the
+// proxies had started.
+func TestBrowserFlagUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "checks.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("version: 1\npage: http://localhost:8080\nchecks:\n"+
+		"  - name: login\n    request: {url: http://localhost:8000/login}\n"), 0o644))
+	for _, tc := range []struct{ addr, want string }{
+		{"127.0.0.1:9222", `invalid value "127.0.0.1:9222" for flag -browser: browsercheck: remote browser "127.0.0.1:9222": want ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT (Chrome's --remote-debugging-port)`},
+		{"ftp://127.0.0.1:9222", `invalid value "ftp://127.0.0.1:9222" for flag -browser: browsercheck: remote browser "ftp://127.0.0.1:9222": scheme "ftp": want ws, wss, http or https`},
+	} {
+		for _, cmd := range []string{"check", "demo"} {
+			code, _, stderr := corsvcrRun(t, cmd, "--checks", file, "--browser", tc.addr, "--chrome", "/nonexistent/chrome")
+			assert.Equal(t, 2, code, "%s --browser %s: %s", cmd, tc.addr, stderr)
+			assert.True(t, strings.HasPrefix(stderr, tc.want+"\n"), "%s --browser %s: %s", cmd, tc.addr, stderr)
+		}
+	}
+}
