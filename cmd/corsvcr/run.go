@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -152,6 +153,16 @@ func rows(r vcr.Result) []row {
 	return out
 }
 
+// verdictText is a row's CHROME'S VERDICT column. Chrome's verdict on the
+// replay's miss answer (status replay.MissStatus) is no verdict on the
+// server: the column says so rather than "allowed 599".
+func verdictText(x row) string {
+	if x.status == "MISS" && x.verdict != nil && x.verdict.Status == replay.MissStatus {
+		return fmt.Sprintf("none: the request is not in the cassette (Chrome got the replay's %d miss answer)", replay.MissStatus)
+	}
+	return oneLine(vcr.Summary(x.verdict))
+}
+
 // writeResults prints the results of run as a table, or as JSON (a
 // vcr.Report: docs/report.schema.json).
 func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error {
@@ -169,7 +180,7 @@ func writeResults(w io.Writer, run *vcr.Run, cassette string, asJSON bool) error
 	indent := strings.Repeat(" ", width+2)
 	for _, r := range results {
 		for _, x := range rows(r) {
-			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, oneLine(vcr.Summary(x.verdict)))
+			fmt.Fprintf(w, "%-*s  %-6s  %s\n", width, x.name, x.status, verdictText(x))
 			for _, m := range x.mismatches {
 				fmt.Fprintf(w, "%s  expected %s %s, got %s\n", indent, m.Field, oneLine(m.Want), oneLine(m.Got))
 			}

@@ -143,6 +143,7 @@ func TestForgedRows(t *testing.T) {
 			Mismatches: []checks.Mismatch{{Field: "allowed", Want: "true", Got: "false"}}},
 		{Name: "\x1b[1A\x1b[2Kb", Verdicts: ok, Misses: []string{"replay: miss\nFAKE    ok      allowed 200"}},
 		{Name: "steps\r", Verdicts: append(ok, ok...)},
+		{Name: "missed", Verdicts: checks.Verdicts{{Allowed: true, Status: 599, ReadableHeaders: []string{}}}, Misses: []string{"replay: no recorded interaction"}},
 	}}
 	var b bytes.Buffer
 	require.NoError(t, writeResults(&b, run, "", false))
@@ -153,6 +154,8 @@ func TestForgedRows(t *testing.T) {
                                     replay miss: replay: miss\nFAKE    ok      allowed 200
 "steps\r"#1                       ok      allowed 200
 "steps\r"#2                       ok      allowed 200
+missed                            MISS    none: the request is not in the cassette (Chrome got the replay's 599 miss answer)
+                                    replay miss: replay: no recorded interaction
 `, b.String())
 	assert.NotContains(t, b.String(), "\x1b", "no raw escape")
 	assert.NotContains(t, b.String(), "\r", "no raw carriage return")
