@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,10 +33,15 @@ import (
 // (readable headers, its error text) is not known and left empty.
 
 // visitMeta is what a visit needs of a request beyond reqState: its
-// resource type and the document that made it.
+// resource type, the document that made it, and its place among the
+// requests the page made (the order of their first requestWillBeSent,
+// which is the page's: a request's other events, such as the
+// requestWillBeSentExtraInfo of the network service, may come before the
+// requestWillBeSent of a request the page made earlier).
 type visitMeta struct {
 	typ    network.ResourceType
 	docURL string
+	seq    int
 }
 
 // visitCollector feeds a collector (the Network, Audits and Log events of
@@ -55,7 +61,7 @@ func (vc *visitCollector) add(ev any) {
 	if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 		vc.mu.Lock()
 		if _, seen := vc.meta[e.RequestID]; !seen {
-			vc.meta[e.RequestID] = visitMeta{typ: e.Type, docURL: e.DocumentURL}
+			vc.meta[e.RequestID] = visitMeta{typ: e.Type, docURL: e.DocumentURL, seq: vc.started}
 			vc.started++
 		}
 		vc.mu.Unlock()
@@ -217,8 +223,17 @@ func (vc *visitCollector) verdicts() checks.Verdicts {
 	c := vc.col
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := checks.Verdicts{}
+	// In the order of their first requestWillBeSent, not of their first
+	// event (c.order).
+	var ids []network.RequestID
 	for _, id := range c.order {
+		if _, ok := meta[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b network.RequestID) int { return meta[a].seq - meta[b].seq })
+	out := checks.Verdicts{}
+	for _, id := range ids {
 		r := c.reqs[id]
 		m := meta[id]
 		if r.preflightOf != "" || (m.typ != network.ResourceTypeFetch && m.typ != network.ResourceTypeXHR) {
