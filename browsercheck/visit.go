@@ -184,6 +184,12 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 	}
 	resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(v.URL))
 	if err != nil {
+		if errors.Is(err, chromedp.ErrPageLoad) && ctx.Err() == nil {
+			// Chrome's net error for the page (its server is down, say):
+			// the page's failure, not Chrome's, so without Chrome's
+			// output; the recorder names the cause.
+			return nil, fmt.Errorf("load page %s: %w", v.URL, err)
+		}
 		return nil, fail("load page "+v.URL, err)
 	}
 	if resp == nil || resp.Status < 200 || resp.Status > 299 {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/checks"
@@ -52,4 +54,19 @@ for (let i = 0; i < %d; i++) {
 		}
 		require.Equal(t, want, got)
 	}
+}
+
+// A page whose server is down fails the visit with Chrome's net error for
+// the page, without Chrome's own output (its stderr noise says nothing
+// about the page).
+func TestVisitPageDown(t *testing.T) {
+	b := needChrome(t)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	proxy.Map("localhost:5184", down.URL)
+	_, err := b.Check(context.Background(), checks.Check{Name: "down", Visit: &checks.Visit{URL: "http://localhost:5184/"}})
+	require.Error(t, err)
+	require.ErrorIs(t, err, chromedp.ErrPageLoad)
+	assert.Contains(t, err.Error(), `browsercheck: check "down": load page http://localhost:5184/: page load error net::`)
+	assert.NotContains(t, err.Error(), "chrome output")
 }
