@@ -52,7 +52,8 @@ type visitCollector struct {
 
 	mu      sync.Mutex
 	meta    map[network.RequestID]visitMeta
-	started int // requests started (first requestWillBeSent of an id)
+	started int    // requests started (first requestWillBeSent of an id)
+	last    string // the last request started: "GET http://…"
 }
 
 // add is the tab's listener: it runs on chromedp's reader goroutine, so it
@@ -63,6 +64,9 @@ func (vc *visitCollector) add(ev any) {
 		if _, seen := vc.meta[e.RequestID]; !seen {
 			vc.meta[e.RequestID] = visitMeta{typ: e.Type, docURL: e.DocumentURL, seq: vc.started}
 			vc.started++
+			if e.Request != nil {
+				vc.last = e.Request.Method + " " + e.Request.URL
+			}
 		}
 		vc.mu.Unlock()
 	}
@@ -129,7 +133,15 @@ func (vc *visitCollector) waitIdle(ctx context.Context, idle time.Duration) erro
 				names = append(names, r.describe())
 			}
 			if len(names) == 0 {
-				return fmt.Errorf("network not idle: %w", ctx.Err())
+				// Requests kept starting (a page that polls): name the
+				// last one.
+				vc.mu.Lock()
+				n, last := vc.started, vc.last
+				vc.mu.Unlock()
+				if n == 0 {
+					return fmt.Errorf("network not idle: %w", ctx.Err())
+				}
+				return fmt.Errorf("network not idle for %v: requests kept starting (%d started, the last %s): %w", idle, n, last, ctx.Err())
 			}
 			return fmt.Errorf("network not idle for %v, still in flight: %s: %w", idle, strings.Join(names, ", "), ctx.Err())
 		}
