@@ -226,7 +226,36 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 			return nil, fail("after the after_load script", err)
 		}
 	}
+	if c.Requests != nil {
+		// The page settled; a request it lists and has yet to make may
+		// still come (on a timer: offline, the replay answers at once
+		// and the page settles sooner than it did live). Wait for them,
+		// then for the page to settle again; when the visit's time is
+		// up first, the requests never made are the check's mismatches,
+		// not an error.
+		switch err := vc.waitMade(cctx, c); {
+		case err == nil:
+			if err := vc.waitIdle(cctx, idle); err != nil {
+				return nil, fail("after the requests the check lists", err)
+			}
+		case ctx.Err() != nil:
+			return nil, fail("waiting for the requests the check lists", err)
+		}
+	}
 	return vc.verdicts(), nil
+}
+
+// waitMade waits, event by event, until the page has made every request
+// the page visit c lists (checks.Check.RequestsNotMade), or ctx ends.
+func (vc *visitCollector) waitMade(ctx context.Context, c checks.Check) error {
+	for len(c.RequestsNotMade(vc.verdicts())) > 0 {
+		select {
+		case <-vc.col.wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // verdicts returns Chrome's verdict on each cross-origin fetch or XHR of

@@ -89,25 +89,14 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 	if c.Requests == nil {
 		return nil
 	}
-	// Each expected request, in order, takes the first request the page
-	// made, in order, with its method and URL that no earlier one took:
-	// the n-th expected for a method and URL is the n-th made.
-	used := make([]bool, len(vs))
+	match, used := c.matchRequests(vs)
 	var out, missing []Mismatch
 	for j, r := range c.Requests {
-		method := cmpOr(r.Method, DefaultMethod)
-		i := -1
-		for k, v := range vs {
-			if !used[k] && cmpOr(v.Method, DefaultMethod) == method && urlMatches(r.URL, v.URL) {
-				i = k
-				break
-			}
-		}
+		i := match[j]
 		if i < 0 {
-			missing = append(missing, Mismatch{Field: "request", Want: fmt.Sprintf("%s %s (requests entry %d)", method, r.URL, j+1), Got: "never made"})
+			missing = append(missing, Mismatch{Field: "request", Want: fmt.Sprintf("%s %s (requests entry %d)", cmpOr(r.Method, DefaultMethod), r.URL, j+1), Got: "never made"})
 			continue
 		}
-		used[i] = true
 		for _, m := range r.Expect.Mismatches(vs[i]) {
 			m.Step = i + 1
 			out = append(out, m)
@@ -121,6 +110,45 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 	// By the verdict they concern, then the requests never made.
 	slices.SortStableFunc(out, func(a, b Mismatch) int { return a.Step - b.Step })
 	return append(out, missing...)
+}
+
+// matchRequests matches the verdicts of a page visit to c.Requests: each
+// expected request, in order, takes the first request the page made, in
+// order, with its method and URL that no earlier one took (the n-th
+// expected for a method and URL is the n-th made). match[j] is the index in
+// vs of the request c.Requests[j] took, -1 when none; used[i] reports
+// whether vs[i] was taken.
+func (c Check) matchRequests(vs Verdicts) (match []int, used []bool) {
+	used = make([]bool, len(vs))
+	match = make([]int, len(c.Requests))
+	for j, r := range c.Requests {
+		method := cmpOr(r.Method, DefaultMethod)
+		match[j] = -1
+		for k, v := range vs {
+			if !used[k] && cmpOr(v.Method, DefaultMethod) == method && urlMatches(r.URL, v.URL) {
+				match[j], used[k] = k, true
+				break
+			}
+		}
+	}
+	return match, used
+}
+
+// RequestsNotMade returns the requests a page visit c lists (c.Requests)
+// that vs, the verdicts on the requests the page made so far, do not
+// match, in order: the requests the page has yet to make for the check to
+// see each one it lists. A visit waits for them (a page that settled
+// sooner offline than live, because the replay answers at once, may still
+// make them on a timer).
+func (c Check) RequestsNotMade(vs Verdicts) []PageRequest {
+	match, _ := c.matchRequests(vs)
+	var out []PageRequest
+	for j, i := range match {
+		if i < 0 {
+			out = append(out, c.Requests[j])
+		}
+	}
+	return out
 }
 
 // urlMatches reports whether the URL a page made, got, is the expected one,

@@ -260,3 +260,17 @@ func TestVisitMismatchesRedacted(t *testing.T) {
 	c.Requests[1].URL = "http://localhost:8000/a?token=corsvcr-redacted-x&page=3"
 	assert.Len(t, c.Mismatches(made), 2, "not a placeholder")
 }
+
+func TestVisitRequestsNotMade(t *testing.T) {
+	c := checks.Check{Name: "p", Visit: &checks.Visit{URL: "http://localhost:5173/"}, Requests: []checks.PageRequest{
+		{Method: "GET", URL: "http://localhost:8000/a"},
+		{Method: "GET", URL: "http://localhost:8000/a"},
+		{Method: "PUT", URL: "http://localhost:8000/b?token=corsvcr-redacted-1"},
+	}}
+	a := checks.Verdict{Method: "GET", URL: "http://localhost:8000/a"}
+	assert.Equal(t, c.Requests, c.RequestsNotMade(nil))
+	assert.Equal(t, c.Requests[1:], c.RequestsNotMade(checks.Verdicts{a, {Method: "GET", URL: "http://localhost:8000/b"}}))
+	assert.Equal(t, c.Requests[2:], c.RequestsNotMade(checks.Verdicts{a, a}))
+	assert.Empty(t, c.RequestsNotMade(checks.Verdicts{a, {Method: "PUT", URL: "http://localhost:8000/b?token=xyz"}, a}))
+	assert.Empty(t, checks.Check{Visit: c.Visit}.RequestsNotMade(checks.Verdicts{a}), "no list: nothing to wait for")
+}
