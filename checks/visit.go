@@ -223,6 +223,13 @@ func (c Check) visitProblems(add func(step int, field, reason string, item int),
 		}
 		if _, reason := urlProblem(r.URL); reason != "" {
 			add(0, prefix+"url", reason, -1)
+		} else if want := chromeURL(r.URL); want != r.URL {
+			// Matched as a string against the URL as Chrome resolved
+			// it: another spelling would never match.
+			add(0, prefix+"url", fmt.Sprintf("%q is not written as Chrome resolves it (write %q)", r.URL, want), -1)
+		}
+		if m := strings.ToUpper(r.Method); m != r.Method && slices.Contains(normalizedMethods, m) {
+			add(0, prefix+"method", fmt.Sprintf("%q: fetch and XHR send it as %q (write %q)", r.Method, m, m), -1)
 		}
 		if r.Expect.ReadableHeaders != nil || r.Expect.UnreadableHeaders != nil {
 			add(0, prefix+"readable_headers", "not asserted for a page request", -1)
@@ -231,6 +238,76 @@ func (c Check) visitProblems(add func(step int, field, reason string, item int),
 			add(0, prefix+strings.TrimPrefix(p.field, "expect."), p.reason, -1)
 		}
 	}
+}
+
+// normalizedMethods are the methods fetch and XHR upper-case (any other
+// method goes out as written: "patch" stays "patch").
+var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// chromeURL returns the http or https URL raw as Chrome resolves it for a
+// request: scheme and host in lower case, no default port, a path of at
+// least "/" without "." or ".." segments, no fragment (DevTools reports it
+// apart). The rest (the path's and query's encoding) is kept as written.
+// Another scheme is returned unchanged.
+func chromeURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	scheme = strings.ToLower(scheme)
+	if !ok || (scheme != "http" && scheme != "https") {
+		return raw
+	}
+	rest, _, _ = strings.Cut(rest, "#")
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, rest := rest[:end], rest[end:]
+	userinfo, host := "", authority
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, host = authority[:i+1], authority[i+1:]
+	}
+	host = strings.ToLower(host)
+	if p := map[string]string{"http": ":80", "https": ":443"}[scheme]; strings.HasSuffix(host, p) {
+		host = strings.TrimSuffix(host, p)
+	}
+	pth, query, hasQuery := strings.Cut(rest, "?")
+	pth = removeDotSegments(pth)
+	if pth == "" {
+		pth = "/"
+	}
+	out := scheme + "://" + userinfo + host + pth
+	if hasQuery {
+		out += "?" + query
+	}
+	return out
+}
+
+// removeDotSegments removes the "." and ".." segments of an absolute path
+// (RFC 3986, 5.2.4).
+func removeDotSegments(p string) string {
+	if !strings.Contains(p, "/.") {
+		return p
+	}
+	var out []string
+	segs := strings.Split(p, "/")[1:]
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
 }
 
 // Origin returns the origin of v.URL as Chrome serialises it, the page
