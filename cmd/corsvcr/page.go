@@ -127,7 +127,7 @@ func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, i
 	writeWritten(stdout, c.cassette, c.jsonOut)
 	if !c.jsonOut {
 		n := len(file.Checks[0].Requests)
-		fmt.Fprintf(stdout, "checks: %s (page visit %s: %d cross-origin %s)\n", checks.Printable(p.checksOut), checks.Printable(name), n, plural(n, "request", "requests"))
+		fmt.Fprintf(stdout, "checks: %s (page visit %s: %d cross-origin %s)\n", checks.Printable(p.checksOut), checks.Printable(file.Checks[0].Name), n, plural(n, "request", "requests"))
 	}
 	return outcome(run, stderr)
 }
