@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/corsvcr/corsvcr/checks"
@@ -215,7 +216,7 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 		return nil, fail("after loading "+v.URL, err)
 	}
 	if v.AfterLoad != "" {
-		if _, err := chromedp.Run(cctx, chromedp.Evaluate[chromedp.Void](v.AfterLoad, chromedp.EvalAwaitPromise)); err != nil {
+		if err := runAfterLoad(cctx, v.AfterLoad); err != nil {
 			var ee *chromedp.ExceptionError
 			if errors.As(err, &ee) {
 				return nil, fmt.Errorf("after_load script: %w", err)
@@ -243,6 +244,33 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 		}
 	}
 	return vc.verdicts(), nil
+}
+
+// runAfterLoad runs the after_load script src in the page as the DevTools
+// console does: a top-level await is allowed (REPL mode), and a promise it
+// evaluates to is awaited. An exception, or a rejection of that promise, is
+// a *chromedp.ExceptionError.
+func runAfterLoad(ctx context.Context, src string) error {
+	on := true
+	res, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: src, ReplMode: &on, AwaitPromise: &on})
+	if err != nil {
+		return err
+	}
+	if res.ExceptionDetails != nil {
+		return &chromedp.ExceptionError{ExceptionDetails: res.ExceptionDetails}
+	}
+	// REPL mode awaits the script's top-level awaits, not the promise it
+	// evaluates to ("window.save()").
+	if r := res.Result; r != nil && r.Subtype == runtime.RemoteObjectSubtypePromise && r.ObjectID != "" {
+		ares, err := chromedp.Call(ctx, runtime.AwaitPromise, runtime.AwaitPromiseParams{PromiseObjectID: r.ObjectID})
+		if err != nil {
+			return err
+		}
+		if ares.ExceptionDetails != nil {
+			return &chromedp.ExceptionError{ExceptionDetails: ares.ExceptionDetails}
+		}
+	}
+	return nil
 }
 
 // waitMade waits, event by event, until the page has made every request

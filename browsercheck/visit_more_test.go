@@ -130,3 +130,17 @@ func TestVisitListedRequestNeverMade(t *testing.T) {
 	assert.Empty(t, vs)
 	assert.Equal(t, []checks.Mismatch{{Field: "request", Want: "DELETE http://localhost:9106/gone (requests entry 1)", Got: "never made"}}, c.Mismatches(vs))
 }
+
+// after_load may use a top-level await, as in the DevTools console: the
+// awaited request is made and its verdict reported.
+func TestVisitAfterLoadTopLevelAwait(t *testing.T) {
+	b := needChrome(t)
+	visitServers(t)
+	vs, err := b.Check(context.Background(), checks.Check{Name: "await", Visit: &checks.Visit{URL: "http://localhost:5173/", Idle: 100 * time.Millisecond,
+		AfterLoad: `const r = await fetch("http://localhost:9100/ok?awaited=1"); await r.text();`}})
+	require.NoError(t, err)
+	require.NotEmpty(t, vs)
+	last := vs[len(vs)-1]
+	assert.Equal(t, "http://localhost:9100/ok?awaited=1", last.URL)
+	assert.True(t, last.Allowed)
+}

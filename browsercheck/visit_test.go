@@ -120,6 +120,8 @@ func TestVisitHarnessErrors(t *testing.T) {
 	}{
 		{"script throws", checks.Visit{URL: "http://localhost:5173/", AfterLoad: `throw new Error("boom")`}, "after_load script"},
 		{"script rejects", checks.Visit{URL: "http://localhost:5173/", AfterLoad: `Promise.reject(new Error("boom"))`}, "boom"},
+		{"top-level await rejects", checks.Visit{URL: "http://localhost:5173/", AfterLoad: `await Promise.reject(new Error("awaited boom"))`}, "awaited boom"},
+		{"late rejection", checks.Visit{URL: "http://localhost:5173/", AfterLoad: `new Promise((_, reject) => setTimeout(() => reject(new Error("late boom")), 50))`}, "late boom"},
 		{"page not found", checks.Visit{URL: "http://localhost:5173/missing"}, "status 404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
