@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/corsvcr/corsvcr/checks"
@@ -32,10 +34,15 @@ import (
 // (readable headers, its error text) is not known and left empty.
 
 // visitMeta is what a visit needs of a request beyond reqState: its
-// resource type and the document that made it.
+// resource type, the document that made it, and its place among the
+// requests the page made (the order of their first requestWillBeSent,
+// which is the page's: a request's other events, such as the
+// requestWillBeSentExtraInfo of the network service, may come before the
+// requestWillBeSent of a request the page made earlier).
 type visitMeta struct {
 	typ    network.ResourceType
 	docURL string
+	seq    int
 }
 
 // visitCollector feeds a collector (the Network, Audits and Log events of
@@ -46,7 +53,8 @@ type visitCollector struct {
 
 	mu      sync.Mutex
 	meta    map[network.RequestID]visitMeta
-	started int // requests started (first requestWillBeSent of an id)
+	started int    // requests started (first requestWillBeSent of an id)
+	last    string // the last request started: "GET http://…"
 }
 
 // add is the tab's listener: it runs on chromedp's reader goroutine, so it
@@ -55,8 +63,11 @@ func (vc *visitCollector) add(ev any) {
 	if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 		vc.mu.Lock()
 		if _, seen := vc.meta[e.RequestID]; !seen {
-			vc.meta[e.RequestID] = visitMeta{typ: e.Type, docURL: e.DocumentURL}
+			vc.meta[e.RequestID] = visitMeta{typ: e.Type, docURL: e.DocumentURL, seq: vc.started}
 			vc.started++
+			if e.Request != nil {
+				vc.last = e.Request.Method + " " + e.Request.URL
+			}
 		}
 		vc.mu.Unlock()
 	}
@@ -123,7 +134,15 @@ func (vc *visitCollector) waitIdle(ctx context.Context, idle time.Duration) erro
 				names = append(names, r.describe())
 			}
 			if len(names) == 0 {
-				return fmt.Errorf("network not idle: %w", ctx.Err())
+				// Requests kept starting (a page that polls): name the
+				// last one.
+				vc.mu.Lock()
+				n, last := vc.started, vc.last
+				vc.mu.Unlock()
+				if n == 0 {
+					return fmt.Errorf("network not idle: %w", ctx.Err())
+				}
+				return fmt.Errorf("network not idle for %v: requests kept starting (%d started, the last %s): %w", idle, n, last, ctx.Err())
 			}
 			return fmt.Errorf("network not idle for %v, still in flight: %s: %w", idle, strings.Join(names, ", "), ctx.Err())
 		}
@@ -178,6 +197,12 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 	}
 	resp, err := chromedp.Run(cctx, chromedp.NavigateResponse(v.URL))
 	if err != nil {
+		if errors.Is(err, chromedp.ErrPageLoad) && ctx.Err() == nil {
+			// Chrome's net error for the page (its server is down, say):
+			// the page's failure, not Chrome's, so without Chrome's
+			// output; the recorder names the cause.
+			return nil, fmt.Errorf("load page %s: %w", v.URL, err)
+		}
 		return nil, fail("load page "+v.URL, err)
 	}
 	if resp == nil || resp.Status < 200 || resp.Status > 299 {
@@ -191,7 +216,7 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 		return nil, fail("after loading "+v.URL, err)
 	}
 	if v.AfterLoad != "" {
-		if _, err := chromedp.Run(cctx, chromedp.Evaluate[chromedp.Void](v.AfterLoad, chromedp.EvalAwaitPromise)); err != nil {
+		if err := runAfterLoad(cctx, v.AfterLoad); err != nil {
 			var ee *chromedp.ExceptionError
 			if errors.As(err, &ee) {
 				return nil, fmt.Errorf("after_load script: %w", err)
@@ -202,7 +227,63 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 			return nil, fail("after the after_load script", err)
 		}
 	}
+	if c.Requests != nil {
+		// The page settled; a request it lists and has yet to make may
+		// still come (on a timer: offline, the replay answers at once
+		// and the page settles sooner than it did live). Wait for them,
+		// then for the page to settle again; when the visit's time is
+		// up first, the requests never made are the check's mismatches,
+		// not an error.
+		switch err := vc.waitMade(cctx, c); {
+		case err == nil:
+			if err := vc.waitIdle(cctx, idle); err != nil {
+				return nil, fail("after the requests the check lists", err)
+			}
+		case ctx.Err() != nil:
+			return nil, fail("waiting for the requests the check lists", err)
+		}
+	}
 	return vc.verdicts(), nil
+}
+
+// runAfterLoad runs the after_load script src in the page as the DevTools
+// console does: a top-level await is allowed (REPL mode), and a promise it
+// evaluates to is awaited. An exception, or a rejection of that promise, is
+// a *chromedp.ExceptionError.
+func runAfterLoad(ctx context.Context, src string) error {
+	on := true
+	res, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: src, ReplMode: &on, AwaitPromise: &on})
+	if err != nil {
+		return err
+	}
+	if res.ExceptionDetails != nil {
+		return &chromedp.ExceptionError{ExceptionDetails: res.ExceptionDetails}
+	}
+	// REPL mode awaits the script's top-level awaits, not the promise it
+	// evaluates to ("window.save()").
+	if r := res.Result; r != nil && r.Subtype == runtime.RemoteObjectSubtypePromise && r.ObjectID != "" {
+		ares, err := chromedp.Call(ctx, runtime.AwaitPromise, runtime.AwaitPromiseParams{PromiseObjectID: r.ObjectID})
+		if err != nil {
+			return err
+		}
+		if ares.ExceptionDetails != nil {
+			return &chromedp.ExceptionError{ExceptionDetails: ares.ExceptionDetails}
+		}
+	}
+	return nil
+}
+
+// waitMade waits, event by event, until the page has made every request
+// the page visit c lists (checks.Check.RequestsNotMade), or ctx ends.
+func (vc *visitCollector) waitMade(ctx context.Context, c checks.Check) error {
+	for len(c.RequestsNotMade(vc.verdicts())) > 0 {
+		select {
+		case <-vc.col.wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // verdicts returns Chrome's verdict on each cross-origin fetch or XHR of
@@ -217,8 +298,17 @@ func (vc *visitCollector) verdicts() checks.Verdicts {
 	c := vc.col
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := checks.Verdicts{}
+	// In the order of their first requestWillBeSent, not of their first
+	// event (c.order).
+	var ids []network.RequestID
 	for _, id := range c.order {
+		if _, ok := meta[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b network.RequestID) int { return meta[a].seq - meta[b].seq })
+	out := checks.Verdicts{}
+	for _, id := range ids {
 		r := c.reqs[id]
 		m := meta[id]
 		if r.preflightOf != "" || (m.typ != network.ResourceTypeFetch && m.typ != network.ResourceTypeXHR) {

@@ -17,3 +17,11 @@ func BrowserContextsOf(b *Browser) ([]cdp.BrowserContextID, error) {
 	res, err := chromedp.CallBrowser(ctx, target.GetBrowserContexts, cdp.Empty{})
 	return res.BrowserContextIDs, err
 }
+
+// SetTimeout sets b's check timeout to d until restore is called; no check
+// may run meanwhile on another goroutine.
+func SetTimeout(b *Browser, d time.Duration) (restore func()) {
+	old := b.timeout
+	b.timeout = d
+	return func() { b.timeout = old }
+}

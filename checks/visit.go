@@ -89,25 +89,14 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 	if c.Requests == nil {
 		return nil
 	}
-	// Each expected request, in order, takes the first request the page
-	// made, in order, with its method and URL that no earlier one took:
-	// the n-th expected for a method and URL is the n-th made.
-	used := make([]bool, len(vs))
+	match, used := c.matchRequests(vs)
 	var out, missing []Mismatch
 	for j, r := range c.Requests {
-		method := cmpOr(r.Method, DefaultMethod)
-		i := -1
-		for k, v := range vs {
-			if !used[k] && cmpOr(v.Method, DefaultMethod) == method && urlMatches(r.URL, v.URL) {
-				i = k
-				break
-			}
-		}
+		i := match[j]
 		if i < 0 {
-			missing = append(missing, Mismatch{Field: "request", Want: fmt.Sprintf("%s %s (requests entry %d)", method, r.URL, j+1), Got: "never made"})
+			missing = append(missing, Mismatch{Field: "request", Want: fmt.Sprintf("%s %s (requests entry %d)", cmpOr(r.Method, DefaultMethod), r.URL, j+1), Got: "never made"})
 			continue
 		}
-		used[i] = true
 		for _, m := range r.Expect.Mismatches(vs[i]) {
 			m.Step = i + 1
 			out = append(out, m)
@@ -121,6 +110,45 @@ func (c Check) visitMismatches(vs Verdicts) []Mismatch {
 	// By the verdict they concern, then the requests never made.
 	slices.SortStableFunc(out, func(a, b Mismatch) int { return a.Step - b.Step })
 	return append(out, missing...)
+}
+
+// matchRequests matches the verdicts of a page visit to c.Requests: each
+// expected request, in order, takes the first request the page made, in
+// order, with its method and URL that no earlier one took (the n-th
+// expected for a method and URL is the n-th made). match[j] is the index in
+// vs of the request c.Requests[j] took, -1 when none; used[i] reports
+// whether vs[i] was taken.
+func (c Check) matchRequests(vs Verdicts) (match []int, used []bool) {
+	used = make([]bool, len(vs))
+	match = make([]int, len(c.Requests))
+	for j, r := range c.Requests {
+		method := cmpOr(r.Method, DefaultMethod)
+		match[j] = -1
+		for k, v := range vs {
+			if !used[k] && cmpOr(v.Method, DefaultMethod) == method && urlMatches(r.URL, v.URL) {
+				match[j], used[k] = k, true
+				break
+			}
+		}
+	}
+	return match, used
+}
+
+// RequestsNotMade returns the requests a page visit c lists (c.Requests)
+// that vs, the verdicts on the requests the page made so far, do not
+// match, in order: the requests the page has yet to make for the check to
+// see each one it lists. A visit waits for them (a page that settled
+// sooner offline than live, because the replay answers at once, may still
+// make them on a timer).
+func (c Check) RequestsNotMade(vs Verdicts) []PageRequest {
+	match, _ := c.matchRequests(vs)
+	var out []PageRequest
+	for j, i := range match {
+		if i < 0 {
+			out = append(out, c.Requests[j])
+		}
+	}
+	return out
 }
 
 // urlMatches reports whether the URL a page made, got, is the expected one,
@@ -195,6 +223,13 @@ func (c Check) visitProblems(add func(step int, field, reason string, item int),
 		}
 		if _, reason := urlProblem(r.URL); reason != "" {
 			add(0, prefix+"url", reason, -1)
+		} else if want := chromeURL(r.URL); want != r.URL {
+			// Matched as a string against the URL as Chrome resolved
+			// it: another spelling would never match.
+			add(0, prefix+"url", fmt.Sprintf("%q is not written as Chrome resolves it (write %q)", r.URL, want), -1)
+		}
+		if m := strings.ToUpper(r.Method); m != r.Method && slices.Contains(normalizedMethods, m) {
+			add(0, prefix+"method", fmt.Sprintf("%q: fetch and XHR send it as %q (write %q)", r.Method, m, m), -1)
 		}
 		if r.Expect.ReadableHeaders != nil || r.Expect.UnreadableHeaders != nil {
 			add(0, prefix+"readable_headers", "not asserted for a page request", -1)
@@ -203,6 +238,76 @@ func (c Check) visitProblems(add func(step int, field, reason string, item int),
 			add(0, prefix+strings.TrimPrefix(p.field, "expect."), p.reason, -1)
 		}
 	}
+}
+
+// normalizedMethods are the methods fetch and XHR upper-case (any other
+// method goes out as written: "patch" stays "patch").
+var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// chromeURL returns the http or https URL raw as Chrome resolves it for a
+// request: scheme and host in lower case, no default port, a path of at
+// least "/" without "." or ".." segments, no fragment (DevTools reports it
+// apart). The rest (the path's and query's encoding) is kept as written.
+// Another scheme is returned unchanged.
+func chromeURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	scheme = strings.ToLower(scheme)
+	if !ok || (scheme != "http" && scheme != "https") {
+		return raw
+	}
+	rest, _, _ = strings.Cut(rest, "#")
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, rest := rest[:end], rest[end:]
+	userinfo, host := "", authority
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, host = authority[:i+1], authority[i+1:]
+	}
+	host = strings.ToLower(host)
+	if p := map[string]string{"http": ":80", "https": ":443"}[scheme]; strings.HasSuffix(host, p) {
+		host = strings.TrimSuffix(host, p)
+	}
+	pth, query, hasQuery := strings.Cut(rest, "?")
+	pth = removeDotSegments(pth)
+	if pth == "" {
+		pth = "/"
+	}
+	out := scheme + "://" + userinfo + host + pth
+	if hasQuery {
+		out += "?" + query
+	}
+	return out
+}
+
+// removeDotSegments removes the "." and ".." segments of an absolute path
+// (RFC 3986, 5.2.4).
+func removeDotSegments(p string) string {
+	if !strings.Contains(p, "/.") {
+		return p
+	}
+	var out []string
+	segs := strings.Split(p, "/")[1:]
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
 }
 
 // Origin returns the origin of v.URL as Chrome serialises it, the page

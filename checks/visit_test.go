@@ -2,6 +2,7 @@ package checks_test
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +260,45 @@ func TestVisitMismatchesRedacted(t *testing.T) {
 	}, c.Mismatches(made), "only the placeholder's value is free")
 	c.Requests[1].URL = "http://localhost:8000/a?token=corsvcr-redacted-x&page=3"
 	assert.Len(t, c.Mismatches(made), 2, "not a placeholder")
+}
+
+func TestVisitRequestsNotMade(t *testing.T) {
+	c := checks.Check{Name: "p", Visit: &checks.Visit{URL: "http://localhost:5173/"}, Requests: []checks.PageRequest{
+		{Method: "GET", URL: "http://localhost:8000/a"},
+		{Method: "GET", URL: "http://localhost:8000/a"},
+		{Method: "PUT", URL: "http://localhost:8000/b?token=corsvcr-redacted-1"},
+	}}
+	a := checks.Verdict{Method: "GET", URL: "http://localhost:8000/a"}
+	assert.Equal(t, c.Requests, c.RequestsNotMade(nil))
+	assert.Equal(t, c.Requests[1:], c.RequestsNotMade(checks.Verdicts{a, {Method: "GET", URL: "http://localhost:8000/b"}}))
+	assert.Equal(t, c.Requests[2:], c.RequestsNotMade(checks.Verdicts{a, a}))
+	assert.Empty(t, c.RequestsNotMade(checks.Verdicts{a, {Method: "PUT", URL: "http://localhost:8000/b?token=xyz"}, a}))
+	assert.Empty(t, checks.Check{Visit: c.Visit}.RequestsNotMade(checks.Verdicts{a}), "no list: nothing to wait for")
+}
+
+// A request URL or method written otherwise than Chrome reports it would
+// never match a request the page made: an error that gives the form to
+// write.
+func TestVisitRequestSpelling(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`version: 1
+checks:
+  - name: p
+    visit: {url: "http://localhost:5173/"}
+    requests:
+      - {method: get, url: "HTTP://LocalHost:80/a/./b/../c?Q=1#frag"}
+      - {method: patch, url: "https://localhost:443"}
+      - {method: GET, url: "http://localhost:8000/x%2Fy/?a=1&b=%20"}
+`), 0o644))
+	_, err := checks.Load(path)
+	require.Error(t, err)
+	for _, want := range []string{
+		`(line 6): requests[1].url: "HTTP://LocalHost:80/a/./b/../c?Q=1#frag" is not written as Chrome resolves it (write "http://localhost/a/c?Q=1")`,
+		`(line 6): requests[1].method: "get": fetch and XHR send it as "GET" (write "GET")`,
+		`(line 7): requests[2].url: "https://localhost:443" is not written as Chrome resolves it (write "https://localhost/")`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.NotContains(t, err.Error(), "requests[2].method", `"patch" goes out as written`)
+	assert.NotContains(t, err.Error(), "requests[3]", "kept as written")
 }

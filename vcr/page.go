@@ -3,6 +3,7 @@ package vcr
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
@@ -40,11 +41,13 @@ func (r *Runner) RecordPage(ctx context.Context, name string, v checks.Visit) (*
 
 // SavePage writes what RecordPage returned: run's cassette to cassette, as
 // SaveRun does (refusing an incomplete run unless opts.AllowIncomplete),
-// then file to checks. The URLs of the page requests are redacted and
-// scanned with the cassette (opts.Extra is replaced), so a secret never
-// reaches the check file either; a URL whose secret was redacted no longer
-// Nothing is written when the cassette is refused or the visit failed
-// (its check has no expectations).
+// then file to checks. The URLs of the page visits and of their requests
+// are redacted and scanned with the cassette (opts.Extra is replaced), so
+// a secret never reaches the check file either: a secret in the query of
+// the page's URL is written as its placeholder in visit.url, and in the
+// check's name when the name holds that URL (the default name of `corsvcr
+// record --url`). Nothing is written when the cassette is refused or the
+// visit failed (its check has no expectations).
 func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts SaveOptions) error {
 	if len(file.Checks) == 0 || file.Checks[0].Requests == nil {
 		if run.Incomplete() && !opts.AllowIncomplete {
@@ -55,11 +58,13 @@ func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts Sav
 		return fmt.Errorf("vcr: %q and %q not written: the page visit failed (see its error)", cassette, checksPath)
 	}
 	extra := pageRequests(file)
-	opts.Extra = extra
+	visits := visitRequests(file)
+	opts.Extra = append(extra, visits...)
 	if err := SaveRun(cassette, run, opts); err != nil {
 		return err
 	}
 	setPageURLs(file, extra)
+	setVisitURLs(file, visits)
 	var so []checks.SaveOption
 	if opts.KeepSecrets {
 		so = append(so, checks.WithSecrets())
@@ -86,6 +91,44 @@ func setPageURLs(file *checks.File, reqs []*cassettes.Request) {
 		for pi := range file.Checks[ci].Requests {
 			file.Checks[ci].Requests[pi].URL = reqs[i].URL
 			i++
+		}
+	}
+}
+
+// visitRequests returns the page of each page visit of file as a cassette
+// request, for redaction with the cassette.
+func visitRequests(file *checks.File) []*cassettes.Request {
+	var out []*cassettes.Request
+	for _, c := range file.Checks {
+		if c.Visit != nil {
+			out = append(out, &cassettes.Request{Method: "GET", URL: c.Visit.URL})
+		}
+	}
+	return out
+}
+
+// setVisitURLs writes back into file the page URLs of reqs
+// (visitRequests), and replaces the page URL (without its scheme, as
+// `corsvcr record --url` names a visit) in the check's name by the
+// redacted one.
+func setVisitURLs(file *checks.File, reqs []*cassettes.Request) {
+	i := 0
+	for ci := range file.Checks {
+		c := &file.Checks[ci]
+		if c.Visit == nil {
+			continue
+		}
+		old, redacted := c.Visit.URL, reqs[i].URL
+		i++
+		if old == redacted {
+			continue
+		}
+		v := *c.Visit
+		v.URL = redacted
+		c.Visit = &v
+		if _, o, ok := strings.Cut(old, "://"); ok {
+			_, r, _ := strings.Cut(redacted, "://")
+			c.Name = strings.ReplaceAll(c.Name, o, r)
 		}
 	}
 }

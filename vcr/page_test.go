@@ -2,6 +2,8 @@ package vcr_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,4 +29,34 @@ func TestSummaryNamesPageRequest(t *testing.T) {
 	assert.Equal(t, "PUT http://localhost:8000/a: blocked HeaderDisallowedByPreflightResponse \"x-token\", preflight",
 		vcr.Summary(&checks.Verdict{Method: "PUT", URL: "http://localhost:8000/a", CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-token", Preflight: true, Preflights: 1}))
 	assert.Equal(t, "allowed 200", vcr.Summary(&checks.Verdict{Allowed: true, Status: 200}), "a check's own step: unchanged")
+}
+
+// A secret in the query of the page's URL is redacted in the check file as
+// in the cassette: in visit.url and in the default name made of the URL.
+func TestSavePageRedactsVisitURL(t *testing.T) {
+	const page = "http://localhost:5173/app?access_token=hunter2secret&tab=1"
+	cas := &cassettes.Cassette{Version: cassettes.FormatVersion, Interactions: []cassettes.Interaction{
+		{Kind: cassettes.KindOther, Request: cassettes.Request{Method: "GET", URL: page}, Response: cassettes.Response{Status: 200}},
+		{Kind: cassettes.KindOther, Request: cassettes.Request{Method: "GET", URL: "http://localhost:8000/items"}, Response: cassettes.Response{Status: 200}},
+	}}
+	run := &vcr.Run{Cassette: cas, Results: []vcr.Result{{Name: "localhost:5173/app?access_token=hunter2secret&tab=1"}}}
+	file := &checks.File{Version: 1, Checks: []checks.Check{{
+		Name:     "localhost:5173/app?access_token=hunter2secret&tab=1",
+		Visit:    &checks.Visit{URL: page},
+		Requests: []checks.PageRequest{{Method: "GET", URL: "http://localhost:8000/items"}},
+	}}}
+	dir := t.TempDir()
+	casPath, chkPath := filepath.Join(dir, "c.yaml"), filepath.Join(dir, "page.yaml")
+	require.NoError(t, vcr.SavePage(casPath, chkPath, run, file, vcr.SaveOptions{}))
+	for _, p := range []string{casPath, chkPath} {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.NotContains(t, string(data), "hunter2secret", p)
+	}
+	saved, err := checks.Load(chkPath)
+	require.NoError(t, err)
+	c := saved.Checks[0]
+	assert.Equal(t, "http://localhost:5173/app?access_token="+cassettes.RedactedPrefix+"1&tab=1", c.Visit.URL)
+	assert.Equal(t, "localhost:5173/app?access_token="+cassettes.RedactedPrefix+"1&tab=1", c.Name)
+	assert.Equal(t, "http://localhost:8000/items", c.Requests[0].URL)
 }

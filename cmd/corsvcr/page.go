@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,6 +45,19 @@ func defaultName(raw string) string {
 	return raw
 }
 
+// samePath reports whether the paths a and b name the same file: the same
+// cleaned absolute path, or, when both exist, the same file (a link).
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == ab {
+		return true
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
 // recordPage is `corsvcr record --url`.
 func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, inc incomplete, rf reportFlags, stdout, stderr io.Writer) error {
 	switch {
@@ -54,6 +69,8 @@ func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, i
 		return usageErrorf("record: --shard shares out the checks of --checks; it has no use with --url (one page visit)")
 	case c.cassette == "" || p.checksOut == "":
 		return usageErrorf("record: --url needs --cassette and --checks-out")
+	case samePath(c.cassette, p.checksOut):
+		return usageErrorf("record: --cassette and --checks-out name the same file %q (the check file would overwrite the cassette)", p.checksOut)
 	case p.idle <= 0 || p.idle > checks.MaxIdle:
 		return usageErrorf("record: --idle %v is out of range (0s, %v]", p.idle, checks.MaxIdle)
 	}
@@ -86,7 +103,7 @@ func recordPage(ctx context.Context, c *common, p *pageFlags, sec secretFlags, i
 	}
 	if !c.jsonOut {
 		n := len(file.Checks[0].Requests)
-		fmt.Fprintf(stdout, "checks: %s (page visit %s: %d cross-origin %s)\n", checks.Printable(p.checksOut), checks.Printable(name), n, plural(n, "request", "requests"))
+		fmt.Fprintf(stdout, "checks: %s (page visit %s: %d cross-origin %s)\n", checks.Printable(p.checksOut), checks.Printable(file.Checks[0].Name), n, plural(n, "request", "requests"))
 	}
 	return outcome(run, stderr)
 }

@@ -29,6 +29,8 @@ func TestPageModeUsageErrors(t *testing.T) {
 			want: "corsvcr: record: --shard shares out the checks of --checks; it has no use with --url (one page visit)\n"},
 		{name: "without --checks-out", args: []string{"record", "--url", page, "--cassette", cas},
 			want: "corsvcr: record: --url needs --cassette and --checks-out\n"},
+		{name: "same file", args: []string{"record", "--url", page, "--cassette", out, "--checks-out", dir + "/./page.yaml"},
+			want: "corsvcr: record: --cassette and --checks-out name the same file \"" + dir + "/./page.yaml" + "\" (the check file would overwrite the cassette)\n"},
 		{name: "idle out of range", args: []string{"record", "--url", page, "--cassette", cas, "--checks-out", out, "--idle", "0s"},
 			want: "corsvcr: record: --idle 0s is out of range (0s, 10s]\n"},
 		{name: "not a URL", args: []string{"record", "--url", "localhost:5173/", "--cassette", cas, "--checks-out", out},
