@@ -95,8 +95,9 @@ func lanes(cs []checks.Check, cas *cassettes.Cassette) ([][]int, map[string]int)
 // lanesAlone is lanes, and also says which checks must run alone: those
 // whose misses the replay may journal under no URL of their lane, so that
 // they could not be attributed with certainty while other checks run. That
-// is a request URL with no host, and an https URL whose host the cassette
-// does not hold (the replay refuses its CONNECT, journaled as "host:port").
+// is a request URL with no host, an https URL whose host the cassette does
+// not hold (the replay refuses its CONNECT, journaled as "host:port"), and a
+// page visit (its page requests URLs no check names).
 func lanesAlone(cs []checks.Check, cas *cassettes.Cassette) ([][]int, map[string]int, []bool) {
 	uf := unionFind{}
 	if cas != nil {
@@ -131,6 +132,13 @@ func lanesAlone(cs []checks.Check, cas *cassettes.Cassette) ([][]int, map[string
 	alone := make([]bool, len(cs))
 	first := make([]string, len(cs))
 	for i, c := range cs {
+		if c.Visit != nil {
+			// A page requests what its scripts like, under URLs no lane
+			// knows (the APIs of other checks included): beside other
+			// checks it would take their answers out of turn, and its
+			// misses would go to them.
+			alone[i] = true
+		}
 		for _, st := range c.Steps {
 			u, err := url.Parse(st.Request.URL)
 			switch {

@@ -182,6 +182,21 @@ func TestLanesAlone(t *testing.T) {
 	assert.Equal(t, []bool{false, true, false, true}, alone)
 }
 
+// A page visit runs alone: the page requests whatever it likes (its
+// scripts, the APIs other checks call) under URLs no lane knows, so beside
+// other checks it would take their recorded answers out of turn and its
+// misses would go to them.
+func TestLanesAloneVisit(t *testing.T) {
+	t.Parallel()
+	cs := []checks.Check{
+		get("api", "http://api.example.com/items"),
+		{Name: "page", Visit: &checks.Visit{URL: "http://app.example.com/"}},
+		get("other", "http://other.example.com/a"),
+	}
+	_, _, alone := lanesAlone(cs, nil)
+	assert.Equal(t, []bool{false, true, false}, alone)
+}
+
 // The throughput line `make bench` reads.
 func TestLogThroughput(t *testing.T) {
 	t.Parallel()
