@@ -101,6 +101,26 @@ func TestRemoteAttach(t *testing.T) {
 	}
 }
 
+// TestRemoteVisitThroughProxy: a page visit in an attached Chrome, which
+// takes no --proxy-server flag, goes through the proxy like a check: its
+// browser context carries Config.Proxy. Without it the visit would load
+// the live page (or none), never the recording or the replay.
+func TestRemoteVisitThroughProxy(t *testing.T) {
+	needChrome(t)
+	ext := startExternalChrome(t)
+	visitServers(t) // localhost:5173 and :9100 exist through the proxy only
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rb, err := browsercheck.New(ctx, browsercheck.Config{Remote: ext.WS, Proxy: proxy.URL, Timeout: 10 * time.Second})
+	require.NoError(t, err)
+	defer rb.Close()
+	vs, err := rb.Check(ctx, checks.Check{Name: "home", Visit: &checks.Visit{URL: "http://localhost:5173/", Idle: 300 * time.Millisecond}})
+	require.NoError(t, err)
+	require.NotEmpty(t, vs)
+	assert.Equal(t, "http://localhost:9100/ok", vs[0].URL)
+	assert.True(t, vs[0].Allowed, "%+v", vs[0])
+}
+
 func TestRemoteErrors(t *testing.T) {
 	t.Parallel()
 	pin := "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="

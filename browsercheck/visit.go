@@ -165,8 +165,9 @@ func (b *Browser) visit(ctx context.Context, c checks.Check) (checks.Verdicts, e
 	vc := &visitCollector{col: newCollector(nil), meta: map[network.RequestID]visitMeta{}}
 
 	// A browser context of its own, disposed when tabCancel returns: the
-	// visit's cookies and caches die with it.
-	tabCtx, tabCancel := chromedp.NewContext(b.tabCtx, chromedp.WithNewBrowserContext(), chromedp.WithListener(vc.add))
+	// visit's cookies and caches die with it. An attached Browser's
+	// contexts carry the proxy (contextProxy): its Chrome has no flag.
+	tabCtx, tabCancel := chromedp.NewContext(b.tabCtx, chromedp.WithNewBrowserContext(b.contextProxy), chromedp.WithListener(vc.add))
 	defer tabCancel()
 	// The timeout bounds the whole visit; the caller's cancellation too,
 	// once the tab exists: chromedp disposes of the browser context with
