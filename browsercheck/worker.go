@@ -2,6 +2,7 @@ package browsercheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -159,7 +160,7 @@ func (b *Browser) getWorker(ctx context.Context) (*worker, error) {
 // putWorker returns w to the pool.
 func (b *Browser) putWorker(w *worker) { b.pool.free <- w }
 
-var errClosed = fmt.Errorf("browser closed")
+var errClosed = errors.New("browsercheck: browser closed")
 
 // newWorker opens a tab in a new browser context and enables the domains
 // that are off by default. ctx bounds the opening only.

@@ -59,7 +59,16 @@ func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts Sav
 	}
 	extra := pageRequests(file)
 	visits := visitRequests(file)
-	opts.Extra = append(extra, visits...)
+	shown := resultRequests(run)
+	opts.Extra = append(append(extra, visits...), shown...)
+	// Redaction rewrites opts.Extra in place, also when the save is then
+	// refused: the results (the table, --json, the reports) show the
+	// redacted URLs whatever the outcome.
+	edits := make([]urlEdit, len(opts.Extra))
+	for i, r := range opts.Extra {
+		edits[i] = urlEdit{req: r, old: r.URL}
+	}
+	defer redactResults(run, edits)
 	if err := SaveRun(cassette, run, opts); err != nil {
 		return err
 	}
@@ -70,6 +79,63 @@ func SavePage(cassette, checksPath string, run *Run, file *checks.File, opts Sav
 		so = append(so, checks.WithSecrets())
 	}
 	return checks.Save(checksPath, file, so...)
+}
+
+// resultRequests returns the URLs of run's verdicts (the requests a page
+// visit made) as cassette requests, for redaction with the cassette.
+func resultRequests(run *Run) []*cassettes.Request {
+	var out []*cassettes.Request
+	for _, res := range run.Results {
+		for _, v := range res.Verdicts {
+			if v.URL != "" {
+				out = append(out, &cassettes.Request{Method: v.Method, URL: v.URL})
+			}
+		}
+	}
+	return out
+}
+
+// urlEdit is a URL redaction may have rewritten: req.URL now, old before.
+type urlEdit struct {
+	req *cassettes.Request
+	old string
+}
+
+// redactResults replaces, in run's results, every URL that redaction
+// rewrote (edits) by its redacted form: check names, verdict URLs, console
+// messages, mismatches and misses name them.
+func redactResults(run *Run, edits []urlEdit) {
+	var pairs []string
+	for _, e := range edits {
+		if e.req.URL == e.old {
+			continue
+		}
+		pairs = append(pairs, e.old, e.req.URL)
+		if _, o, ok := strings.Cut(e.old, "://"); ok {
+			_, r, _ := strings.Cut(e.req.URL, "://")
+			pairs = append(pairs, o, r) // names carry the URL without its scheme
+		}
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	r := strings.NewReplacer(pairs...)
+	for i := range run.Results {
+		res := &run.Results[i]
+		res.Name = r.Replace(res.Name)
+		for j := range res.Verdicts {
+			v := &res.Verdicts[j]
+			v.URL, v.Console, v.JSError = r.Replace(v.URL), r.Replace(v.Console), r.Replace(v.JSError)
+		}
+		for j := range res.Mismatches {
+			m := &res.Mismatches[j]
+			m.Want, m.Got = r.Replace(m.Want), r.Replace(m.Got)
+		}
+		for j := range res.Misses {
+			res.Misses[j] = r.Replace(res.Misses[j])
+		}
+		res.Error = r.Replace(res.Error)
+	}
 }
 
 // pageRequests returns the expected requests of file's page visits as

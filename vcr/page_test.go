@@ -2,6 +2,7 @@ package vcr_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,7 +40,13 @@ func TestSavePageRedactsVisitURL(t *testing.T) {
 		{Kind: cassettes.KindOther, Request: cassettes.Request{Method: "GET", URL: page}, Response: cassettes.Response{Status: 200}},
 		{Kind: cassettes.KindOther, Request: cassettes.Request{Method: "GET", URL: "http://localhost:8000/items"}, Response: cassettes.Response{Status: 200}},
 	}}
-	run := &vcr.Run{Cassette: cas, Results: []vcr.Result{{Name: "localhost:5173/app?access_token=hunter2secret&tab=1"}}}
+	const api = "http://localhost:8000/items?api_key=s3cr3tapikey"
+	run := &vcr.Run{Cassette: cas, Results: []vcr.Result{{
+		Name: "localhost:5173/app?access_token=hunter2secret&tab=1",
+		Verdicts: checks.Verdicts{{Method: "GET", URL: api, CorsError: "MissingAllowOriginHeader",
+			Console: "Access to fetch at '" + api + "' from origin 'http://localhost:5173' has been blocked by CORS policy"}},
+		Mismatches: []checks.Mismatch{{Field: "request", Want: "none", Got: "GET " + api}},
+	}}}
 	file := &checks.File{Version: 1, Checks: []checks.Check{{
 		Name:     "localhost:5173/app?access_token=hunter2secret&tab=1",
 		Visit:    &checks.Visit{URL: page},
@@ -59,4 +66,13 @@ func TestSavePageRedactsVisitURL(t *testing.T) {
 	assert.Equal(t, "http://localhost:5173/app?access_token="+cassettes.RedactedPrefix+"1&tab=1", c.Visit.URL)
 	assert.Equal(t, "localhost:5173/app?access_token="+cassettes.RedactedPrefix+"1&tab=1", c.Name)
 	assert.Equal(t, "http://localhost:8000/items", c.Requests[0].URL)
+
+	// What is printed and reported (the table, --json, --junit, --report)
+	// shows the redacted URLs too.
+	shown, err := json.Marshal(run.Results)
+	require.NoError(t, err)
+	assert.NotContains(t, string(shown), "hunter2secret")
+	assert.NotContains(t, string(shown), "s3cr3tapikey")
+	assert.Contains(t, run.Results[0].Verdicts[0].Console, "api_key="+cassettes.RedactedPrefix)
+	assert.Equal(t, "localhost:5173/app?access_token="+cassettes.RedactedPrefix+"1&tab=1", run.Results[0].Name)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/checks"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 	"github.com/corsvcr/corsvcr/replay"
 )
 
@@ -67,12 +68,7 @@ func urlKey(raw string) string {
 	host := strings.ToLower(u.Hostname())
 	port := u.Port()
 	if port == "" {
-		switch scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		}
+		port = fetch.DefaultPort(scheme)
 	}
 	p := u.Path
 	if p == "" {

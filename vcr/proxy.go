@@ -207,6 +207,10 @@ func (r *Runner) Proxy(opts ProxyOptions) (*Proxy, error) {
 				return nil, err
 			}
 			cfg.Forward = viaProxy(p.rec.URL(), auth.Pool())
+			// Every forward is a journal entry, and the exit summary reads
+			// the failed ones from the journal: keep as many as the
+			// recorder keeps exchanges, not the default first 1024.
+			cfg.JournalLimit = recordMissingJournal
 		}
 		if p.srv, err = replay.NewServer(cfg, opts.Addr, replay.WithCA(auth)); err != nil {
 			if p.rec != nil {
@@ -285,12 +289,14 @@ const UpgradeAnswer = http.StatusNotImplemented
 // isUpgrade reports whether req asks to switch protocols (RFC 9110
 // Upgrade; a WebSocket handshake).
 func isUpgrade(req *http.Request) bool {
-	if req.Header.Get("Sec-Websocket-Key") != "" || req.Header.Get("Upgrade") != "" {
+	if req.Header.Get("Sec-Websocket-Key") != "" {
 		return true
 	}
-	for _, v := range req.Header.Values("Connection") {
+	// Only a WebSocket handshake: another Upgrade (h2c) is a request the
+	// server may answer as usual, and is forwarded without it.
+	for _, v := range req.Header.Values("Upgrade") {
 		for tok := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+			if strings.EqualFold(strings.TrimSpace(tok), "websocket") {
 				return true
 			}
 		}
@@ -529,6 +535,10 @@ func pathOf(raw string) string {
 	}
 	return u.RequestURI()
 }
+
+// recordMissingJournal is the replay journal limit of a record-missing
+// proxy: the forwarded requests whose failures the exit summary lists.
+const recordMissingJournal = 1 << 20
 
 // countHosts counts n URLs (at(i)) by authority, most first, then by name.
 func countHosts(n int, at func(i int) string) []HostCount {

@@ -23,6 +23,7 @@ import (
 	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/redact"
+	"github.com/corsvcr/corsvcr/replay"
 	"github.com/corsvcr/corsvcr/vcr"
 )
 
@@ -449,6 +450,36 @@ func TestProxyRecordMissingFailedForward(t *testing.T) {
 	}
 }
 
+// TestProxyRecordMissingFailureAfterManyForwards: a failed forward to a
+// host no --record-host names is listed even after more successful
+// forwards than the replay's default journal keeps (1024).
+func TestProxyRecordMissingFailureAfterManyForwards(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	live, _ := servePlain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	r, err := vcr.New(vcr.Config{CADir: filepath.Join(t.TempDir(), "ca"), RecordHosts: []string{"other.shop.test:80"},
+		Upstreams: map[string]string{"api.shop.test": dead, "live.shop.test": live}})
+	require.NoError(t, err)
+	p, err := r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyRecordMissing, Cassette: &cassettes.Cassette{Version: cassettes.FormatVersion},
+		Path: filepath.Join(t.TempDir(), "c.yaml"), SaveEvery: -1, ExchangeTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	c := proxyClient(t, p)
+	for i := range replay.DefaultJournalLimit + 100 {
+		assert.Equal(t, "ok", do(t, c, "GET", fmt.Sprintf("http://live.shop.test/%d", i)).Body)
+	}
+	if res, err := c.Get("http://api.shop.test/new"); err == nil {
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	sum, err := p.Close()
+	require.NoError(t, err)
+	require.Len(t, sum.Failures, 1, "the failed forward after %d others", replay.DefaultJournalLimit+100)
+	assert.Contains(t, sum.Failures[0].URL, "http://api.shop.test/new")
+}
+
 // TestProxyFinalSaveRefusedCountsUnsaved: when the saves succeed and then
 // the last one is refused (a secret recorded after them), the summary
 // says the file holds only what the earlier saves wrote and how many
@@ -591,12 +622,24 @@ func TestProxyWebSocketRefused(t *testing.T) {
 	assert.Equal(t, vcr.UpgradeAnswer, res.StatusCode)
 	assert.NotEmpty(t, res.Header.Get("X-Corsvcr-Upgrade"))
 	assert.Equal(t, "plain", do(t, c, "GET", "http://hmr.shop.test/plain").Body)
+	// Another Upgrade (h2c) is no WebSocket: the server answers it as usual.
+	h2c, err := http.NewRequest(http.MethodGet, "http://hmr.shop.test/h2c", nil)
+	require.NoError(t, err)
+	h2c.Header.Set("Connection", "Upgrade, HTTP2-Settings")
+	h2c.Header.Set("Upgrade", "h2c")
+	h2c.Header.Set("HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA")
+	hres, err := c.Do(h2c)
+	require.NoError(t, err)
+	hbody, _ := io.ReadAll(hres.Body)
+	hres.Body.Close()
+	assert.Equal(t, http.StatusOK, hres.StatusCode)
+	assert.Equal(t, "plain", string(hbody))
 	sum := closed(p)
 	assert.Equal(t, 1, sum.Upgrades)
 	assert.Empty(t, sum.Failures)
 	cas, err := cassettes.Load(path)
 	require.NoError(t, err)
-	require.Len(t, cas.Interactions, 1, "the handshake is not recorded")
+	require.Len(t, cas.Interactions, 2, "the handshake is not recorded, the h2c request is")
 
 	p, err = r.Proxy(vcr.ProxyOptions{Mode: vcr.ProxyReplay, Cassette: cas})
 	require.NoError(t, err)

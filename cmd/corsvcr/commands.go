@@ -72,31 +72,22 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return outcome(run, stderr)
 }
 
-// saveRecording prints a recording's verdicts, saves it with save and
+// saveRecording saves a recording with save, then prints its verdicts and
 // writes the reports of in (its cassette set when saved). The verdicts are
 // printed whether or not the cassette may be written: a refusal (secrets,
-// an incomplete run) must not hide them. The table comes first; the JSON
-// report, one document, names the cassette only when it was written.
+// an incomplete run) must not hide them. Saving comes first so that what
+// is printed shows what redaction made of discovered URLs (page mode); the
+// JSON report names the cassette only when it was written.
 func saveRecording(ctx context.Context, c *common, in reportInput, rf reportFlags, save func() error, stdout, stderr io.Writer) error {
-	var saveErr error
-	if c.jsonOut {
-		saveErr = save()
-		written := c.cassette
-		if saveErr != nil {
-			written = ""
-		}
-		if err := writeResults(stdout, in.run, written, true); err != nil {
-			return err
-		}
-	} else {
-		if err := writeResults(stdout, in.run, "", false); err != nil {
-			return err
-		}
-		saveErr = save()
+	saveErr := save()
+	written := c.cassette
+	if saveErr != nil {
+		written = ""
 	}
-	if saveErr == nil {
-		in.cassette = c.cassette
+	if err := writeResults(stdout, in.run, written, c.jsonOut); err != nil {
+		return err
 	}
+	in.cassette = written
 	rerr := rf.write(ctx, in, stderr)
 	if saveErr != nil {
 		return refused(saveErr, in.run, stderr)
