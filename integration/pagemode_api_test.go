@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,7 +61,10 @@ func TestPageModeGoAPI(t *testing.T) {
 
 	dir := t.TempDir()
 	cas, chk := filepath.Join(dir, "c.yaml"), filepath.Join(dir, "page.yaml")
+	live := slices.Clone(run.Results[0].Verdicts) // as Chrome saw them
 	require.NoError(t, vcr.SavePage(cas, chk, run, file, vcr.SaveOptions{}))
+	// What is printed and reported of the recording shows the redacted URL.
+	assert.Contains(t, run.Results[0].Verdicts[0].URL, "api_key="+cassettes.RedactedPrefix)
 	for _, p := range []string{cas, chk} {
 		data, err := os.ReadFile(p)
 		require.NoError(t, err)
@@ -79,7 +83,7 @@ func TestPageModeGoAPI(t *testing.T) {
 	assert.Empty(t, res.Misses)
 	assert.Empty(t, res.Mismatches, "the redacted value matches the real one")
 	assert.Equal(t, vcr.Pass, replayed.Outcome())
-	assert.Equal(t, run.Results[0].Verdicts, res.Verdicts)
+	assert.Equal(t, live, res.Verdicts)
 
 	// The page now makes a request the cassette lacks (here, run after
 	// load): a miss of this check; no predictor note.
