@@ -110,9 +110,16 @@ func httpsAPI(w http.ResponseWriter, r *http.Request) {
 // to trust (UpstreamRootCAs): not the corsvcr CA, and not skipped.
 func startHTTPSAPI(t *testing.T) (addr string, upCA *ca.CA, stop func()) {
 	t.Helper()
+	return startTLSHandler(t, http.HandlerFunc(httpsAPI))
+}
+
+// startTLSHandler serves h over TLS on loopback with a certificate for the
+// name each client asks for, from an authority of its own (upCA).
+func startTLSHandler(t *testing.T, h http.Handler) (addr string, upCA *ca.CA, stop func()) {
+	t.Helper()
 	upCA, err := ca.New()
 	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(httpsAPI))
+	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{GetCertificate: func(hi *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		return upCA.Leaf(hi.ServerName)
 	}}

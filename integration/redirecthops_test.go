@@ -3,6 +3,8 @@ package integration
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,4 +125,68 @@ func TestRedirectHopsReplay(t *testing.T) {
 	assert.Equal(t, live, replayChecks(t, file, cas, vcr.Config{}), "replay vs live")
 	assert.Equal(t, live, replayChecks(t, reverseChecks(file), cas, vcr.Config{}), "replay in reverse order vs live")
 	assert.Equal(t, live, replayEachAlone(t, file, cas), "each check replayed alone vs live")
+}
+
+// TestRedirectHopToHTTPS: an http API answers a redirect to an https host
+// that no check names (http → https, as an upgrade redirect does). With no
+// https URL in the check file the recording still intercepts it (a CA for
+// the run only), so the hop and its preflight are recorded and the replay
+// equals live with no miss, in both orders and each check alone.
+func TestRedirectHopToHTTPS(t *testing.T) {
+	addr, upCA, _ := startTLSHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Date"] = nil
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "x-token")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Write([]byte("secure"))
+	}))
+	ups := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Date"] = nil
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "x-token")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Location", "https://secure.example.net/final")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}), []string{"localhost:8080", "localhost:8000"})
+	ups["secure.example.net"] = addr
+	file, err := checks.Parse("to-https.yaml", []byte(`version: 1
+page: http://localhost:8080
+checks:
+  - name: get-to-https
+    request: {url: http://localhost:8000/up}
+    expect: {allowed: true, status: 200}
+  - name: put-to-https
+    request: {url: http://localhost:8000/up, method: PUT, headers: {X-Token: t}, body: x}
+    expect: {allowed: true, status: 200, preflights: 2}
+`))
+	require.NoError(t, err)
+	caDir := filepath.Join(t.TempDir(), "ca")
+	live, recorded := recordChecks(t, file, vcr.Config{Upstreams: ups, UpstreamRootCAs: upCA.Pool(), CADir: caDir})
+	for _, c := range file.Checks {
+		for _, m := range c.Mismatches(live[c.Name]) {
+			t.Errorf("check %q: live verdict vs its expectation: %s", c.Name, m)
+		}
+	}
+	_, err = os.Stat(caDir)
+	assert.True(t, os.IsNotExist(err), "recording an http check file writes no CA")
+	var hops []string
+	for _, in := range recorded.Interactions {
+		if strings.HasPrefix(in.Request.URL, "https://secure.example.net/") {
+			hops = append(hops, in.Request.Method+" "+in.Request.URL)
+		}
+	}
+	assert.ElementsMatch(t, []string{"GET https://secure.example.net/final", "OPTIONS https://secure.example.net/final", "PUT https://secure.example.net/final"}, hops, "recorded https hops")
+
+	cas := viaFile(t, recorded)
+	cfg := vcr.Config{CADir: caDir}
+	assert.Equal(t, live, replayChecks(t, file, cas, cfg), "replay vs live")
+	assert.Equal(t, live, replayChecks(t, reverseChecks(file), cas, cfg), "replay in reverse order vs live")
 }

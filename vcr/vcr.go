@@ -165,7 +165,7 @@ type Run struct {
 // Record runs the checks of file live, through a recording proxy, and
 // returns Chrome's verdicts and the cassette of what was recorded.
 func (r *Runner) Record(ctx context.Context, file *checks.File) (*Run, error) {
-	auth, err := r.authority(file, nil)
+	auth, err := r.recordAuthority(file, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,11 @@ func (r *Runner) Replay(ctx context.Context, file *checks.File, rp Replay) (*Run
 	cas.Meta.OriginMap = ms
 	cfg := replay.Config{Cassette: &cas, Strict: rp.Strict, Intercept: browsercheck.Intercept, OriginMap: ms}
 
-	auth, err := r.authority(file, &cas)
+	authority := r.authority
+	if rp.RecordMissing {
+		authority = r.recordAuthority
+	}
+	auth, err := authority(file, &cas)
 	if err != nil {
 		return nil, err
 	}
@@ -455,6 +459,19 @@ func (r *Runner) authority(file *checks.File, cas *cassettes.Cassette) (*ca.CA, 
 		return nil, err
 	}
 	return ca.LoadOrCreate(dir)
+}
+
+// recordAuthority is authority for a run that records: when nothing names
+// https, a CA held in memory for this run only (nothing is written), so
+// that a redirect from an http URL to an https one is recorded too, hops
+// included, with Chrome trusting the CA by its pin. An attached or shared
+// browser cannot be given a pin: there such a redirect fails as before.
+func (r *Runner) recordAuthority(file *checks.File, cas *cassettes.Cassette) (*ca.CA, error) {
+	auth, err := r.authority(file, cas)
+	if auth != nil || err != nil || r.cfg.Browser != "" || r.cfg.SharedBrowser != nil {
+		return auth, err
+	}
+	return ca.New()
 }
 
 // usesHTTPS reports whether a check or an interaction names an https URL.
