@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsvcr/corsvcr/internal/procs/procstest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -75,12 +77,12 @@ func TestCheckCancelIsHarnessError(t *testing.T) {
 // after Close.
 func TestOwnBrowserErrorsAndClose(t *testing.T) {
 	needChrome(t)
-	before := snapshot(descendants(os.Getpid())) // the shared browser's
+	before := snapshot(procstest.Descendants(os.Getpid())) // the shared browser's
 	b, err := browsercheck.New(context.Background(), browsercheck.Config{Timeout: 300 * time.Millisecond})
 	require.NoError(t, err)
 	profile, dir := browsercheck.ProfileOf(b), browsercheck.TempDirOf(b)
 	require.NotEmpty(t, browsercheck.ProcessesUsing(profile), "chrome runs with its profile")
-	procs := snapshot(descendants(os.Getpid()))
+	procs := snapshot(procstest.Descendants(os.Getpid()))
 	for p := range before {
 		delete(procs, p)
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsvcr/corsvcr/internal/procs/procstest"
+
 	"github.com/corsvcr/corsvcr/browsercheck"
 	"github.com/corsvcr/corsvcr/browsercheck/browserchecktest"
 	"github.com/corsvcr/corsvcr/checks"
@@ -56,7 +58,7 @@ func testMain(m *testing.M) int {
 
 	if browser != nil {
 		profile, dir := browsercheck.ProfileOf(browser), browsercheck.TempDirOf(browser)
-		procs := snapshot(descendants(os.Getpid()))
+		procs := snapshot(procstest.Descendants(os.Getpid()))
 		if err := browser.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: close:", err)
 			code = 1
@@ -87,7 +89,7 @@ func leaks(profile, dir string) error {
 	if pids := browsercheck.ProcessesUsing(profile); len(pids) > 0 {
 		errs = append(errs, fmt.Sprintf("processes with --user-data-dir=%s: %v", profile, pids))
 	}
-	if pids := descendants(os.Getpid()); len(pids) > 0 {
+	if pids := procstest.Descendants(os.Getpid()); len(pids) > 0 {
 		errs = append(errs, fmt.Sprintf("child processes of the test: %v", pids))
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -97,47 +99,6 @@ func leaks(profile, dir string) error {
 		return fmt.Errorf("leaks after Close: %s", strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-// descendants returns the live (non-zombie) processes whose parent chain
-// reaches pid.
-func descendants(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	parent := map[int]int{}
-	zombie := map[int]bool{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parens.
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
-		f := strings.Fields(rest)
-		if len(f) < 2 {
-			continue
-		}
-		pp, _ := strconv.Atoi(f[1])
-		parent[p] = pp
-		zombie[p] = f[0] == "Z"
-	}
-	var out []int
-	for p := range parent {
-		if zombie[p] {
-			continue
-		}
-		for q, n := parent[p], 0; q > 1 && n < 64; q, n = parent[q], n+1 {
-			if q == pid {
-				out = append(out, p)
-				break
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // corsvcrTempDirs lists this process's Browser temp dirs (their names carry

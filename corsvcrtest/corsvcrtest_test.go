@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsvcr/corsvcr/internal/procs/procstest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -45,7 +47,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "FAIL: leaked temp dirs:", extra)
 		code = 1
 	}
-	if procs := descendants(os.Getpid()); len(procs) > 0 {
+	if procs := procstest.Descendants(os.Getpid()); len(procs) > 0 {
 		fmt.Fprintln(os.Stderr, "FAIL: processes left behind:", procs)
 		code = 1
 	}
@@ -337,44 +339,6 @@ func processesMentioning(s string) []int {
 		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if err == nil && strings.Contains(string(cmdline), s) {
 			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// descendants returns the live (non-zombie) processes whose parent chain
-// reaches pid.
-func descendants(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	parent := map[int]int{}
-	zombie := map[int]bool{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
-		f := strings.Fields(rest)
-		if len(f) < 2 {
-			continue
-		}
-		parent[p], _ = strconv.Atoi(f[1])
-		zombie[p] = f[0] == "Z"
-	}
-	var out []int
-	for p := range parent {
-		if zombie[p] {
-			continue
-		}
-		for q, n := parent[p], 0; q > 1 && n < 64; q, n = parent[q], n+1 {
-			if q == pid {
-				out = append(out, p)
-				break
-			}
 		}
 	}
 	return out
