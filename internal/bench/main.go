@@ -151,22 +151,31 @@ func (h *harness) serve(ctx context.Context) error {
 	}
 
 	// Many interactions: uniformly random items of a 100k cassette against
-	// the same over a 10-interaction one.
+	// the same over a 10-interaction one. The reference is measured before
+	// the big server starts and again after it stops (the better run
+	// counts), so that neither its start nor its exit weighs on it.
+	r10, _, err := h.best(ctx, srv, request{url: srv.addr + "/items/", headers: hdr, randomN: items(10)}, 16)
+	if err != nil {
+		return err
+	}
 	bigSrv, err := h.startServe(big)
 	if err != nil {
 		return err
 	}
 	defer bigSrv.stop()
-	r10, _, err := h.best(ctx, srv, request{url: srv.addr + "/items/", headers: hdr, randomN: items(10)}, 16)
-	if err != nil {
-		return err
-	}
 	r100k, cpu100k, err := h.best(ctx, bigSrv, request{url: bigSrv.addr + "/items/", headers: hdr, randomN: items(100_000)}, 16)
 	if err != nil {
 		return err
 	}
 	st, _ := bigSrv.stats()
 	bigSrv.stop()
+	again, _, err := h.best(ctx, srv, request{url: srv.addr + "/items/", headers: hdr, randomN: items(10)}, 16)
+	if err != nil {
+		return err
+	}
+	if again.rps > r10.rps {
+		r10 = again
+	}
 	h.add(row{
 		figure: "serve, 100k-interaction cassette, 16 conn",
 		value:  rps(r100k.rps), ref: rps(r10.rps) + " 10 interactions", ratio: ratio(r100k.rps, r10.rps),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -92,7 +93,19 @@ func serveItem(w http.ResponseWriter, r *http.Request) {
 func roleRecorder(args []string) error {
 	fs := flag.NewFlagSet("recorder", flag.ExitOnError)
 	origin := fs.String("origin", "", "authority of the origin to record")
+	profile := fs.String("cpuprofile", "", "write the recorder's CPU profile to `file`")
 	_ = fs.Parse(args)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rec, err := recorder.Start(recorder.Config{Hosts: []string{*origin}})
 	if err != nil {
 		return err

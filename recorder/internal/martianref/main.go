@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -25,7 +26,19 @@ import (
 
 func main() {
 	addr := flag.String("listen", "127.0.0.1:0", "listen address (loopback)")
+	profile := flag.String("cpuprofile", "", "write the CPU profile to `file`")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			log.Fatalf("martianref: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatalf("martianref: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	mlog.SetLevel(mlog.Silent)
 
 	ln, err := net.Listen("tcp", *addr)
