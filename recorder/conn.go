@@ -3,6 +3,7 @@ package recorder
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // listener wraps the proxy's listener so that the recorder sees the raw
@@ -45,18 +46,19 @@ func (l *listener) Close() error {
 	return l.closeErr
 }
 
-// rawRequest pops the oldest raw header block read on the connection whose
-// remote address is remoteAddr (martian copies it into req.RemoteAddr).
-func (l *listener) rawRequest(remoteAddr string) (rawBlock, bool) {
+// conn returns the open client connection whose remote address is
+// remoteAddr (martian copies it into req.RemoteAddr), or nil.
+func (l *listener) conn(remoteAddr string) *clientConn {
 	l.mu.Lock()
-	cc := l.conns[remoteAddr]
-	l.mu.Unlock()
-	if cc == nil {
-		return rawBlock{}, false
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	return cc.stream.pop()
+	defer l.mu.Unlock()
+	return l.conns[remoteAddr]
+}
+
+// rawRequest pops the oldest raw header block read on c.
+func (c *clientConn) rawRequest() (rawBlock, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stream.pop()
 }
 
 // clientConn is a client (browser) connection whose request bytes are
@@ -66,22 +68,19 @@ type clientConn struct {
 	l   *listener
 	key string
 
-	mu     sync.Mutex
+	mu     sync.Mutex // guards stream
 	stream requestStream
-	// pendingAbort: end the connection at the next Read (abortAfterResponse),
-	// with a reset when abortRST is set.
-	pendingAbort, abortRST bool
+	// aborting: end the connection at the next Read (abortAfterResponse),
+	// with a reset when abortRST is set (stored first).
+	aborting, abortRST atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
 func (c *clientConn) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	abort, rst := c.pendingAbort, c.abortRST
-	c.mu.Unlock()
-	if abort {
-		c.abort(rst)
+	if c.aborting.Load() {
+		c.abort(c.abortRST.Load())
 		return 0, net.ErrClosed
 	}
 	n, err := c.Conn.Read(p)
@@ -113,13 +112,17 @@ type upstreamConn struct {
 
 	mu      sync.Mutex
 	capture responseCapture
+	// armed mirrors capture.armed, so that a Read need not lock while no
+	// response is being captured (the body, or the connection idle).
+	armed atomic.Bool
 }
 
 func (c *upstreamConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
+	if n > 0 && c.armed.Load() {
 		c.mu.Lock()
 		c.capture.feed(p[:n])
+		c.armed.Store(c.capture.armed)
 		c.mu.Unlock()
 	}
 	return n, err
@@ -131,6 +134,7 @@ func (c *upstreamConn) Read(p []byte) (int, error) {
 func (c *upstreamConn) arm() {
 	c.mu.Lock()
 	c.capture.arm()
+	c.armed.Store(true)
 	c.mu.Unlock()
 }
 

@@ -126,13 +126,6 @@ func (r *Recorder) abortClient(req *http.Request, rst bool) {
 	conn.Close()
 }
 
-// clientOf returns the client connection req arrived on, or nil.
-func (r *Recorder) clientOf(req *http.Request) *clientConn {
-	r.ln.mu.Lock()
-	defer r.ln.mu.Unlock()
-	return r.ln.conns[req.RemoteAddr]
-}
-
 // abort closes c, with a TCP reset when rst is set.
 func (c *clientConn) abort(rst bool) {
 	if tc, ok := c.Conn.(*net.TCPConn); ok && rst {
@@ -146,7 +139,6 @@ func (c *clientConn) abort(rst bool) {
 // client gets what the origin sent before its connection broke, then the
 // break.
 func (c *clientConn) abortAfterResponse(rst bool) {
-	c.mu.Lock()
-	c.pendingAbort, c.abortRST = true, rst
-	c.mu.Unlock()
+	c.abortRST.Store(rst)
+	c.aborting.Store(true)
 }

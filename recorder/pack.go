@@ -1,29 +1,31 @@
 package recorder
 
 import (
-	"strconv"
+	"encoding/binary"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 )
 
-// packed is a recorded interaction held in two pointer-free slices: every
-// string and body back to back in data, and the lengths that cut them out
-// in lens. A recording keeps every exchange until it is saved; held as a
+// packed is a recorded interaction held in one pointer-free byte slice: a
+// table of little-endian uint32 words, then every string and body back to
+// back. A recording keeps every exchange until it is saved; held as a
 // cassettes.Interaction (some thirty strings each) they made the garbage
 // collector scan the whole recording again and again while the proxy ran,
 // the main cost of recording over plain forwarding. Packed, the GC does not
-// look inside them.
-type packed struct {
-	data []byte
-	lens []uint32
-}
+// look inside them, and storing one costs a single allocation.
+//
+// The words: packFlags, packReqN, packRespN, packStatus, then the length of
+// each string in order: kind, method, URL, the request's header names and
+// values, its body, the response's header names and values, its body.
+type packed []byte
 
-// The first lens entries of a packed interaction.
+// The first words of a packed interaction.
 const (
 	packFlags    = iota // nil-ness of the slices (bits below)
 	packReqN            // request header fields
 	packRespN           // response header fields
-	packHeadSize        // the entries above
+	packStatus          // response status, as an int32
+	packHeadSize        // the words above
 )
 
 const (
@@ -34,66 +36,75 @@ const (
 )
 
 func pack(in cassettes.Interaction) packed {
-	size := len(in.Kind) + len(in.Request.Method) + len(in.Request.URL) + len(in.Request.Body) + len(in.Response.Body) + 3
-	for _, h := range in.Request.Headers {
+	rq, rs := &in.Request, &in.Response
+	strs := 3 + 2*len(rq.Headers) + 1 + 2*len(rs.Headers) + 1
+	table := 4 * (packHeadSize + strs)
+	size := table + len(in.Kind) + len(rq.Method) + len(rq.URL) + len(rq.Body) + len(rs.Body)
+	for _, h := range rq.Headers {
 		size += len(h.Name) + len(h.Value)
 	}
-	for _, h := range in.Response.Headers {
+	for _, h := range rs.Headers {
 		size += len(h.Name) + len(h.Value)
 	}
-	p := packed{
-		data: make([]byte, 0, size),
-		lens: make([]uint32, packHeadSize, packHeadSize+6+2*(len(in.Request.Headers)+len(in.Response.Headers))),
-	}
+	p := make(packed, table, size)
 	var flags uint32
-	if in.Request.Headers == nil {
+	if rq.Headers == nil {
 		flags |= nilReqHeaders
 	}
-	if in.Request.Body == nil {
+	if rq.Body == nil {
 		flags |= nilReqBody
 	}
-	if in.Response.Headers == nil {
+	if rs.Headers == nil {
 		flags |= nilRespHeaders
 	}
-	if in.Response.Body == nil {
+	if rs.Body == nil {
 		flags |= nilRespBody
 	}
-	p.lens[packFlags] = flags
-	p.lens[packReqN] = uint32(len(in.Request.Headers))
-	p.lens[packRespN] = uint32(len(in.Response.Headers))
-	add := func(b []byte) {
-		p.data = append(p.data, b...)
-		p.lens = append(p.lens, uint32(len(b)))
+	le := binary.LittleEndian
+	le.PutUint32(p[4*packFlags:], flags)
+	le.PutUint32(p[4*packReqN:], uint32(len(rq.Headers)))
+	le.PutUint32(p[4*packRespN:], uint32(len(rs.Headers)))
+	le.PutUint32(p[4*packStatus:], uint32(int32(rs.Status)))
+	w := 4 * packHeadSize
+	add := func(s string) {
+		le.PutUint32(p[w:], uint32(len(s)))
+		w += 4
+		p = append(p, s...)
 	}
-	adds := func(s string) {
-		p.data = append(p.data, s...)
-		p.lens = append(p.lens, uint32(len(s)))
+	addBytes := func(b []byte) {
+		le.PutUint32(p[w:], uint32(len(b)))
+		w += 4
+		p = append(p, b...)
 	}
-	adds(string(in.Kind))
-	adds(in.Request.Method)
-	adds(in.Request.URL)
-	for _, h := range in.Request.Headers {
-		adds(h.Name)
-		adds(h.Value)
+	add(string(in.Kind))
+	add(rq.Method)
+	add(rq.URL)
+	for _, h := range rq.Headers {
+		add(h.Name)
+		add(h.Value)
 	}
-	add(in.Request.Body)
-	adds(strconv.Itoa(in.Response.Status))
-	for _, h := range in.Response.Headers {
-		adds(h.Name)
-		adds(h.Value)
+	addBytes(rq.Body)
+	for _, h := range rs.Headers {
+		add(h.Name)
+		add(h.Value)
 	}
-	add(in.Response.Body)
+	addBytes(rs.Body)
 	return p
 }
 
 // unpack returns the interaction p holds, sharing nothing with p.
 func (p packed) unpack() cassettes.Interaction {
-	flags := p.lens[packFlags]
-	i, off := packHeadSize, 0
+	le := binary.LittleEndian
+	word := func(i int) uint32 { return le.Uint32(p[4*i:]) }
+	flags := word(packFlags)
+	reqN, respN := int(word(packReqN)), int(word(packRespN))
+	w := packHeadSize
+	off := 4 * (packHeadSize + 3 + 2*reqN + 1 + 2*respN + 1)
 	next := func() []byte {
-		b := p.data[off : off+int(p.lens[i])]
-		off += int(p.lens[i])
-		i++
+		n := int(word(w))
+		w++
+		b := p[off : off+n]
+		off += n
 		return b
 	}
 	str := func() string { return string(next()) }
@@ -104,7 +115,7 @@ func (p packed) unpack() cassettes.Interaction {
 		}
 		return append(cassettes.Body{}, b...)
 	}
-	headers := func(n uint32, isNil bool) cassettes.Headers {
+	headers := func(n int, isNil bool) cassettes.Headers {
 		if isNil {
 			return nil
 		}
@@ -118,10 +129,10 @@ func (p packed) unpack() cassettes.Interaction {
 	in.Kind = cassettes.Kind(str())
 	in.Request.Method = str()
 	in.Request.URL = str()
-	in.Request.Headers = headers(p.lens[packReqN], flags&nilReqHeaders != 0)
+	in.Request.Headers = headers(reqN, flags&nilReqHeaders != 0)
 	in.Request.Body = body(flags&nilReqBody != 0)
-	in.Response.Status, _ = strconv.Atoi(str())
-	in.Response.Headers = headers(p.lens[packRespN], flags&nilRespHeaders != 0)
+	in.Response.Status = int(int32(word(packStatus)))
+	in.Response.Headers = headers(respN, flags&nilRespHeaders != 0)
 	in.Response.Body = body(flags&nilRespBody != 0)
 	return in
 }

@@ -102,7 +102,6 @@ import (
 	"github.com/corsvcr/corsvcr/ca"
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/google/martian/v3"
-	"github.com/google/martian/v3/header"
 	mlog "github.com/google/martian/v3/log"
 	"github.com/google/martian/v3/mitm"
 )
@@ -178,6 +177,7 @@ type Recorder struct {
 	// cancels it (cut) to end the exchanges still running past
 	// closeTimeout. cutting is set just before.
 	cutCtx  context.Context
+	slots   slots // the contexts of exchanges, children of cutCtx
 	cut     context.CancelFunc
 	cutting atomic.Bool
 
@@ -278,10 +278,10 @@ func start(cfg Config, opts options) (*Recorder, error) {
 	if opts.mitm != nil {
 		p.SetMITM(opts.mitm)
 	}
-	hop := header.NewHopByHopModifier()
 	p.SetRequestModifier(martian.RequestModifierFunc(func(req *http.Request) error {
+		dropHopByHop(req.Header) // first: arrive compares the raw lines to what is forwarded
 		r.arrive(req)
-		return hop.ModifyRequest(req)
+		return nil
 	}))
 	p.SetResponseModifier(martian.ResponseModifierFunc(func(res *http.Response) error {
 		if a := arrivalOf(res.Request); a != nil && a.failed {
@@ -290,8 +290,8 @@ func start(cfg Config, opts options) (*Recorder, error) {
 			r.abortClient(res.Request, a.reset)
 			return nil
 		}
-		keepNoBodyLength(res)
-		return hop.ModifyResponse(res)
+		keepNoBodyLength(res) // hop-by-hop fields: RoundTrip dropped them
+		return nil
 	}))
 	r.proxy = p
 
@@ -314,8 +314,12 @@ func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
 // arrive runs first for every request martian reads, before anything
 // changes it: it numbers the request and takes its raw header block.
 func (r *Recorder) arrive(req *http.Request) {
-	a := &arrival{seq: r.seq.Add(1)}
-	blk, ok := r.ln.rawRequest(req.RemoteAddr)
+	a := &arrival{seq: r.seq.Add(1), client: r.ln.conn(req.RemoteAddr)}
+	var blk rawBlock
+	var ok bool
+	if a.client != nil {
+		blk, ok = a.client.rawRequest()
+	}
 	if req.Method == http.MethodConnect {
 		// not recorded
 	} else if u := requestURL(req); r.recordable(req) || r.isRedirectTarget(u) {

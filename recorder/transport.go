@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/google/martian/v3"
 
 	"github.com/corsvcr/corsvcr/cassettes"
-	"github.com/google/martian/v3"
 )
 
 // arrivalKey is the martian context key of a request's *arrival.
@@ -23,6 +25,7 @@ const arrivalKey = "corsvcr.recorder.arrival"
 // martian or net/http change it.
 type arrival struct {
 	seq     uint64
+	client  *clientConn // the connection it arrived on; nil if closed since
 	record  bool
 	url     string
 	headers cassettes.Headers
@@ -58,17 +61,21 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			res, err := serveLocal(h, req)
 			if err != nil {
 				r.log.Error("recorder: intercept failed", "method", req.Method, "url", req.URL.String(), "err", err)
+				return nil, err
 			}
-			return res, err
+			dropHopByHop(res.Header)
+			return res, nil
 		}
 	}
 	// Every forwarded exchange has a deadline: a hanging origin becomes a
 	// failure the client sees, not a client waiting forever.
 	// Close cuts it too (Recorder.cutInFlight).
 	ctx, cancel := r.exchangeContext(req.Context())
-	host := normAuthority(req.URL.Scheme, req.URL.Host)
-	client := r.clientOf(req)
 	a := arrivalOf(req)
+	var client *clientConn
+	if a != nil {
+		client = a.client
+	}
 	if a == nil || !a.record {
 		res, err := rt.tr.RoundTrip(req.WithContext(ctx))
 		if err != nil {
@@ -79,7 +86,8 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		res.Body = &watchBody{rc: res.Body, cancel: cancel, onErr: func(err error, _ int) {
+		dropHopByHop(res.Header)
+		res.Body = &originBody{rc: res.Body, cancel: cancel, onErr: func(err error, _ int) {
 			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if client != nil {
 				client.abortAfterResponse(isReset(err))
@@ -88,6 +96,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return res, nil
 	}
 
+	host := normAuthority(req.URL.Scheme, req.URL.Host)
 	x := &exchange{r: r, seq: a.seq, host: host}
 	x.refs.Store(2) // request body, response body
 	x.in = cassettes.Interaction{
@@ -131,6 +140,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		raw = uc.captured()
 	}
 	r.followRedirect(a.url, res) // before the client can follow it
+	dropHopByHop(res.Header)     // not forwarded; responseHeaders compares to what is
 	h, fromWire := responseHeaders(raw, res)
 	fixDate(h)
 	if !fromWire {
@@ -146,16 +156,18 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if res.ContentLength == 0 || res.Body == nil || res.Body == http.NoBody {
 		x.noBody = true // martian need not read a body to its end
 	}
+	if res.ContentLength > 0 && !x.noBody {
+		x.in.Response.Body = make(cassettes.Body, 0, min(res.ContentLength, maxPresize))
+	}
 	x.mu.Unlock()
-	x.watch.rc, x.watch.cancel = res.Body, cancel
-	x.watch.onErr = func(err error, n int) {
+	x.body.rc, x.body.cancel, x.body.x = res.Body, cancel, x
+	x.body.onErr = func(err error, n int) {
 		failure(err, n)
 		if client != nil {
 			client.abortAfterResponse(isReset(err))
 		}
 	}
-	x.resTee.rc, x.resTee.x, x.resTee.into, x.resTee.eof = &x.watch, x, &x.in.Response.Body, &x.responseEOF
-	res.Body = &x.resTee
+	res.Body = &x.body
 	return res, nil
 }
 
@@ -163,39 +175,97 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 // ended after Config.UpstreamTimeout or by Close's cut.
 func (r *Recorder) exchangeContext(parent context.Context) (context.Context, context.CancelFunc) {
 	if parent == context.Background() {
-		// martian reads requests without a context of their own: cutCtx
-		// can be the parent, which costs less than linking the two.
-		return context.WithTimeout(r.cutCtx, r.upstreamTimeout)
+		// martian reads requests without a context of their own: the
+		// exchange can share the context of its time slot.
+		return r.slots.context(r.cutCtx, r.upstreamTimeout), func() {}
 	}
 	ctx, cancelTimeout := context.WithTimeout(parent, r.upstreamTimeout)
 	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
 	return ctx, func() { stopCut(); cancelTimeout() }
 }
 
-// watchBody is a response body from an origin: it reports the first read
-// error other than io.EOF with the number of bytes read before it, and
-// releases the exchange's deadline when closed.
-type watchBody struct {
+// slots hands out the contexts of forwarded exchanges: every exchange that
+// starts within one slot of time shares a context whose deadline is at
+// least Config.UpstreamTimeout away (and at most an eighth of it, or a
+// second, more), ended early by Close's cut. A context, a timer and a
+// registration with the cut for each exchange were a tenth of the
+// recorder's own cost per exchange.
+type slots struct {
+	cur atomic.Pointer[slot]
+	mu  sync.Mutex // serialises making the next slot
+}
+
+type slot struct {
+	ctx    context.Context
+	until  time.Time // ctx's deadline
+	cancel context.CancelFunc
+}
+
+// context returns the context of an exchange starting now, a child of cut
+// with a deadline timeout or a little more away.
+func (s *slots) context(cut context.Context, timeout time.Duration) context.Context {
+	now := time.Now()
+	if c := s.cur.Load(); c != nil && c.until.Sub(now) >= timeout {
+		return c.ctx
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cur.Load(); c != nil && c.until.Sub(now) >= timeout {
+		return c.ctx
+	}
+	// The slot before ends at its deadline: its timer cancels it then,
+	// which unlinks it from cut; cancel is kept for that too.
+	until := now.Add(timeout + min(timeout/8, time.Second))
+	ctx, cancel := context.WithDeadline(cut, until)
+	s.cur.Store(&slot{ctx: ctx, until: until, cancel: cancel})
+	return ctx
+}
+
+// originBody is a response body from an origin: it reports the first read
+// error other than io.EOF with the number of bytes read before it, releases
+// the exchange's deadline when closed, and, for a recorded exchange (x set),
+// copies what is read into the recording and releases the exchange's
+// reference when closed.
+type originBody struct {
 	rc     io.ReadCloser
 	cancel context.CancelFunc
 	onErr  func(err error, read int)
+	x      *exchange
 
-	n    int
-	once sync.Once
+	n         int
+	errOnce   sync.Once
+	closeOnce sync.Once
 }
 
-func (b *watchBody) Read(p []byte) (int, error) {
+// maxPresize bounds the recorded body's first allocation, made from the
+// response's Content-Length.
+const maxPresize = 1 << 20
+
+func (b *originBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.n += n
+	if x := b.x; x != nil {
+		if n > 0 {
+			x.mu.Lock()
+			x.in.Response.Body = append(x.in.Response.Body, p[:n]...)
+			x.mu.Unlock()
+		}
+		if err == io.EOF {
+			x.responseEOF.Store(true)
+		}
+	}
 	if err != nil && err != io.EOF {
-		b.once.Do(func() { b.onErr(err, b.n) })
+		b.errOnce.Do(func() { b.onErr(err, b.n) })
 	}
 	return n, err
 }
 
-func (b *watchBody) Close() error {
+func (b *originBody) Close() error {
 	err := b.rc.Close()
 	b.cancel()
+	if b.x != nil {
+		b.closeOnce.Do(b.x.release)
+	}
 	return err
 }
 
@@ -220,10 +290,9 @@ type exchange struct {
 	in cassettes.Interaction
 
 	// Parts of the round trip, allocated with the exchange.
-	conn   atomic.Pointer[upstreamConn] // the origin connection it got
-	trace  httptrace.ClientTrace
-	watch  watchBody // the origin's response body
-	resTee teeBody   // watch, copied into in.Response.Body
+	conn  atomic.Pointer[upstreamConn] // the origin connection it got
+	trace httptrace.ClientTrace
+	body  originBody // the origin's response body, copied into in.Response.Body
 }
 
 // release drops one reference; the last one stores the interaction.
@@ -254,14 +323,12 @@ func (x *exchange) release() {
 	x.r.store(x.seq, in)
 }
 
-// teeBody copies what is read through it into *into, leaving the stream to
-// its reader: the origin still gets the request body, the client the
-// response body.
+// teeBody is a recorded request's body: it copies what is read through it
+// into *into, leaving the stream to its reader (the origin still gets it).
 type teeBody struct {
 	rc   io.ReadCloser
 	x    *exchange
 	into *cassettes.Body
-	eof  *atomic.Bool // set at io.EOF; nil: not tracked
 
 	once sync.Once
 }
@@ -272,9 +339,6 @@ func (b *teeBody) Read(p []byte) (int, error) {
 		b.x.mu.Lock()
 		*b.into = append(*b.into, p[:n]...)
 		b.x.mu.Unlock()
-	}
-	if err == io.EOF && b.eof != nil {
-		b.eof.Store(true)
 	}
 	return n, err
 }

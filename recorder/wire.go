@@ -393,6 +393,48 @@ func stripInto(dst, h cassettes.Headers) cassettes.Headers {
 	return dst
 }
 
+// dropHopByHop deletes from h, in one pass, the hop-by-hop fields
+// (fetch.IsHopByHop) and the fields h's Connection lines name: what a proxy
+// never forwards (RFC 9110 section 7.6.1). martian's
+// header.NewHopByHopModifier does the same with a list of its own and a
+// Header.Del per name.
+func dropHopByHop(h http.Header) {
+	var buf, oddBuf [8]string
+	named, odd := buf[:0], oddBuf[:0]
+	for _, v := range h["Connection"] {
+		named = appendTokens(named, v)
+	}
+	for k, vs := range h {
+		if k != "Connection" && sameName(k, "Connection") {
+			// A key net/http would have canonicalised (a header built
+			// by hand): its tokens count too.
+			for _, v := range vs {
+				odd = appendTokens(odd, v)
+			}
+		}
+		if fetch.IsHopByHop(k) || containsName(named, k) {
+			delete(h, k)
+		}
+	}
+	if len(odd) > 0 {
+		for k := range h {
+			if containsName(odd, k) {
+				delete(h, k)
+			}
+		}
+	}
+}
+
+// containsName reports whether names holds name (sameName).
+func containsName(names []string, name string) bool {
+	for _, n := range names {
+		if sameName(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // connectionTokens appends to dst the tokens listed in h's Connection lines.
 func connectionTokens(dst []string, h cassettes.Headers) []string {
 	for _, f := range h {
@@ -416,15 +458,7 @@ func appendTokens(dst []string, v string) []string {
 // dropLine reports whether stripHopByHop drops f, given the tokens of the
 // block's Connection lines.
 func dropLine(f cassettes.Header, named []string) bool {
-	if fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) {
-		return true
-	}
-	for _, n := range named {
-		if sameName(n, f.Name) {
-			return true
-		}
-	}
-	return false
+	return fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) || containsName(named, f.Name)
 }
 
 // sameName reports whether a and b are the same header name as net/http
@@ -507,7 +541,9 @@ func headerSet(h cassettes.Headers, skip ...string) map[string][]string {
 // parsed. Pragma-only requests are tolerated: net/http adds
 // "Cache-Control: no-cache" to them.
 func sameHeaders(raw cassettes.Headers, parsed http.Header, skip ...string) bool {
-	return matchParsed(stripHopByHop(raw), parsed, skip...)
+	p := parsed.Clone()
+	dropHopByHop(p)
+	return matchParsed(stripHopByHop(raw), p, skip...)
 }
 
 // sameHeadersSlow is sameHeaders by way of headerSet: two maps of
@@ -529,74 +565,100 @@ func sameHeadersSlow(raw cassettes.Headers, parsed http.Header, skip ...string) 
 	return true
 }
 
-// matchParsed is sameHeaders for lines already stripped (stripHopByHop),
-// computed without maps or copies: it runs on every recorded exchange. The
-// names in skip are canonical. When parsed has a name that is not
-// canonical, or a Warning or Via (from whose values martian's own lines are
-// filtered one by one), it defers to sameHeadersSlow.
+// matchParsed is sameHeaders for raw lines already stripped
+// (stripHopByHop) and a parsed header whose hop-by-hop fields are already
+// dropped (dropHopByHop), as they are on the proxy's path; it runs on every
+// recorded exchange, so it builds no map and copies nothing. The names in
+// skip are canonical. Each raw line must be the next value of its name in
+// parsed, each name must have as many values as lines, and parsed must
+// have no name the lines lack. When that does not hold, or parsed has a
+// Warning or Via (from whose values martian's own lines are filtered one by
+// one), it defers to sameHeadersSlow, the reference: a name net/http left
+// in a form this lookup does not produce then still compares right.
 func matchParsed(kept cassettes.Headers, parsed http.Header, skip ...string) bool {
-	// The names the parsed side keeps, with the number of raw lines seen.
-	type name struct {
-		key  string
-		vals []string
-		n    int
-	}
-	var buf [32]name
-	names := buf[:0]
-	for k, vs := range parsed {
-		if !isCanonical(k) || k == "Warning" || k == "Via" {
-			return sameHeadersSlow(kept, parsed, skip...)
-		}
-		if len(vs) > 0 && !fetch.IsHopByHop(k) && !slices.Contains(skip, k) {
-			names = append(names, name{key: k, vals: vs})
-		}
-	}
-	if conn := parsed["Connection"]; len(conn) > 0 {
-		var tbuf [8]string
-		tokens := tbuf[:0]
-		for _, v := range conn {
-			tokens = appendTokens(tokens, v)
-		}
-		names = slices.DeleteFunc(names, func(n name) bool {
-			return slices.ContainsFunc(tokens, func(t string) bool { return sameName(t, n.key) })
-		})
-	}
-lines:
-	for _, f := range kept {
-		for _, k := range skip {
-			if sameName(f.Name, k) {
-				continue lines
-			}
-		}
-		j := slices.IndexFunc(names, func(n name) bool { return sameName(f.Name, n.key) })
-		if j < 0 {
-			return false // a name the parsed side lacks
-		}
-		nm := &names[j]
-		i := nm.n
-		nm.n++
-		if nm.key == "Content-Length" {
-			// net/http keeps one of repeated Content-Length lines.
-			if i == 0 && nm.vals[0] != f.Value {
-				return false
-			}
-			continue
-		}
-		if i >= len(nm.vals) || nm.vals[i] != f.Value {
-			return false
-		}
-	}
-	for _, nm := range names {
-		switch {
-		case nm.n == 0 && nm.key == "Cache-Control" && len(nm.vals) == 1 && nm.vals[0] == "no-cache":
-			// net/http adds it to a request with "Pragma: no-cache".
-		case nm.n == 0:
-			return false
-		case nm.key != "Content-Length" && nm.n != len(nm.vals):
-			return false
-		}
+	if len(parsed["Warning"]) > 0 || len(parsed["Via"]) > 0 || !matchFast(kept, parsed, skip) {
+		return sameHeadersSlow(kept, parsed, skip...)
 	}
 	return true
+}
+
+// matchFast is matchParsed's one pass; false means "not shown equal".
+func matchFast(kept cassettes.Headers, parsed http.Header, skip []string) bool {
+	names := 0 // distinct names of the lines, as parsed keys
+	hasCacheControl := false
+	for i, f := range kept {
+		if containsName(skip, f.Name) {
+			continue
+		}
+		occ := 0 // earlier lines of the same name
+		for _, g := range kept[:i] {
+			if sameName(g.Name, f.Name) {
+				occ++
+			}
+		}
+		vs := parsedValues(parsed, f.Name)
+		if len(vs) == 0 {
+			return false
+		}
+		cl := sameName(f.Name, "Content-Length")
+		if occ == 0 {
+			names++
+			hasCacheControl = hasCacheControl || sameName(f.Name, "Cache-Control")
+			n := 1
+			for _, g := range kept[i+1:] {
+				if sameName(g.Name, f.Name) {
+					n++
+				}
+			}
+			// net/http keeps one of repeated Content-Length lines.
+			if cl && vs[0] != f.Value || !cl && n != len(vs) {
+				return false
+			}
+		}
+		if !cl && vs[occ] != f.Value {
+			return false
+		}
+	}
+	extra := len(parsed) - names
+	for _, k := range skip {
+		if _, ok := parsed[k]; ok {
+			extra--
+		}
+	}
+	if cc := parsed["Cache-Control"]; extra == 1 && !hasCacheControl && len(cc) == 1 && cc[0] == "no-cache" {
+		extra = 0 // net/http adds it to a request with "Pragma: no-cache"
+	}
+	return extra == 0
+}
+
+// parsedValues returns the values parsed holds under name as net/http keys
+// it (textproto.CanonicalMIMEHeaderKey), without allocating.
+func parsedValues(parsed http.Header, name string) []string {
+	if len(name) > 64 {
+		return parsed[textproto.CanonicalMIMEHeaderKey(name)]
+	}
+	var buf [64]byte
+	b := buf[:len(name)]
+	upper, changed := true, false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !fetch.IsTokenChar(c) {
+			return parsed[name] // net/http keeps such a name as it is
+		}
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+			changed = true
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+			changed = true
+		}
+		b[i] = c
+		upper = c == '-'
+	}
+	if !changed {
+		return parsed[name]
+	}
+	return parsed[string(b)]
 }
 
 // fromHTTPHeader lists h with names sorted, the order in which net/http
@@ -618,7 +680,8 @@ func fromHTTPHeader(h http.Header) cassettes.Headers {
 
 // requestHeaders returns the headers to record for req: the raw block when
 // it matches req, otherwise the parsed headers with Host first and the rest
-// sorted by canonical name. The result excludes hop-by-hop lines.
+// sorted by canonical name. The result excludes hop-by-hop lines. req.Header
+// must have had its hop-by-hop fields dropped (dropHopByHop).
 func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Headers, fromWire bool) {
 	if ok {
 		method, rest, ok1 := strings.Cut(blk.start, " ")
@@ -638,7 +701,8 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Heade
 
 // responseHeaders returns the headers to record for res: the raw block when
 // it matches res, otherwise the parsed headers sorted by canonical name (the
-// order martian writes them to the client).
+// order martian writes them to the client). res.Header must have had its
+// hop-by-hop fields dropped (dropHopByHop).
 func responseHeaders(blk *rawBlock, res *http.Response) (h cassettes.Headers, fromWire bool) {
 	if blk != nil && statusCode(blk.start) == res.StatusCode {
 		if kept := stripOwned(blk.fields); matchParsed(kept, res.Header) {
