@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -105,4 +106,39 @@ func TestCloseWaitsForAnExchangeThatEndsInTime(t *testing.T) {
 	require.Len(t, rec.Interactions(), 1)
 	assert.Equal(t, "done", string(rec.Interactions()[0].Response.Body))
 	assert.Empty(t, rec.Failures())
+}
+
+// Every exchange gets the whole Config.UpstreamTimeout, however late in its
+// time slot it starts, and at most an eighth more; Close's cut ends them
+// all.
+func TestExchangeSlots(t *testing.T) {
+	t.Parallel()
+	const timeout = 8 * time.Second
+	cut, stop := context.WithCancel(context.Background())
+	defer stop()
+	var s slots
+	t0 := time.Now()
+	deadline := func(ctx context.Context) time.Time {
+		d, ok := ctx.Deadline()
+		require.True(t, ok)
+		return d
+	}
+	first := s.context(cut, timeout, t0)
+	assert.Equal(t, t0.Add(timeout+time.Second), deadline(first))
+	for _, at := range []time.Duration{0, 500 * time.Millisecond, time.Second} {
+		assert.Same(t, first, s.context(cut, timeout, t0.Add(at)), "an exchange starting %v into the slot shares it", at)
+	}
+	late := s.context(cut, timeout, t0.Add(time.Second+time.Millisecond))
+	assert.NotSame(t, first, late, "a slot whose deadline is nearer than the timeout is not handed out")
+	assert.Equal(t, t0.Add(time.Second+time.Millisecond+timeout+time.Second), deadline(late))
+
+	short := slots{}
+	assert.Equal(t, t0.Add(400*time.Millisecond+50*time.Millisecond), deadline(short.context(cut, 400*time.Millisecond, t0)),
+		"the slack is an eighth of a short timeout")
+
+	stop()
+	for _, ctx := range []context.Context{first, late} {
+		<-ctx.Done()
+		assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	}
 }

@@ -142,7 +142,9 @@ type Config struct {
 	Intercept func(*http.Request) http.Handler
 	// UpstreamTimeout bounds each forwarded exchange, from sending the
 	// request to the end of the response body; an exchange still running
-	// then fails (see Failure). 0 means DefaultUpstreamTimeout. Give a
+	// then fails (see Failure). Exchanges starting close together share a
+	// deadline, so one may run up to an eighth of the timeout (at most a
+	// second) longer. 0 means DefaultUpstreamTimeout. Give a
 	// browser check's timeout a margin over it, so that the browser sees the
 	// failure before its check gives up.
 	UpstreamTimeout time.Duration

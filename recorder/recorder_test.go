@@ -387,6 +387,65 @@ func TestHopByHopAndProxyHeadersNeverRecorded(t *testing.T) {
 	assert.Equal(t, "ok", string(got[0].Response.Body))
 }
 
+// Exchanges the recorder forwards without recording, and answers its
+// Intercept handler gives, lose their hop-by-hop fields too.
+func TestHopByHopDroppedWhenNotRecorded(t *testing.T) {
+	t.Parallel()
+	var seen http.Header
+	var mu sync.Mutex
+	hop := func(h http.Header) {
+		h.Set("Connection", "X-Up-Secret")
+		h.Set("X-Up-Secret", "u")
+		h.Set("Keep-Alive", "timeout=5")
+		h.Set("Proxy-Authenticate", "Basic")
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = r.Header.Clone()
+		mu.Unlock()
+		hop(w.Header())
+		io.WriteString(w, "ok")
+	})
+	rec := startRecorder(t, Config{
+		Hosts:     []string{"recorded.test:80"},
+		Upstreams: map[string]string{"localhost:8000": authority(srv)},
+		Intercept: func(r *http.Request) http.Handler {
+			if r.URL.Path != "/local" {
+				return nil
+			}
+			return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				hop(w.Header())
+				io.WriteString(w, "ok")
+			})
+		},
+	})
+	for _, path := range []string{"/forwarded", "/local"} {
+		rc := dialRaw(t, rec)
+		rc.send("GET http://localhost:8000" + path + " HTTP/1.1\r\n" +
+			"Host: localhost:8000\r\n" +
+			"Connection: keep-alive, X-Secret\r\n" +
+			"X-Secret: s\r\n" +
+			"Proxy-Authorization: Basic Zm9vOmJhcg==\r\n" +
+			"Origin: http://a.test\r\n" +
+			"\r\n")
+		res, body := rc.response("GET")
+		require.Equal(t, "ok", string(body), path)
+		for _, h := range []string{"X-Up-Secret", "Keep-Alive", "Proxy-Authenticate"} {
+			assert.Empty(t, res.Header.Values(h), "%s: client got %s", path, h)
+		}
+		assert.Equal(t, "*", res.Header.Get("Access-Control-Allow-Origin"), path)
+	}
+	require.NoError(t, rec.Close())
+	mu.Lock()
+	for _, h := range []string{"Connection", "X-Secret", "Proxy-Authorization"} {
+		assert.Empty(t, seen.Values(h), "upstream got %s", h)
+	}
+	assert.Equal(t, "http://a.test", seen.Get("Origin"))
+	mu.Unlock()
+	assert.Empty(t, rec.Interactions())
+}
+
 // closedAddr returns a loopback address nothing listens on.
 func closedAddr(t *testing.T) string {
 	t.Helper()

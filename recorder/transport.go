@@ -177,7 +177,7 @@ func (r *Recorder) exchangeContext(parent context.Context) (context.Context, con
 	if parent == context.Background() {
 		// martian reads requests without a context of their own: the
 		// exchange can share the context of its time slot.
-		return r.slots.context(r.cutCtx, r.upstreamTimeout), func() {}
+		return r.slots.context(r.cutCtx, r.upstreamTimeout, time.Now()), func() {}
 	}
 	ctx, cancelTimeout := context.WithTimeout(parent, r.upstreamTimeout)
 	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
@@ -203,8 +203,7 @@ type slot struct {
 
 // context returns the context of an exchange starting now, a child of cut
 // with a deadline timeout or a little more away.
-func (s *slots) context(cut context.Context, timeout time.Duration) context.Context {
-	now := time.Now()
+func (s *slots) context(cut context.Context, timeout time.Duration, now time.Time) context.Context {
 	if c := s.cur.Load(); c != nil && c.until.Sub(now) >= timeout {
 		return c.ctx
 	}
