@@ -286,11 +286,15 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		return nil
 	}))
 	p.SetResponseModifier(martian.ResponseModifierFunc(func(res *http.Response) error {
-		if a := arrivalOf(res.Request); a != nil && a.failed {
-			// martian's 502 for a failed round trip: the client gets
-			// its connection closed instead, as from the origin.
-			r.abortClient(res.Request, a.reset)
-			return nil
+		// martian answers a failed round trip with a 502; only then is the
+		// arrival looked up (a lookup takes martian's global lock).
+		if res.StatusCode == http.StatusBadGateway {
+			if a := arrivalOf(res.Request); a != nil && a.failed {
+				// The client gets its connection closed instead, as
+				// from the origin.
+				r.abortClient(res.Request, a.reset)
+				return nil
+			}
 		}
 		keepNoBodyLength(res) // hop-by-hop fields: RoundTrip dropped them
 		return nil

@@ -97,7 +97,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	host := normAuthority(req.URL.Scheme, req.URL.Host)
-	x := &exchange{r: r, seq: a.seq, host: host}
+	x := &exchange{r: r, seq: a.seq, host: host, method: req.Method, url: a.url, client: client}
 	x.refs.Store(2) // request body, response body
 	x.in = cassettes.Interaction{
 		Kind:    cassettes.Classify(req.Method, a.headers),
@@ -119,18 +119,10 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.release()
 	}
 
-	failure := func(err error, body int) {
-		x.failed.Store(true)
-		cause := upstreamError(host, err, r.upstreamTimeout, body)
-		if r.cutting.Load() {
-			cause = r.cutError(host)
-		}
-		r.fail(Failure{Method: req.Method, URL: a.url, Host: host, Err: cause})
-	}
 	res, err := rt.tr.RoundTrip(out)
 	if err != nil {
 		cancel()
-		failure(err, -1)
+		x.fail(err, -1)
 		a.failed, a.reset = true, isReset(err)
 		x.release()
 		return nil, err
@@ -161,12 +153,6 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	x.mu.Unlock()
 	x.body.rc, x.body.cancel, x.body.x = res.Body, cancel, x
-	x.body.onErr = func(err error, n int) {
-		failure(err, n)
-		if client != nil {
-			client.abortAfterResponse(isReset(err))
-		}
-	}
 	res.Body = &x.body
 	return res, nil
 }
@@ -221,14 +207,15 @@ func (s *slots) context(cut context.Context, timeout time.Duration, now time.Tim
 }
 
 // originBody is a response body from an origin: it reports the first read
-// error other than io.EOF with the number of bytes read before it, releases
-// the exchange's deadline when closed, and, for a recorded exchange (x set),
-// copies what is read into the recording and releases the exchange's
-// reference when closed.
+// error other than io.EOF with the number of bytes read before it (to onErr,
+// or for a recorded exchange to x.bodyFailed), releases the exchange's
+// deadline when closed, and, for a recorded exchange (x set), copies what is
+// read into the recording and releases the exchange's reference when
+// closed.
 type originBody struct {
 	rc     io.ReadCloser
 	cancel context.CancelFunc
-	onErr  func(err error, read int)
+	onErr  func(err error, read int) // when x is nil
 	x      *exchange
 
 	n         int
@@ -254,7 +241,13 @@ func (b *originBody) Read(p []byte) (int, error) {
 		}
 	}
 	if err != nil && err != io.EOF {
-		b.errOnce.Do(func() { b.onErr(err, b.n) })
+		b.errOnce.Do(func() {
+			if b.x != nil {
+				b.x.bodyFailed(err, b.n)
+			} else {
+				b.onErr(err, b.n)
+			}
+		})
 	}
 	return n, err
 }
@@ -274,7 +267,9 @@ func (b *originBody) Close() error {
 type exchange struct {
 	r             *Recorder
 	seq           uint64
-	host          string
+	host          string      // normAuthority of the URL
+	method, url   string      // as recorded
+	client        *clientConn // nil if it closed before the exchange began
 	refs          atomic.Int32
 	failed        atomic.Bool
 	contentLength int64
@@ -292,6 +287,27 @@ type exchange struct {
 	conn  atomic.Pointer[upstreamConn] // the origin connection it got
 	trace httptrace.ClientTrace
 	body  originBody // the origin's response body, copied into in.Response.Body
+}
+
+// fail reports the exchange as failed with err, from the round trip (body
+// -1) or after body bytes of the response body.
+func (x *exchange) fail(err error, body int) {
+	x.failed.Store(true)
+	r := x.r
+	cause := upstreamError(x.host, err, r.upstreamTimeout, body)
+	if r.cutting.Load() {
+		cause = r.cutError(x.host)
+	}
+	r.fail(Failure{Method: x.method, URL: x.url, Host: x.host, Err: cause})
+}
+
+// bodyFailed is fail for the response body, which also makes the client
+// connection end once martian has written what the origin sent.
+func (x *exchange) bodyFailed(err error, read int) {
+	x.fail(err, read)
+	if x.client != nil {
+		x.client.abortAfterResponse(isReset(err))
+	}
 }
 
 // release drops one reference; the last one stores the interaction.
