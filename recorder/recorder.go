@@ -350,7 +350,7 @@ func (r *Recorder) recordable(req *http.Request) bool {
 // requestURL is the absolute URL of req as the client named it.
 func requestURL(req *http.Request) string {
 	u := req.RequestURI
-	if l := strings.ToLower(u); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+	if hasPrefixFold(u, "http://") || hasPrefixFold(u, "https://") {
 		return u
 	}
 	if strings.HasPrefix(u, "/") {
@@ -364,6 +364,19 @@ func (r *Recorder) store(seq uint64, in cassettes.Interaction) {
 	r.mu.Lock()
 	r.recs = append(r.recs, record{seq: seq, in: p})
 	r.mu.Unlock()
+}
+
+// hasPrefixFold reports whether s begins with prefix, ASCII case ignored.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if lower(s[i]) != lower(prefix[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // URL is the proxy URL to give a browser, e.g. "http://127.0.0.1:41234".
