@@ -67,18 +67,22 @@ type Replayer struct {
 	hostScheme string // from Config.Host; "" when Config.Host is ""
 	hostHost   string
 
-	ints   []prepared
+	ints []prepared // one per interaction
+	resp respSet    // their responses
+	// keys holds the interactions' match keys, encoded (appendKey); a key
+	// decoded from it (keyOf) shares its memory.
+	keys   []byte
 	toFrom map[string]string // Config.OriginMap, To → From
 	fromTo map[string]string // Config.OriginMap, From → To
 	// redactedParams holds the query parameter names whose recorded values
 	// are redaction placeholders; they match any value (see matchQuery).
 	redactedParams map[string]bool
-	byKey          map[key]*queue // full keys
-	byPath         map[key]*queue // hostless keys, for origin-form requests without Config.Host
-	// pathIdx lists the interactions by escaped path, in recorded order,
+	full           index // full keys
+	path           index // hostless keys, for origin-form requests without Config.Host
+	// paths lists the interactions by escaped path, in recorded order,
 	// and scan bounds the closest-interaction search (see best).
-	pathIdx map[string][]int
-	scan    int
+	paths pathIndex
+	scan  int
 
 	// usedMu guards usedVars, the variants ServeHTTP has used at least
 	// once, each once: what Session copies.
@@ -88,38 +92,105 @@ type Replayer struct {
 	j journal
 }
 
-// prepared is an interaction ready to serve.
+// prepared is an interaction ready to serve: what a hit reads, together,
+// and numbers into the Replayer's dense tables rather than pointers.
 type prepared struct {
-	key    key
-	url    string // key.url(), precomputed for the journal
-	kind   cassettes.Kind
-	status int
-	// fields are copied into the ResponseWriter's map as they are: recorded
-	// names and case, duplicates in order, nil Date and Content-Type
-	// entries that stop net/http from adding its own; sorted by name. A
-	// list costs less to iterate than a map, and less for the garbage
-	// collector to scan. Slices are clipped, so an append by a later writer
-	// cannot reach the shared array.
-	fields        []headerField
-	contentLength []string // set when not recorded and a body is allowed; not for HEAD
-	dateKey       string   // the recorded Date header's name; served with the time of serving
-	bodyAllowed   bool
-	body          []byte
-	// script is the recorded request's script-set headers and body, and
-	// scriptHash its hash.
-	script     script
-	scriptHash uint64
+	body           []byte // the recorded body
+	keyOff, keyLen uint32 // the match key's encoding, in Replayer.keys
+	fieldOff       uint32 // the response's header fields: respSet.fields[fieldOff:][:nfields]
+	nfields        uint32
+	status         int32
+	// dateName is the recorded Date header's name (in respSet.names),
+	// served with the time of serving; -1: none.
+	dateName int32
+	// clen is the Content-Length value to add (in respSet.vals), when none
+	// was recorded and a body is allowed; not for HEAD. -1: none.
+	clen        int32
+	variant     int32 // in Replayer.full.vars: the interaction's variant (its script part)
+	kind        uint16
+	bodyAllowed bool
 }
 
-// queue holds the interactions answering one key, in recorded order,
-// grouped into variants by their script part (script-set headers and body).
-type queue struct {
-	idx  []int      // every interaction with the key, in recorded order
-	vars []*variant // the distinct script parts, in order of first appearance
-	// byHash indexes the variants without redaction placeholders by script
-	// hash, the first one for a hash; nil while there is one variant.
-	byHash map[uint64]int
-	wild   []int // the indexes in vars of variants with placeholders
+// respSet holds prepared responses' header fields. The fields are copied
+// into the ResponseWriter's map as they are: recorded names and case,
+// duplicates in order, nil Date and Content-Type entries that stop
+// net/http from adding its own; sorted by name. A list costs less to
+// iterate than a map, and the values of every response sharing one slice
+// cost the garbage collector one object rather than one per header. Value
+// slices are served clipped, so an append by a later writer cannot reach
+// the shared array.
+type respSet struct {
+	names  []string // distinct header names
+	fields []respField
+	vals   []string
+	kinds  []cassettes.Kind
+
+	// While preparing: the positions of names, kinds and added
+	// Content-Length values.
+	nameIdx map[string]int32
+	kindIdx map[cassettes.Kind]uint16
+	clenIdx map[int]int32
+}
+
+// respField is one header name (in respSet.names) and its values
+// (respSet.vals[off:][:n]; n == 0 means nil).
+type respField struct {
+	name   int32
+	off, n uint32
+}
+
+// done drops what only preparing needs.
+func (rs *respSet) done() {
+	rs.nameIdx, rs.kindIdx, rs.clenIdx = nil, nil, nil
+	rs.fields, rs.vals = clip(rs.fields), clip(rs.vals)
+}
+
+func (rs *respSet) name(n string) int32 {
+	if i, ok := rs.nameIdx[n]; ok {
+		return i
+	}
+	if rs.nameIdx == nil {
+		rs.nameIdx = map[string]int32{}
+	}
+	i := int32(len(rs.names))
+	rs.names = append(rs.names, n)
+	rs.nameIdx[n] = i
+	return i
+}
+
+func (rs *respSet) kind(k cassettes.Kind) uint16 {
+	if i, ok := rs.kindIdx[k]; ok {
+		return i
+	}
+	if rs.kindIdx == nil {
+		rs.kindIdx = map[cassettes.Kind]uint16{}
+	}
+	i := uint16(len(rs.kinds))
+	rs.kinds = append(rs.kinds, k)
+	rs.kindIdx[k] = i
+	return i
+}
+
+// contentLength returns the position in vals of the value n.
+func (rs *respSet) contentLength(n int) int32 {
+	if i, ok := rs.clenIdx[n]; ok {
+		return i
+	}
+	if rs.clenIdx == nil {
+		rs.clenIdx = map[int]int32{}
+	}
+	i := int32(len(rs.vals))
+	rs.vals = append(rs.vals, strconv.Itoa(n))
+	rs.clenIdx[n] = i
+	return i
+}
+
+// values returns the values of f as served.
+func (rs *respSet) values(f respField) []string {
+	if f.n == 0 {
+		return nil
+	}
+	return rs.vals[f.off : f.off+f.n : f.off+f.n]
 }
 
 // New validates cfg and returns a Replayer. Every problem is reported at
@@ -128,15 +199,14 @@ func New(cfg Config) (*Replayer, error) {
 	if cfg.Cassette == nil {
 		return nil, errors.New("replay: config: nil cassette")
 	}
+	n := len(cfg.Cassette.Interactions)
 	r := &Replayer{
-		cfg:    cfg,
-		ints:   make([]prepared, len(cfg.Cassette.Interactions)),
-		byKey:  make(map[key]*queue),
-		byPath: make(map[key]*queue),
-
-		pathIdx: make(map[string][]int),
-		scan:    closestScan,
-		j:       newJournal(len(cfg.Cassette.Interactions), cfg.JournalLimit),
+		cfg:  cfg,
+		ints: make([]prepared, n),
+		full: index{first: make(map[uint64]int32, n)},
+		path: index{first: make(map[uint64]int32)},
+		scan: closestScan,
+		j:    newJournal(n, cfg.JournalLimit),
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -147,26 +217,56 @@ func New(cfg Config) (*Replayer, error) {
 		r.hostScheme, r.hostHost = s, h
 	}
 	errs = append(errs, r.originMap(cfg)...)
+	full := indexBuilder{ix: &r.full}
+	path := indexBuilder{ix: &r.path, owned: true}
+	paths := make([]string, n)
+	var hl []byte
 	for i := range cfg.Cassette.Interactions {
 		in := &cfg.Cassette.Interactions[i]
-		p, err := prepare(in, r.fromTo)
+		p, k, err := prepare(in, r.fromTo, &r.resp)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("replay: interaction %d: %w", i, err))
 			continue
 		}
-		p.key.query = redactedQuery(p.key.query, r.noteRedacted)
-		p.url = p.key.url()
-		p.script = recordedScript(&in.Request)
-		p.scriptHash = p.script.hash()
+		k.query = redactedQuery(k.query, r.noteRedacted)
+		s := recordedScript(&in.Request)
+		h := s.hash()
+		p.keyOff = uint32(len(r.keys))
+		r.keys = appendKey(r.keys, &k)
+		p.keyLen = uint32(len(r.keys)) - p.keyOff
+		r.full.keys = r.keys
+		p.variant = full.add(r.keys[p.keyOff:], p.keyOff, i, &s, h)
+		hk := k.hostless()
+		hl = appendKey(hl[:0], &hk)
+		path.add(hl, 0, i, &s, h)
 		r.ints[i] = p
-		add(r.byKey, p.key, i, &r.ints[i])
-		add(r.byPath, p.key.hostless(), i, &r.ints[i])
-		r.pathIdx[p.key.path] = append(r.pathIdx[p.key.path], i)
+		paths[i] = k.path
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	full.done()
+	path.done()
+	r.keys = r.full.keys
+	r.resp.done()
+	r.paths = buildPathIndex(paths)
 	return r, nil
+}
+
+// keyOf returns the match key of interaction i as indexed.
+func (r *Replayer) keyOf(i int) key {
+	p := &r.ints[i]
+	return decodeKey(r.keys[p.keyOff : p.keyOff+p.keyLen])
+}
+
+// scriptOf returns the script part of interaction i's request.
+func (r *Replayer) scriptOf(i int) *script {
+	return &r.full.vars[r.ints[i].variant].s
+}
+
+// pathInts returns the interactions recorded for path, in recorded order.
+func (r *Replayer) pathInts(path string) []int32 {
+	return r.paths.find(path, func(i int) string { return r.keyOf(i).path })
 }
 
 // originMap validates cfg.OriginMap and indexes it.
@@ -207,63 +307,6 @@ func (r *Replayer) noteRedacted(name string) {
 	r.redactedParams[name] = true
 }
 
-// add adds interaction i, prepared as p, to the queue of k in m: to the
-// variant with p's script part, or to a new one.
-func add(m map[key]*queue, k key, i int, p *prepared) {
-	q := m[k]
-	if q == nil {
-		q = new(queue)
-		m[k] = q
-	}
-	q.idx = append(q.idx, i)
-	if v := q.variantOf(&p.script, p.scriptHash); v != nil {
-		v.idx = append(v.idx, i)
-		return
-	}
-	if q.byHash == nil && len(q.vars) == 1 {
-		q.byHash = map[uint64]int{}
-		if v := q.vars[0]; !v.s.wild {
-			q.byHash[v.hash] = 0
-		}
-	}
-	vi := len(q.vars)
-	q.vars = append(q.vars, &variant{s: p.script, hash: p.scriptHash, idx: []int{i}})
-	switch {
-	case p.script.wild:
-		q.wild = append(q.wild, vi)
-	case q.byHash != nil:
-		if _, ok := q.byHash[p.scriptHash]; !ok {
-			q.byHash[p.scriptHash] = vi
-		}
-	}
-}
-
-// variantOf returns the variant of q whose recorded script part is s byte
-// for byte (h is s.hash()), nil when there is none.
-func (q *queue) variantOf(s *script, h uint64) *variant {
-	if s.wild || q.byHash == nil {
-		for _, v := range q.vars {
-			if v.s.wild == s.wild && sameScript(&v.s, s) {
-				return v
-			}
-		}
-		return nil
-	}
-	vi, ok := q.byHash[h]
-	if !ok {
-		return nil // equal scripts have equal hashes
-	}
-	if sameScript(&q.vars[vi].s, s) {
-		return q.vars[vi]
-	}
-	for _, v := range q.vars { // a hash collision
-		if !v.s.wild && sameScript(&v.s, s) {
-			return v
-		}
-	}
-	return nil
-}
-
 // parseHost parses Config.Host into a scheme and a normalised host.
 func parseHost(s string) (scheme, host string, err error) {
 	scheme, rest := "http", s
@@ -280,69 +323,91 @@ func parseHost(s string) (scheme, host string, err error) {
 }
 
 // prepare validates a recorded interaction and precomputes its key and
-// response. acao maps served Access-Control-Allow-Origin values (see
-// Config.OriginMap); nil maps none.
-func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error) {
-	rq, rs := &in.Request, &in.Response
+// response, adding the response's fields to rs. acao maps served
+// Access-Control-Allow-Origin values (see Config.OriginMap); nil maps none.
+func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet) (prepared, key, error) {
+	rq, rsp := &in.Request, &in.Response
 	if rq.Method == "" {
-		return prepared{}, errors.New("empty method")
+		return prepared{}, key{}, errors.New("empty method")
 	}
 	u, err := url.Parse(rq.URL)
 	if err != nil {
-		return prepared{}, fmt.Errorf("url: %w", err)
+		return prepared{}, key{}, fmt.Errorf("url: %w", err)
 	}
 	if u.Scheme == "" || u.Host == "" {
-		return prepared{}, fmt.Errorf("url %q: not absolute", rq.URL)
+		return prepared{}, key{}, fmt.Errorf("url %q: not absolute", rq.URL)
 	}
-	if why := cassettes.StatusProblem(rs.Status); why != "" {
+	if why := cassettes.StatusProblem(rsp.Status); why != "" {
 		// A cassette built in Go; a loaded one was validated already.
-		return prepared{}, errors.New("response.status: " + why)
+		return prepared{}, key{}, errors.New("response.status: " + why)
 	}
 	p := prepared{
-		key:         recordedKey(rq, u),
-		kind:        in.Kind,
-		status:      rs.Status,
-		bodyAllowed: rs.Status != http.StatusNoContent && rs.Status != http.StatusNotModified,
-		body:        rs.Body,
+		status:      int32(rsp.Status),
+		bodyAllowed: rsp.Status != http.StatusNoContent && rsp.Status != http.StatusNotModified,
+		body:        rsp.Body,
+		dateName:    -1,
+		clen:        -1,
 	}
-	p.url = p.key.url()
-	if p.kind == "" {
-		p.kind = cassettes.Classify(rq.Method, rq.Headers)
+	kind := in.Kind
+	if kind == "" {
+		kind = cassettes.Classify(rq.Method, rq.Headers)
 	}
-	header := make(http.Header, len(rs.Headers)+2)
-	for _, f := range rs.Headers {
-		name := f.Name
+	p.kind = rs.kind(kind)
+	// The names in order of first appearance, each with its values in
+	// order; the few fields of a response make a list cheaper than a map.
+	type field struct {
+		name string
+		vals []string
+	}
+	var buf [16]field
+	fields := buf[:0]
+	addValue := func(name, v string) {
+		for j := range fields {
+			if fields[j].name == name {
+				fields[j].vals = append(fields[j].vals, v)
+				return
+			}
+		}
+		fields = append(fields, field{name: name, vals: []string{v}})
+	}
+	dateName := ""
+	for _, f := range rsp.Headers {
+		name, v := f.Name, f.Value
 		switch {
 		case asciiEqualFold(name, "Transfer-Encoding"):
 			continue // the body is served with a length
 		case asciiEqualFold(name, "Content-Length"):
 			name = "Content-Length" // net/http frames the body by this exact key
 		case asciiEqualFold(name, "Date"):
-			p.dateKey = name
+			dateName = name
 		case asciiEqualFold(name, "Access-Control-Allow-Origin"):
-			if to, ok := acao[f.Value]; ok {
-				header[name] = append(header[name], to)
-				continue
+			if to, ok := acao[v]; ok {
+				v = to
 			}
 		}
-		header[name] = append(header[name], f.Value)
+		addValue(name, v)
 	}
-	for name, vs := range header {
-		header[name] = slices.Clip(vs)
+	has := func(name string) bool {
+		return slices.ContainsFunc(fields, func(f field) bool { return f.name == name })
 	}
 	for _, name := range []string{"Date", "Content-Type"} {
-		if _, ok := header[name]; !ok {
-			header[name] = nil
+		if !has(name) {
+			fields = append(fields, field{name: name})
 		}
 	}
-	if _, ok := header["Content-Length"]; !ok && p.bodyAllowed {
-		p.contentLength = []string{strconv.Itoa(len(rs.Body))}
+	if !has("Content-Length") && p.bodyAllowed {
+		p.clen = rs.contentLength(len(rsp.Body))
 	}
-	p.fields = make([]headerField, 0, len(header))
-	for _, name := range slices.Sorted(maps.Keys(header)) {
-		p.fields = append(p.fields, headerField{name: name, values: header[name]})
+	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
+	p.fieldOff, p.nfields = uint32(len(rs.fields)), uint32(len(fields))
+	for _, f := range fields {
+		rs.fields = append(rs.fields, respField{name: rs.name(f.name), off: uint32(len(rs.vals)), n: uint32(len(f.vals))})
+		rs.vals = append(rs.vals, f.vals...)
 	}
-	return p, nil
+	if dateName != "" {
+		p.dateName = rs.name(dateName)
+	}
+	return p, recordedKey(rq, u), nil
 }
 
 // ServeHTTP serves req from the cassette: Config.Intercept first, then the
@@ -360,17 +425,17 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	k, hostless := r.requestKey(req)
-	q := r.queue(k, hostless)
+	ix, q := r.queue(&k, hostless)
 	in := incoming{hh: req.Header, req: req}
 	// bk is k with the browser's own Origin: what a miss answer echoes.
 	bk := k
 	if r.toFrom != nil {
 		bk.origin, bk.hasOrigin = first(headerValues(req.Header, "Origin"))
 	}
-	i, me := r.pick(k, hostless, q, &in, nil)
+	i, me := r.pick(k, hostless, ix, q, &in, nil)
 	if me == nil {
 		r.j.hit(i)
-		serveRecorded(w, req, &r.ints[i])
+		serveRecorded(w, req, &r.resp, &r.ints[i])
 		return
 	}
 	if r.cfg.Forward != nil {
@@ -414,46 +479,54 @@ func (r *Replayer) matchKey(method string, u *url.URL, values func(name string) 
 	return k, hostless
 }
 
-// queue returns the recorded answers for k, nil when there are none.
-func (r *Replayer) queue(k key, hostless bool) *queue {
+// queue returns the index for k (hostless or not) and the recorded
+// answers for k in it, nil when there are none.
+func (r *Replayer) queue(k *key, hostless bool) (*index, *queue) {
+	ix := &r.full
 	if hostless {
-		return r.byPath[k]
+		ix = &r.path
 	}
-	return r.byKey[k]
+	var buf [256]byte
+	e := appendKey(buf[:0], k)
+	qi := ix.lookup(keyHash(e), e)
+	if qi < 0 {
+		return ix, nil
+	}
+	return ix, &ix.queues[qi]
 }
 
 // pick chooses the answer to a request with key k, whose recorded answers
-// are q (nil: none) and whose script part in gives (computed only when
+// are q (nil: none) in ix and whose script part in gives (computed only when
 // needed), and uses it up. counts holds a Session's use counts; nil means
 // the Replayer's own. It returns the index of the interaction, or -1 and
 // the miss. ServeHTTP and Session share it, so a simulated replay answers
 // as the real one; the rule is in the package documentation ("Match key").
-func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *useCounts) (int, *MissError) {
+func (r *Replayer) pick(k key, hostless bool, ix *index, q *queue, in *incoming, counts *useCounts) (int, *MissError) {
 	if q == nil {
 		return -1, r.closest(k, hostless, in)
 	}
-	v, exact := q.vars[0], true
+	v, exact := ix.qvar(q, 0), true
 	var s *script
-	if len(q.vars) > 1 || r.cfg.Strict {
+	if q.m != nil || r.cfg.Strict {
 		s = in.script()
-		v, exact = q.find(s)
+		v, exact = ix.find(q, s)
 	}
 	if !exact {
 		// The answer the next matching request would get, not used up:
 		// a request matching no recording takes no answer from one that
 		// does.
-		next := min(used(v, counts), len(v.idx)-1)
+		next := ix.at(v, min(used(v, counts), int(v.n)-1))
 		if !r.cfg.Strict {
-			return v.idx[next], nil
+			return next, nil
 		}
 		me := r.newMiss(k)
-		me.Closest = v.idx[next]
+		me.Closest = next
 		me.Field, me.Got, me.Want, _ = scriptDiff(&v.s, s)
 		return -1, me
 	}
 	n := 0 // this request's 1-based ordinal among those matching v
-	if s != nil && len(q.wild) > 0 {
-		v, n = r.takeUnused(q, v, s, counts)
+	if s != nil && q.m != nil && len(q.m.wild) > 0 {
+		v, n = r.takeUnused(ix, q, v, s, counts)
 	}
 	switch {
 	case n > 0:
@@ -465,14 +538,14 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *us
 		n = counts.inc(v)
 	}
 	switch {
-	case n <= len(v.idx):
-		return v.idx[n-1], nil
+	case n <= int(v.n):
+		return ix.at(v, n-1), nil
 	case !r.cfg.Strict:
-		return v.idx[len(v.idx)-1], nil
+		return ix.at(v, int(v.n)-1), nil
 	}
 	me := r.newMiss(k)
-	me.Closest, me.Field = v.idx[len(v.idx)-1], fieldUseCount
-	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(v.idx))
+	me.Closest, me.Field = ix.at(v, int(v.n)-1), fieldUseCount
+	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(int(v.n))
 	return -1, me
 }
 
@@ -480,20 +553,21 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *us
 // only redaction placeholders make possible: it uses up the next answer of
 // the first variant matching s that has one left, and returns it with the
 // request's ordinal; when all are used up, first (the first match) and 0.
-func (r *Replayer) takeUnused(q *queue, first *variant, s *script, counts *useCounts) (*variant, int) {
-	for _, v := range q.vars {
+func (r *Replayer) takeUnused(ix *index, q *queue, first *variant, s *script, counts *useCounts) (*variant, int) {
+	for j := range nvars(q) {
+		v := ix.qvar(q, j)
 		if _, exact := rank(&v.s, s); !exact {
 			continue
 		}
 		if counts != nil {
-			if counts.get(v) < len(v.idx) {
+			if counts.get(v) < int(v.n) {
 				return v, counts.inc(v)
 			}
 			continue
 		}
 		for {
 			n := v.used.Load()
-			if n >= int64(len(v.idx)) {
+			if n >= int64(v.n) {
 				break
 			}
 			if v.used.CompareAndSwap(n, n+1) {
@@ -564,28 +638,22 @@ func (c *useCounts) all() map[*variant]int {
 	return out
 }
 
-// headerField is one header name and its values, as net/http keeps them.
-type headerField struct {
-	name   string
-	values []string
-}
-
-// serveRecorded writes p's recorded response.
-func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
+// serveRecorded writes p's recorded response; rs holds its fields.
+func serveRecorded(w http.ResponseWriter, req *http.Request, rs *respSet, p *prepared) {
 	h := w.Header()
-	for _, f := range p.fields {
-		h[f.name] = f.values
+	for _, f := range rs.fields[p.fieldOff : p.fieldOff+p.nfields] {
+		h[rs.names[f.name]] = rs.values(f)
 	}
-	if p.dateKey != "" {
+	if p.dateName >= 0 {
 		// Date is the time of serving, as a live server sends it: a
 		// recorded date would make cached responses look stale.
-		h[p.dateKey] = serverDate()
+		h[rs.names[p.dateName]] = serverDate()
 	}
 	head := req.Method == http.MethodHead
-	if p.contentLength != nil && !head {
-		h["Content-Length"] = p.contentLength
+	if p.clen >= 0 && !head {
+		h["Content-Length"] = rs.vals[p.clen : p.clen+1 : p.clen+1]
 	}
-	w.WriteHeader(p.status)
+	w.WriteHeader(int(p.status))
 	if p.bodyAllowed && !head && len(p.body) > 0 {
 		_, _ = w.Write(p.body) // a write error means the client went away
 	}

@@ -1,0 +1,333 @@
+package replay
+
+import (
+	"hash/maphash"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The replay index is laid out for a large cassette served at random: a
+// lookup touches a few cache lines, and the garbage collector has few
+// pointers to follow. Match keys are encoded (appendKey) into byte arenas
+// and found through a map from their 64-bit hash to a dense queue number,
+// the whole encoding compared on a hit and queues of one hash chained;
+// queues, variants and interactions live in dense slices that refer to each
+// other by number; response header values of every interaction share one
+// slice (respSet). New's build-time maps are dropped once it returns.
+
+// appendKey appends an injective encoding of k to b: each string field
+// preceded by its length (uvarint), then the booleans in one byte.
+func appendKey(b []byte, k *key) []byte {
+	for _, s := range [...]string{k.method, k.scheme, k.host, k.path, k.query, k.origin, k.acrm, k.acrh} {
+		n := uint(len(s))
+		for n >= 0x80 {
+			b = append(b, byte(n)|0x80)
+			n >>= 7
+		}
+		b = append(b, byte(n))
+		b = append(b, s...)
+	}
+	var f byte
+	for bit, set := range [...]bool{k.hasQuery, k.hasOrigin, k.hasACRM, k.cred} {
+		if set {
+			f |= 1 << bit
+		}
+	}
+	return append(b, f)
+}
+
+// decodeKey decodes appendKey's encoding e; the key's strings share e's
+// memory, which must never be written again.
+func decodeKey(e []byte) key {
+	var k key
+	for _, p := range [...]*string{&k.method, &k.scheme, &k.host, &k.path, &k.query, &k.origin, &k.acrm, &k.acrh} {
+		n, shift, i := uint(0), uint(0), 0
+		for ; e[i]&0x80 != 0; i++ {
+			n |= uint(e[i]&0x7f) << shift
+			shift += 7
+		}
+		n |= uint(e[i]) << shift
+		e = e[i+1:]
+		*p = bytesString(e[:n])
+		e = e[n:]
+	}
+	f := e[0]
+	k.hasQuery, k.hasOrigin, k.hasACRM, k.cred = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
+	return k
+}
+
+// bytesString returns b as a string sharing its memory: b must never be
+// written again.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// keyHash returns the hash of a key encoding.
+func keyHash(e []byte) uint64 { return maphash.Bytes(hashSeed, e) }
+
+// index finds the recorded answers of a match key: full keys (Replayer.full)
+// or hostless ones (Replayer.path).
+type index struct {
+	first  map[uint64]int32 // key hash → its first queue
+	queues []queue
+	vars   []variant
+	// varInts lists the interactions of the variants answering more than
+	// one, each variant's together (variant.off).
+	varInts []int32
+	// keys holds the queues' key encodings: for the full index, the
+	// Replayer's keys (a queue's is its first interaction's).
+	keys []byte
+}
+
+// queue holds the interactions answering one key, in recorded order,
+// grouped into variants by their script part (script-set headers and body).
+type queue struct {
+	keyOff, keyLen uint32 // the key's encoding, in index.keys
+	next           int32  // the next queue whose key has the same hash; -1: none
+	v              int32  // the first variant, in index.vars
+	m              *multi // set when the queue has more than one variant
+}
+
+// multi indexes the variants of a queue that has several.
+type multi struct {
+	vars []int32 // the distinct script parts (in index.vars), in order of first appearance
+	// byHash indexes the variants without redaction placeholders by script
+	// hash: their position in vars, the first one for a hash.
+	byHash map[uint64]int
+	wild   []int // the positions in vars of variants with placeholders
+}
+
+// variant is the recorded interactions of one key that share a script
+// part, in recorded order, and how many requests matching it were
+// answered.
+type variant struct {
+	used  atomic.Int64 // ServeHTTP's uses; a Session counts its own
+	first int32    // the first interaction
+	n     int32    // the number of interactions
+	off   int32    // with n > 1: where they are in index.varInts
+	s     script
+}
+
+// at returns the index of v's j-th interaction.
+func (ix *index) at(v *variant, j int) int {
+	if v.n == 1 {
+		return int(v.first)
+	}
+	return int(ix.varInts[int(v.off)+j])
+}
+
+// nvars returns the number of variants of q.
+func nvars(q *queue) int {
+	if q.m == nil {
+		return 1
+	}
+	return len(q.m.vars)
+}
+
+// qvar returns q's j-th variant.
+func (ix *index) qvar(q *queue, j int) *variant {
+	if q.m == nil {
+		return &ix.vars[q.v]
+	}
+	return &ix.vars[q.m.vars[j]]
+}
+
+// keyOf returns the key encoding of q.
+func (ix *index) keyOf(q *queue) []byte {
+	return ix.keys[q.keyOff : q.keyOff+q.keyLen]
+}
+
+// lookup returns the number of the queue whose key is encoded as e (h its
+// hash), -1 when there is none.
+func (ix *index) lookup(h uint64, e []byte) int32 {
+	qi, ok := ix.first[h]
+	if !ok {
+		return -1
+	}
+	for ; qi >= 0; qi = ix.queues[qi].next {
+		if string(ix.keyOf(&ix.queues[qi])) == string(e) {
+			return qi
+		}
+	}
+	return -1
+}
+
+// indexBuilder adds interactions to an index; what it holds besides is
+// dropped when the index is done.
+type indexBuilder struct {
+	ix    *index
+	owned bool      // the index's keys are its own: add appends the encodings
+	vints [][]int32 // per variant, its interactions
+	vhash []uint64  // per variant, its script hash
+}
+
+// add adds interaction i, whose key is encoded as e (in ix.keys at off when
+// the keys are not owned) and whose script part is s (hash h), to the
+// queue of its key: to the variant with its script part, or to a new one.
+// It returns the variant.
+func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64) int32 {
+	ix := b.ix
+	kh := keyHash(e)
+	qi := ix.lookup(kh, e)
+	if qi < 0 {
+		if b.owned {
+			off = uint32(len(ix.keys))
+			ix.keys = append(ix.keys, e...)
+		}
+		qi = int32(len(ix.queues))
+		next := int32(-1)
+		if prev, ok := ix.first[kh]; ok {
+			next = prev // a hash collision: chained
+		}
+		ix.first[kh] = qi
+		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), next: next, v: b.newVariant(s, h)})
+		b.vints[ix.queues[qi].v] = append(b.vints[ix.queues[qi].v], int32(i))
+		return ix.queues[qi].v
+	}
+	q := &ix.queues[qi]
+	if vi := b.variantOf(q, s, h); vi >= 0 {
+		b.vints[vi] = append(b.vints[vi], int32(i))
+		return vi
+	}
+	if q.m == nil {
+		q.m = &multi{vars: []int32{q.v}, byHash: map[uint64]int{}}
+		if v := &ix.vars[q.v]; !v.s.wild {
+			q.m.byHash[b.vhash[q.v]] = 0
+		}
+	}
+	vi := b.newVariant(s, h)
+	b.vints[vi] = append(b.vints[vi], int32(i))
+	pos := len(q.m.vars)
+	q.m.vars = append(q.m.vars, vi)
+	switch {
+	case s.wild:
+		q.m.wild = append(q.m.wild, pos)
+	default:
+		if _, ok := q.m.byHash[h]; !ok {
+			q.m.byHash[h] = pos
+		}
+	}
+	return vi
+}
+
+func (b *indexBuilder) newVariant(s *script, h uint64) int32 {
+	vi := int32(len(b.ix.vars))
+	b.ix.vars = append(b.ix.vars, variant{s: *s})
+	b.vints = append(b.vints, nil)
+	b.vhash = append(b.vhash, h)
+	return vi
+}
+
+// variantOf returns the variant of q whose recorded script part is s byte
+// for byte (h is s.hash()), -1 when there is none.
+func (b *indexBuilder) variantOf(q *queue, s *script, h uint64) int32 {
+	ix := b.ix
+	if q.m == nil {
+		if v := &ix.vars[q.v]; v.s.wild == s.wild && sameScript(&v.s, s) {
+			return q.v
+		}
+		return -1
+	}
+	if !s.wild {
+		pos, ok := q.m.byHash[h]
+		if !ok {
+			return -1 // equal scripts have equal hashes
+		}
+		if vi := q.m.vars[pos]; sameScript(&ix.vars[vi].s, s) {
+			return vi
+		}
+	}
+	for _, vi := range q.m.vars { // wild, or a hash collision
+		if v := &ix.vars[vi]; v.s.wild == s.wild && sameScript(&v.s, s) {
+			return vi
+		}
+	}
+	return -1
+}
+
+// done lays the variants' interactions out densely.
+func (b *indexBuilder) done() {
+	ix := b.ix
+	n := 0
+	for _, is := range b.vints {
+		if len(is) > 1 {
+			n += len(is)
+		}
+	}
+	ix.varInts = make([]int32, 0, n)
+	for vi, is := range b.vints {
+		v := &ix.vars[vi]
+		v.first, v.n = is[0], int32(len(is))
+		if len(is) > 1 {
+			v.off = int32(len(ix.varInts))
+			ix.varInts = append(ix.varInts, is...)
+		}
+	}
+	ix.queues = clip(ix.queues)
+	ix.keys = clip(ix.keys)
+}
+
+// clip returns s in an array of its length, dropping the spare capacity
+// appends left.
+func clip[T any](s []T) []T {
+	if cap(s) == len(s) {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// pathIndex lists the interactions by escaped path, in recorded order,
+// for the closest-interaction search.
+type pathIndex struct {
+	first  map[uint64]int32 // path hash → its first group
+	groups []pathGroup
+	ints   []int32 // the interactions, each group's together
+}
+
+type pathGroup struct {
+	off, n uint32 // in pathIndex.ints
+	next   int32  // the next group whose path has the same hash; -1: none
+}
+
+// find returns the interactions recorded for path, in recorded order;
+// pathOf returns the path of an interaction.
+func (p *pathIndex) find(path string, pathOf func(i int) string) []int32 {
+	gi, ok := p.first[maphash.String(hashSeed, path)]
+	if !ok {
+		return nil
+	}
+	for ; gi >= 0; gi = p.groups[gi].next {
+		g := p.groups[gi]
+		if is := p.ints[g.off : g.off+g.n]; pathOf(int(is[0])) == path {
+			return is
+		}
+	}
+	return nil
+}
+
+// buildPathIndex indexes paths, the path of each interaction in order.
+func buildPathIndex(paths []string) pathIndex {
+	byPath := make(map[string][]int32)
+	var order []string
+	for i, path := range paths {
+		if _, ok := byPath[path]; !ok {
+			order = append(order, path)
+		}
+		byPath[path] = append(byPath[path], int32(i))
+	}
+	p := pathIndex{first: make(map[uint64]int32, len(order)), groups: make([]pathGroup, 0, len(order)), ints: make([]int32, 0, len(paths))}
+	for _, path := range order {
+		h := maphash.String(hashSeed, path)
+		next := int32(-1)
+		if prev, ok := p.first[h]; ok {
+			next = prev
+		}
+		p.first[h] = int32(len(p.groups))
+		p.groups = append(p.groups, pathGroup{off: uint32(len(p.ints)), n: uint32(len(byPath[path])), next: next})
+		p.ints = append(p.ints, byPath[path]...)
+	}
+	return p
+}
