@@ -105,9 +105,9 @@ type multi struct {
 // answered.
 type variant struct {
 	used  atomic.Int64 // ServeHTTP's uses; a Session counts its own
-	first int32    // the first interaction
-	n     int32    // the number of interactions
-	off   int32    // with n > 1: where they are in index.varInts
+	first int32        // the first interaction
+	n     int32        // the number of interactions
+	off   int32        // with n > 1: where they are in index.varInts
 	s     script
 }
 

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -116,20 +117,26 @@ type prepared struct {
 // duplicates in order, nil Date and Content-Type entries that stop
 // net/http from adding its own; sorted by name. A list costs less to
 // iterate than a map, and the values of every response sharing one slice
-// cost the garbage collector one object rather than one per header. Value
-// slices are served clipped, so an append by a later writer cannot reach
-// the shared array.
+// cost the garbage collector one object rather than one per header. Equal
+// single values, and equal field lists, are stored once: recorded
+// responses repeat most of their headers, so the shared part stays small
+// and in cache however many interactions there are. Value slices are
+// served clipped, so an append by a later writer cannot reach the shared
+// array.
 type respSet struct {
 	names  []string // distinct header names
 	fields []respField
 	vals   []string
 	kinds  []cassettes.Kind
 
-	// While preparing: the positions of names, kinds and added
-	// Content-Length values.
+	// While preparing: the positions of names, kinds, single values,
+	// added Content-Length values and field lists (by their encoding).
 	nameIdx map[string]int32
 	kindIdx map[cassettes.Kind]uint16
+	valIdx  map[string]uint32
 	clenIdx map[int]int32
+	listIdx map[string]uint32
+	list    []byte // an encoded field list, while preparing it
 }
 
 // respField is one header name (in respSet.names) and its values
@@ -141,7 +148,7 @@ type respField struct {
 
 // done drops what only preparing needs.
 func (rs *respSet) done() {
-	rs.nameIdx, rs.kindIdx, rs.clenIdx = nil, nil, nil
+	rs.nameIdx, rs.kindIdx, rs.valIdx, rs.clenIdx, rs.listIdx, rs.list = nil, nil, nil, nil, nil, nil
 	rs.fields, rs.vals = clip(rs.fields), clip(rs.vals)
 }
 
@@ -179,10 +186,47 @@ func (rs *respSet) contentLength(n int) int32 {
 	if rs.clenIdx == nil {
 		rs.clenIdx = map[int]int32{}
 	}
-	i := int32(len(rs.vals))
-	rs.vals = append(rs.vals, strconv.Itoa(n))
+	i := int32(rs.addValues([]string{strconv.Itoa(n)}))
 	rs.clenIdx[n] = i
 	return i
+}
+
+// addValues adds vs to vals (a single value once) and returns their
+// position.
+func (rs *respSet) addValues(vs []string) uint32 {
+	if len(vs) == 1 {
+		if i, ok := rs.valIdx[vs[0]]; ok {
+			return i
+		}
+		if rs.valIdx == nil {
+			rs.valIdx = map[string]uint32{}
+		}
+		rs.valIdx[vs[0]] = uint32(len(rs.vals))
+	}
+	off := uint32(len(rs.vals))
+	rs.vals = append(rs.vals, vs...)
+	return off
+}
+
+// addFields adds the field list fs and returns its position in fields
+// (an equal list once).
+func (rs *respSet) addFields(fs []respField) uint32 {
+	rs.list = rs.list[:0]
+	for _, f := range fs {
+		rs.list = binary.LittleEndian.AppendUint32(rs.list, uint32(f.name))
+		rs.list = binary.LittleEndian.AppendUint32(rs.list, f.off)
+		rs.list = binary.LittleEndian.AppendUint32(rs.list, f.n)
+	}
+	if i, ok := rs.listIdx[string(rs.list)]; ok {
+		return i
+	}
+	if rs.listIdx == nil {
+		rs.listIdx = map[string]uint32{}
+	}
+	off := uint32(len(rs.fields))
+	rs.listIdx[string(rs.list)] = off
+	rs.fields = append(rs.fields, fs...)
+	return off
 }
 
 // values returns the values of f as served.
@@ -399,11 +443,16 @@ func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet) (pr
 		p.clen = rs.contentLength(len(rsp.Body))
 	}
 	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
-	p.fieldOff, p.nfields = uint32(len(rs.fields)), uint32(len(fields))
+	var rbuf [16]respField
+	rfs := rbuf[:0]
 	for _, f := range fields {
-		rs.fields = append(rs.fields, respField{name: rs.name(f.name), off: uint32(len(rs.vals)), n: uint32(len(f.vals))})
-		rs.vals = append(rs.vals, f.vals...)
+		rf := respField{name: rs.name(f.name), n: uint32(len(f.vals))}
+		if rf.n > 0 {
+			rf.off = rs.addValues(f.vals)
+		}
+		rfs = append(rfs, rf)
 	}
+	p.fieldOff, p.nfields = rs.addFields(rfs), uint32(len(rfs))
 	if dateName != "" {
 		p.dateName = rs.name(dateName)
 	}
