@@ -80,6 +80,9 @@ type index struct {
 	// keys holds the queues' key encodings: for the full index, the
 	// Replayer's keys (a queue's is its first interaction's).
 	keys []byte
+	// scripts holds the variants' script parts, shared by the full and
+	// hostless indexes; the first is the empty one, most requests'.
+	scripts []script
 }
 
 // queue holds the interactions answering one key, in recorded order,
@@ -104,11 +107,20 @@ type multi struct {
 // part, in recorded order, and how many requests matching it were
 // answered.
 type variant struct {
-	used  atomic.Int64 // ServeHTTP's uses; a Session counts its own
-	first int32        // the first interaction
-	n     int32        // the number of interactions
-	off   int32        // with n > 1: where they are in index.varInts
-	s     script
+	used   atomic.Int64 // ServeHTTP's uses; a Session counts its own
+	first  int32        // the first interaction
+	n      int32        // the number of interactions
+	off    int32        // with n > 1: where they are in index.varInts
+	script int32        // its script part, in index.scripts
+}
+
+// scr returns v's script part.
+func (ix *index) scr(v *variant) *script { return &ix.scripts[v.script] }
+
+// isEmpty reports whether s is the script part of a request with no
+// script-set header and no body.
+func (s *script) isEmpty() bool {
+	return len(s.headers) == 0 && len(s.body) == 0 && !s.over && !s.wild
 }
 
 // at returns the index of v's j-th interaction.
@@ -166,9 +178,10 @@ type indexBuilder struct {
 
 // add adds interaction i, whose key is encoded as e (in ix.keys at off when
 // the keys are not owned) and whose script part is s (hash h), to the
-// queue of its key: to the variant with its script part, or to a new one.
-// It returns the variant.
-func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64) int32 {
+// queue of its key: to the variant with its script part, or to a new one,
+// whose script part is sid in ix.scripts (-1: s, added). It returns the
+// variant.
+func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid int32) int32 {
 	ix := b.ix
 	kh := keyHash(e)
 	qi := ix.lookup(kh, e)
@@ -183,7 +196,7 @@ func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64) int
 			next = prev // a hash collision: chained
 		}
 		ix.first[kh] = qi
-		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), next: next, v: b.newVariant(s, h)})
+		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), next: next, v: b.newVariant(s, h, sid)})
 		b.vints[ix.queues[qi].v] = append(b.vints[ix.queues[qi].v], int32(i))
 		return ix.queues[qi].v
 	}
@@ -194,11 +207,11 @@ func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64) int
 	}
 	if q.m == nil {
 		q.m = &multi{vars: []int32{q.v}, byHash: map[uint64]int{}}
-		if v := &ix.vars[q.v]; !v.s.wild {
+		if !ix.scr(&ix.vars[q.v]).wild {
 			q.m.byHash[b.vhash[q.v]] = 0
 		}
 	}
-	vi := b.newVariant(s, h)
+	vi := b.newVariant(s, h, sid)
 	b.vints[vi] = append(b.vints[vi], int32(i))
 	pos := len(q.m.vars)
 	q.m.vars = append(q.m.vars, vi)
@@ -213,9 +226,17 @@ func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64) int
 	return vi
 }
 
-func (b *indexBuilder) newVariant(s *script, h uint64) int32 {
-	vi := int32(len(b.ix.vars))
-	b.ix.vars = append(b.ix.vars, variant{s: *s})
+func (b *indexBuilder) newVariant(s *script, h uint64, sid int32) int32 {
+	ix := b.ix
+	switch {
+	case sid < 0 && !s.isEmpty():
+		sid = int32(len(ix.scripts))
+		ix.scripts = append(ix.scripts, *s)
+	case sid < 0:
+		sid = 0
+	}
+	vi := int32(len(ix.vars))
+	ix.vars = append(ix.vars, variant{script: sid})
 	b.vints = append(b.vints, nil)
 	b.vhash = append(b.vhash, h)
 	return vi
@@ -226,7 +247,7 @@ func (b *indexBuilder) newVariant(s *script, h uint64) int32 {
 func (b *indexBuilder) variantOf(q *queue, s *script, h uint64) int32 {
 	ix := b.ix
 	if q.m == nil {
-		if v := &ix.vars[q.v]; v.s.wild == s.wild && sameScript(&v.s, s) {
+		if vs := ix.scr(&ix.vars[q.v]); vs.wild == s.wild && sameScript(vs, s) {
 			return q.v
 		}
 		return -1
@@ -236,12 +257,12 @@ func (b *indexBuilder) variantOf(q *queue, s *script, h uint64) int32 {
 		if !ok {
 			return -1 // equal scripts have equal hashes
 		}
-		if vi := q.m.vars[pos]; sameScript(&ix.vars[vi].s, s) {
+		if vi := q.m.vars[pos]; sameScript(ix.scr(&ix.vars[vi]), s) {
 			return vi
 		}
 	}
 	for _, vi := range q.m.vars { // wild, or a hash collision
-		if v := &ix.vars[vi]; v.s.wild == s.wild && sameScript(&v.s, s) {
+		if vs := ix.scr(&ix.vars[vi]); vs.wild == s.wild && sameScript(vs, s) {
 			return vi
 		}
 	}

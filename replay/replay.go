@@ -79,7 +79,9 @@ type Replayer struct {
 	// are redaction placeholders; they match any value (see matchQuery).
 	redactedParams map[string]bool
 	full           index // full keys
-	path           index // hostless keys, for origin-form requests without Config.Host
+	// path indexes hostless keys, for origin-form requests without
+	// Config.Host; with Config.Host, it is empty: every key has a host.
+	path index
 	// paths lists the interactions by escaped path, in recorded order,
 	// and scan bounds the closest-interaction search (see best).
 	paths pathIndex
@@ -247,7 +249,7 @@ func New(cfg Config) (*Replayer, error) {
 	r := &Replayer{
 		cfg:  cfg,
 		ints: make([]prepared, n),
-		full: index{first: make(map[uint64]int32, n)},
+		full: index{first: make(map[uint64]int32, n), scripts: []script{{}}},
 		path: index{first: make(map[uint64]int32)},
 		scan: closestScan,
 		j:    newJournal(n, cfg.JournalLimit),
@@ -279,10 +281,13 @@ func New(cfg Config) (*Replayer, error) {
 		r.keys = appendKey(r.keys, &k)
 		p.keyLen = uint32(len(r.keys)) - p.keyOff
 		r.full.keys = r.keys
-		p.variant = full.add(r.keys[p.keyOff:], p.keyOff, i, &s, h)
-		hk := k.hostless()
-		hl = appendKey(hl[:0], &hk)
-		path.add(hl, 0, i, &s, h)
+		p.variant = full.add(r.keys[p.keyOff:], p.keyOff, i, &s, h, -1)
+		if cfg.Host == "" {
+			hk := k.hostless()
+			hl = appendKey(hl[:0], &hk)
+			r.path.scripts = r.full.scripts
+			path.add(hl, 0, i, &s, h, r.full.vars[p.variant].script)
+		}
 		r.ints[i] = p
 		paths[i] = k.path
 	}
@@ -291,6 +296,8 @@ func New(cfg Config) (*Replayer, error) {
 	}
 	full.done()
 	path.done()
+	r.full.scripts = clip(r.full.scripts)
+	r.path.scripts = r.full.scripts
 	r.keys = r.full.keys
 	r.resp.done()
 	r.paths = buildPathIndex(paths)
@@ -305,7 +312,7 @@ func (r *Replayer) keyOf(i int) key {
 
 // scriptOf returns the script part of interaction i's request.
 func (r *Replayer) scriptOf(i int) *script {
-	return &r.full.vars[r.ints[i].variant].s
+	return r.full.scr(&r.full.vars[r.ints[i].variant])
 }
 
 // pathInts returns the interactions recorded for path, in recorded order.
@@ -570,7 +577,7 @@ func (r *Replayer) pick(k key, hostless bool, ix *index, q *queue, in *incoming,
 		}
 		me := r.newMiss(k)
 		me.Closest = next
-		me.Field, me.Got, me.Want, _ = scriptDiff(&v.s, s)
+		me.Field, me.Got, me.Want, _ = scriptDiff(ix.scr(v), s)
 		return -1, me
 	}
 	n := 0 // this request's 1-based ordinal among those matching v
@@ -605,7 +612,7 @@ func (r *Replayer) pick(k key, hostless bool, ix *index, q *queue, in *incoming,
 func (r *Replayer) takeUnused(ix *index, q *queue, first *variant, s *script, counts *useCounts) (*variant, int) {
 	for j := range nvars(q) {
 		v := ix.qvar(q, j)
-		if _, exact := rank(&v.s, s); !exact {
+		if _, exact := rank(ix.scr(v), s); !exact {
 			continue
 		}
 		if counts != nil {

@@ -279,13 +279,13 @@ func (ix *index) find(q *queue, in *script) (*variant, bool) {
 	if q.m != nil {
 		if pos, ok := q.m.byHash[in.hash()]; ok {
 			v := ix.qvar(q, pos)
-			if headersMatch(v.s.headers, in.headers) && bodyMatches(&v.s, in) {
+			if vs := ix.scr(v); headersMatch(vs.headers, in.headers) && bodyMatches(vs, in) {
 				for _, w := range q.m.wild { // an earlier wild variant goes first
 					if w >= pos {
 						break
 					}
 					wv := ix.qvar(q, w)
-					if _, exact := rank(&wv.s, in); exact {
+					if _, exact := rank(ix.scr(wv), in); exact {
 						return wv, true
 					}
 				}
@@ -296,7 +296,7 @@ func (ix *index) find(q *queue, in *script) (*variant, bool) {
 	best, bestRank := ix.qvar(q, 0), -1
 	for j := range nvars(q) {
 		v := ix.qvar(q, j)
-		r, exact := rank(&v.s, in)
+		r, exact := rank(ix.scr(v), in)
 		if exact {
 			return v, true
 		}
