@@ -65,13 +65,13 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// keyHash returns the hash of a key encoding.
-func keyHash(e []byte) uint64 { return maphash.Bytes(hashSeed, e) }
-
 // index finds the recorded answers of a match key: full keys (Replayer.full)
 // or hostless ones (Replayer.path).
 type index struct {
-	first  map[uint64]int32 // key hash → its first queue
+	first map[uint64]int32 // key hash → its first queue
+	// mask is and-ed to every hash: all ones, but in tests that make keys
+	// collide.
+	mask   uint64
 	queues []queue
 	vars   []variant
 	// varInts lists the interactions of the variants answering more than
@@ -152,10 +152,13 @@ func (ix *index) keyOf(q *queue) []byte {
 	return ix.keys[q.keyOff : q.keyOff+q.keyLen]
 }
 
-// lookup returns the number of the queue whose key is encoded as e (h its
-// hash), -1 when there is none.
-func (ix *index) lookup(h uint64, e []byte) int32 {
-	qi, ok := ix.first[h]
+// hash returns the hash of a key encoding.
+func (ix *index) hash(e []byte) uint64 { return maphash.Bytes(hashSeed, e) & ix.mask }
+
+// lookup returns the number of the queue whose key is encoded as e, -1
+// when there is none.
+func (ix *index) lookup(e []byte) int32 {
+	qi, ok := ix.first[ix.hash(e)]
 	if !ok {
 		return -1
 	}
@@ -183,8 +186,8 @@ type indexBuilder struct {
 // variant.
 func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid int32) int32 {
 	ix := b.ix
-	kh := keyHash(e)
-	qi := ix.lookup(kh, e)
+	kh := ix.hash(e)
+	qi := ix.lookup(e)
 	if qi < 0 {
 		if b.owned {
 			off = uint32(len(ix.keys))
@@ -304,6 +307,7 @@ func clip[T any](s []T) []T {
 // for the closest-interaction search.
 type pathIndex struct {
 	first  map[uint64]int32 // path hash → its first group
+	mask   uint64           // as index.mask
 	groups []pathGroup
 	ints   []int32 // the interactions, each group's together
 }
@@ -316,7 +320,7 @@ type pathGroup struct {
 // find returns the interactions recorded for path, in recorded order;
 // pathOf returns the path of an interaction.
 func (p *pathIndex) find(path string, pathOf func(i int) string) []int32 {
-	gi, ok := p.first[maphash.String(hashSeed, path)]
+	gi, ok := p.first[maphash.String(hashSeed, path)&p.mask]
 	if !ok {
 		return nil
 	}
@@ -329,8 +333,9 @@ func (p *pathIndex) find(path string, pathOf func(i int) string) []int32 {
 	return nil
 }
 
-// buildPathIndex indexes paths, the path of each interaction in order.
-func buildPathIndex(paths []string) pathIndex {
+// buildPathIndex indexes paths, the path of each interaction in order;
+// mask is pathIndex.mask.
+func buildPathIndex(paths []string, mask uint64) pathIndex {
 	byPath := make(map[string][]int32)
 	var order []string
 	for i, path := range paths {
@@ -339,9 +344,9 @@ func buildPathIndex(paths []string) pathIndex {
 		}
 		byPath[path] = append(byPath[path], int32(i))
 	}
-	p := pathIndex{first: make(map[uint64]int32, len(order)), groups: make([]pathGroup, 0, len(order)), ints: make([]int32, 0, len(paths))}
+	p := pathIndex{mask: mask, first: make(map[uint64]int32, len(order)), groups: make([]pathGroup, 0, len(order)), ints: make([]int32, 0, len(paths))}
 	for _, path := range order {
-		h := maphash.String(hashSeed, path)
+		h := maphash.String(hashSeed, path) & mask
 		next := int32(-1)
 		if prev, ok := p.first[h]; ok {
 			next = prev

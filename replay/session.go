@@ -120,7 +120,7 @@ func (r *Replayer) Simulate(p Patch) (*Session, error) {
 	}
 	cfg := r.cfg
 	cfg.Cassette = &cassettes.Cassette{Version: r.cfg.Cassette.Version, Meta: r.cfg.Cassette.Meta, Interactions: p.Added}
-	x, err := New(cfg)
+	x, err := build(cfg, r.full.mask)
 	if err != nil {
 		return nil, fmt.Errorf("replay: patch: added interactions (numbered from 0): %w", err)
 	}
@@ -137,7 +137,7 @@ func (r *Replayer) Simulate(p Patch) (*Session, error) {
 		cas.Interactions[i].Response = resp
 	}
 	cfg.Cassette = &cas
-	whole, err := New(cfg)
+	whole, err := build(cfg, r.full.mask)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (r *Replayer) overlays(x *Replayer) bool {
 	for _, ix := range [...][2]*index{{&x.full, &r.full}, {&x.path, &r.path}} {
 		for qi := range ix[0].queues {
 			e := ix[0].keyOf(&ix[0].queues[qi])
-			if ix[1].lookup(keyHash(e), e) >= 0 {
+			if ix[1].lookup(e) >= 0 {
 				return false
 			}
 		}
