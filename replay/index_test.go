@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,6 +122,7 @@ func TestIndexMemory(t *testing.T) {
 	assert.Less(t, len(r.resp.fields), 200, "distinct field lists")
 	assert.Nil(t, r.resp.valIdx, "build-time maps dropped")
 	assert.Nil(t, r.resp.listIdx, "build-time maps dropped")
+	assert.LessOrEqual(t, unsafe.Sizeof(prepared{}), uintptr(64), "what a hit reads of an interaction fits a cache line")
 
 	// And every interaction still answers its own request.
 	for i, in := range c.Interactions {

@@ -95,23 +95,31 @@ type Replayer struct {
 	j journal
 }
 
-// prepared is an interaction ready to serve: what a hit reads, together,
-// and numbers into the Replayer's dense tables rather than pointers.
+// prepared is an interaction ready to serve: what a hit reads and writes,
+// in one cache line (64 bytes), with numbers into the Replayer's dense
+// tables rather than pointers.
 type prepared struct {
-	body           []byte // the recorded body
+	body []byte // the recorded body
+	// hits counts the requests this interaction answered (Uses); adding
+	// to it is the only bookkeeping a hit costs.
+	hits           atomic.Int64
 	keyOff, keyLen uint32 // the match key's encoding, in Replayer.keys
 	fieldOff       uint32 // the response's header fields: respSet.fields[fieldOff:][:nfields]
 	nfields        uint32
-	status         int32
 	// dateName is the recorded Date header's name (in respSet.names),
 	// served with the time of serving; -1: none.
 	dateName int32
 	// clen is the Content-Length value to add (in respSet.vals), when none
 	// was recorded and a body is allowed; not for HEAD. -1: none.
-	clen        int32
-	variant     int32 // in Replayer.full.vars: the interaction's variant (its script part)
-	kind        uint16
-	bodyAllowed bool
+	clen    int32
+	variant int32 // in Replayer.full.vars: the interaction's variant (its script part)
+	status  uint16
+	kind    uint16 // in respSet.kinds
+}
+
+// bodyAllowed reports whether p's status allows a body.
+func (p *prepared) bodyAllowed() bool {
+	return p.status != http.StatusNoContent && p.status != http.StatusNotModified
 }
 
 // respSet holds prepared responses' header fields. The fields are copied
@@ -258,7 +266,7 @@ func build(cfg Config, mask uint64) (*Replayer, error) {
 		full: index{first: make(map[uint64]int32, n), mask: mask, scripts: []script{{}}},
 		path: index{first: make(map[uint64]int32), mask: mask},
 		scan: closestScan,
-		j:    newJournal(n, cfg.JournalLimit),
+		j:    newJournal(cfg.JournalLimit),
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -275,7 +283,8 @@ func build(cfg Config, mask uint64) (*Replayer, error) {
 	var hl []byte
 	for i := range cfg.Cassette.Interactions {
 		in := &cfg.Cassette.Interactions[i]
-		p, k, err := prepare(in, r.fromTo, &r.resp)
+		p := &r.ints[i]
+		k, err := prepare(in, r.fromTo, &r.resp, p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("replay: interaction %d: %w", i, err))
 			continue
@@ -294,7 +303,6 @@ func build(cfg Config, mask uint64) (*Replayer, error) {
 			r.path.scripts = r.full.scripts
 			path.add(hl, 0, i, &s, h, r.full.vars[p.variant].script)
 		}
-		r.ints[i] = p
 		paths[i] = k.path
 	}
 	if len(errs) > 0 {
@@ -379,32 +387,26 @@ func parseHost(s string) (scheme, host string, err error) {
 	return scheme, fetch.SerializeHost(scheme, rest), nil
 }
 
-// prepare validates a recorded interaction and precomputes its key and
-// response, adding the response's fields to rs. acao maps served
+// prepare validates a recorded interaction, precomputes its response into
+// p (its fields added to rs) and returns its key. acao maps served
 // Access-Control-Allow-Origin values (see Config.OriginMap); nil maps none.
-func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet) (prepared, key, error) {
+func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet, p *prepared) (key, error) {
 	rq, rsp := &in.Request, &in.Response
 	if rq.Method == "" {
-		return prepared{}, key{}, errors.New("empty method")
+		return key{}, errors.New("empty method")
 	}
 	u, err := url.Parse(rq.URL)
 	if err != nil {
-		return prepared{}, key{}, fmt.Errorf("url: %w", err)
+		return key{}, fmt.Errorf("url: %w", err)
 	}
 	if u.Scheme == "" || u.Host == "" {
-		return prepared{}, key{}, fmt.Errorf("url %q: not absolute", rq.URL)
+		return key{}, fmt.Errorf("url %q: not absolute", rq.URL)
 	}
 	if why := cassettes.StatusProblem(rsp.Status); why != "" {
 		// A cassette built in Go; a loaded one was validated already.
-		return prepared{}, key{}, errors.New("response.status: " + why)
+		return key{}, errors.New("response.status: " + why)
 	}
-	p := prepared{
-		status:      int32(rsp.Status),
-		bodyAllowed: rsp.Status != http.StatusNoContent && rsp.Status != http.StatusNotModified,
-		body:        rsp.Body,
-		dateName:    -1,
-		clen:        -1,
-	}
+	p.status, p.body, p.dateName, p.clen = uint16(rsp.Status), rsp.Body, -1, -1
 	kind := in.Kind
 	if kind == "" {
 		kind = cassettes.Classify(rq.Method, rq.Headers)
@@ -452,7 +454,7 @@ func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet) (pr
 			fields = append(fields, field{name: name})
 		}
 	}
-	if !has("Content-Length") && p.bodyAllowed {
+	if !has("Content-Length") && p.bodyAllowed() {
 		p.clen = rs.contentLength(len(rsp.Body))
 	}
 	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
@@ -469,7 +471,7 @@ func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet) (pr
 	if dateName != "" {
 		p.dateName = rs.name(dateName)
 	}
-	return p, recordedKey(rq, u), nil
+	return recordedKey(rq, u), nil
 }
 
 // ServeHTTP serves req from the cassette: Config.Intercept first, then the
@@ -496,7 +498,7 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	i, me := r.pick(k, hostless, ix, q, &in, nil)
 	if me == nil {
-		r.j.hit(i)
+		r.ints[i].hits.Add(1)
 		serveRecorded(w, req, &r.resp, &r.ints[i])
 		return
 	}
@@ -716,7 +718,7 @@ func serveRecorded(w http.ResponseWriter, req *http.Request, rs *respSet, p *pre
 		h["Content-Length"] = rs.vals[p.clen : p.clen+1 : p.clen+1]
 	}
 	w.WriteHeader(int(p.status))
-	if p.bodyAllowed && !head && len(p.body) > 0 {
+	if p.bodyAllowed() && !head && len(p.body) > 0 {
 		_, _ = w.Write(p.body) // a write error means the client went away
 	}
 }

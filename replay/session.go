@@ -106,14 +106,14 @@ func (r *Replayer) Simulate(p Patch) (*Session, error) {
 		}
 		in := r.cfg.Cassette.Interactions[i]
 		in.Response = p.Responses[i]
-		pp, _, err := prepare(&in, r.fromTo, &s.respSet)
-		if err != nil {
+		pp := new(prepared)
+		if _, err := prepare(&in, r.fromTo, &s.respSet, pp); err != nil {
 			return nil, fmt.Errorf("replay: patch: interaction %d: %w", i, err)
 		}
 		// The request is r's: its key and script part stay r's.
 		base := &r.ints[i]
 		pp.keyOff, pp.keyLen, pp.variant = base.keyOff, base.keyLen, base.variant
-		s.resp[i], s.raw[i] = &pp, in.Response
+		s.resp[i], s.raw[i] = pp, in.Response
 	}
 	if len(p.Added) == 0 {
 		return s, nil
@@ -284,7 +284,7 @@ func servedFrom(set *respSet, p *prepared, rs cassettes.Response, fromTo map[str
 	if p.clen >= 0 && !head {
 		out.Headers = append(out.Headers, cassettes.Header{Name: "Content-Length", Value: set.vals[p.clen]})
 	}
-	if p.bodyAllowed && !head {
+	if p.bodyAllowed() && !head {
 		out.Body = p.body
 	}
 	return out
