@@ -37,23 +37,43 @@ func appendKey(b []byte, k *key) []byte {
 }
 
 // decodeKey decodes appendKey's encoding e; the key's strings share e's
-// memory, which must never be written again.
+// memory, which must never be written again. It runs for every
+// interaction a miss examines, so it is unrolled.
 func decodeKey(e []byte) key {
 	var k key
-	for _, p := range [...]*string{&k.method, &k.scheme, &k.host, &k.path, &k.query, &k.origin, &k.acrm, &k.acrh} {
-		n, shift, i := uint(0), uint(0), 0
-		for ; e[i]&0x80 != 0; i++ {
-			n |= uint(e[i]&0x7f) << shift
-			shift += 7
-		}
-		n |= uint(e[i]) << shift
-		e = e[i+1:]
-		*p = bytesString(e[:n])
-		e = e[n:]
-	}
-	f := e[0]
+	i := 0
+	k.method, i = decodeField(e, i)
+	k.scheme, i = decodeField(e, i)
+	k.host, i = decodeField(e, i)
+	k.path, i = decodeField(e, i)
+	k.query, i = decodeField(e, i)
+	k.origin, i = decodeField(e, i)
+	k.acrm, i = decodeField(e, i)
+	k.acrh, i = decodeField(e, i)
+	f := e[i]
 	k.hasQuery, k.hasOrigin, k.hasACRM, k.cred = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 	return k
+}
+
+// decodeField decodes the string field of e at i and returns it and the
+// position of the next field.
+func decodeField(e []byte, i int) (string, int) {
+	if n := int(e[i]); n < 0x80 {
+		return bytesString(e[i+1 : i+1+n]), i + 1 + n
+	}
+	return decodeLongField(e, i)
+}
+
+// decodeLongField is decodeField for a field of 128 bytes or more.
+func decodeLongField(e []byte, i int) (string, int) {
+	n, shift := 0, uint(0)
+	for ; e[i]&0x80 != 0; i++ {
+		n |= int(e[i]&0x7f) << shift
+		shift += 7
+	}
+	n |= int(e[i]) << shift
+	i++
+	return bytesString(e[i : i+n]), i + n
 }
 
 // bytesString returns b as a string sharing its memory: b must never be

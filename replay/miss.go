@@ -142,11 +142,8 @@ func (r *Replayer) best(k key, hostless bool, s *script) candidate {
 func (r *Replayer) bestWithin(k key, hostless bool, s *script, pathScan, scan int) candidate {
 	best := candidate{i: -1}
 	consider := func(i int) {
-		rk := r.keyOf(i)
-		if hostless {
-			rk = rk.hostless()
-		}
-		c := candidate{i: i, a: agree(k, rk)}
+		p := &r.ints[i]
+		c := candidate{i: i, a: agreeEncoded(&k, r.keys[p.keyOff:p.keyOff+p.keyLen], hostless)}
 		for _, ok := range c.a {
 			if ok {
 				c.n++
