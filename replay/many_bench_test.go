@@ -268,3 +268,20 @@ func BenchmarkServeManyInteractions(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkNewManyInteractions measures New, the index a serve builds at
+// start, on the 100k-interaction cassette of BenchmarkServeManyInteractions
+// (with Config.Host, as corsvcr serve --host, and without).
+func BenchmarkNewManyInteractions(b *testing.B) {
+	c, _ := manyCassette(100_000)
+	for _, host := range []string{manyHost, ""} {
+		b.Run(fmt.Sprintf("host=%q", host), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := New(Config{Cassette: c, Host: host}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -412,23 +412,15 @@ func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet, p *
 		kind = cassettes.Classify(rq.Method, rq.Headers)
 	}
 	p.kind = rs.kind(kind)
-	// The names in order of first appearance, each with its values in
-	// order; the few fields of a response make a list cheaper than a map.
-	type field struct {
-		name string
-		vals []string
+	// The lines as served, sorted by name (stably: one name's values stay
+	// in order), then grouped into fields; a nil field has a line with
+	// none set. Small arrays on the stack hold a response's few lines.
+	type line struct {
+		name, value string
+		none        bool
 	}
-	var buf [16]field
-	fields := buf[:0]
-	addValue := func(name, v string) {
-		for j := range fields {
-			if fields[j].name == name {
-				fields[j].vals = append(fields[j].vals, v)
-				return
-			}
-		}
-		fields = append(fields, field{name: name, vals: []string{v}})
-	}
+	var lbuf [24]line
+	lines := lbuf[:0]
 	dateName := ""
 	for _, f := range rsp.Headers {
 		name, v := f.Name, f.Value
@@ -444,26 +436,34 @@ func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet, p *
 				v = to
 			}
 		}
-		addValue(name, v)
+		lines = append(lines, line{name: name, value: v})
 	}
 	has := func(name string) bool {
-		return slices.ContainsFunc(fields, func(f field) bool { return f.name == name })
-	}
-	for _, name := range []string{"Date", "Content-Type"} {
-		if !has(name) {
-			fields = append(fields, field{name: name})
-		}
+		return slices.ContainsFunc(lines, func(l line) bool { return l.name == name })
 	}
 	if !has("Content-Length") && p.bodyAllowed() {
 		p.clen = rs.contentLength(len(rsp.Body))
 	}
-	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
-	var rbuf [16]respField
+	for _, name := range []string{"Date", "Content-Type"} {
+		if !has(name) {
+			lines = append(lines, line{name: name, none: true})
+		}
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return strings.Compare(a.name, b.name) })
+	var rbuf [24]respField
+	var vbuf [24]string
 	rfs := rbuf[:0]
-	for _, f := range fields {
-		rf := respField{name: rs.name(f.name), n: uint32(len(f.vals))}
-		if rf.n > 0 {
-			rf.off = rs.addValues(f.vals)
+	for j := 0; j < len(lines); {
+		name := lines[j].name
+		rf := respField{name: rs.name(name)}
+		if lines[j].none {
+			j++
+		} else {
+			vals := vbuf[:0]
+			for ; j < len(lines) && lines[j].name == name; j++ {
+				vals = append(vals, lines[j].value)
+			}
+			rf.off, rf.n = rs.addValues(vals), uint32(len(vals))
 		}
 		rfs = append(rfs, rf)
 	}
