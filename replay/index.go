@@ -88,7 +88,7 @@ func bytesString(b []byte) string {
 // index finds the recorded answers of a match key: full keys (Replayer.full)
 // or hostless ones (Replayer.path).
 type index struct {
-	first map[uint64]int32 // key hash → its first queue
+	first map[uint64]slot // key hash → its first queue
 	// mask is and-ed to every hash: all ones, but in tests that make keys
 	// collide.
 	mask   uint64
@@ -103,6 +103,15 @@ type index struct {
 	// scripts holds the variants' script parts, shared by the full and
 	// hostless indexes; the first is the empty one, most requests'.
 	scripts []script
+}
+
+// slot is what index.first holds for a hash: its first queue, and what a
+// lookup of that queue's key needs, so that the common lookup (a key with
+// one variant) reads the map and the key, not the queue.
+type slot struct {
+	keyOff, keyLen uint32 // the queue's key, as queue.keyOff and keyLen
+	qi             int32  // the queue
+	v              int32  // its variant when it has one only, else -1
 }
 
 // queue holds the interactions answering one key, in recorded order,
@@ -176,18 +185,22 @@ func (ix *index) keyOf(q *queue) []byte {
 func (ix *index) hash(e []byte) uint64 { return maphash.Bytes(hashSeed, e) & ix.mask }
 
 // lookup returns the number of the queue whose key is encoded as e, -1
-// when there is none.
-func (ix *index) lookup(e []byte) int32 {
-	qi, ok := ix.first[ix.hash(e)]
+// when there is none, and the queue's variant when the queue has one only
+// and was found without reading it, else -1.
+func (ix *index) lookup(e []byte) (qi, v int32) {
+	sl, ok := ix.first[ix.hash(e)]
 	if !ok {
-		return -1
+		return -1, -1
 	}
-	for ; qi >= 0; qi = ix.queues[qi].next {
+	if string(ix.keys[sl.keyOff:sl.keyOff+sl.keyLen]) == string(e) {
+		return sl.qi, sl.v
+	}
+	for qi := ix.queues[sl.qi].next; qi >= 0; qi = ix.queues[qi].next { // a hash collision
 		if string(ix.keyOf(&ix.queues[qi])) == string(e) {
-			return qi
+			return qi, -1
 		}
 	}
-	return -1
+	return -1, -1
 }
 
 // indexBuilder adds interactions to an index; what it holds besides is
@@ -207,7 +220,7 @@ type indexBuilder struct {
 func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid int32) int32 {
 	ix := b.ix
 	kh := ix.hash(e)
-	qi := ix.lookup(e)
+	qi, _ := ix.lookup(e)
 	if qi < 0 {
 		if b.owned {
 			off = uint32(len(ix.keys))
@@ -216,12 +229,13 @@ func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid
 		qi = int32(len(ix.queues))
 		next := int32(-1)
 		if prev, ok := ix.first[kh]; ok {
-			next = prev // a hash collision: chained
+			next = prev.qi // a hash collision: chained
 		}
-		ix.first[kh] = qi
-		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), next: next, v: b.newVariant(s, h, sid)})
-		b.vints[ix.queues[qi].v] = append(b.vints[ix.queues[qi].v], int32(i))
-		return ix.queues[qi].v
+		vi := b.newVariant(s, h, sid)
+		ix.first[kh] = slot{keyOff: off, keyLen: uint32(len(e)), qi: qi, v: vi}
+		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), next: next, v: vi})
+		b.vints[vi] = append(b.vints[vi], int32(i))
+		return vi
 	}
 	q := &ix.queues[qi]
 	if vi := b.variantOf(q, s, h); vi >= 0 {
@@ -229,6 +243,10 @@ func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid
 		return vi
 	}
 	if q.m == nil {
+		if sl := ix.first[kh]; sl.qi == qi {
+			sl.v = -1 // the slot no longer tells it all
+			ix.first[kh] = sl
+		}
 		q.m = &multi{vars: []int32{q.v}, byHash: map[uint64]int{}}
 		if !ix.scr(&ix.vars[q.v]).wild {
 			q.m.byHash[b.vhash[q.v]] = 0

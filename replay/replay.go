@@ -263,8 +263,8 @@ func build(cfg Config, mask uint64) (*Replayer, error) {
 	r := &Replayer{
 		cfg:  cfg,
 		ints: make([]prepared, n),
-		full: index{first: make(map[uint64]int32, n), mask: mask, scripts: []script{{}}},
-		path: index{first: make(map[uint64]int32), mask: mask},
+		full: index{first: make(map[uint64]slot, n), mask: mask, scripts: []script{{}}},
+		path: index{first: make(map[uint64]slot), mask: mask},
 		scan: closestScan,
 		j:    newJournal(cfg.JournalLimit),
 	}
@@ -489,14 +489,18 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	k, hostless := r.requestKey(req)
-	ix, q := r.queue(&k, hostless)
+	ix, q, ok := r.queue(&k, hostless)
+	var qp *queue
+	if ok {
+		qp = &q
+	}
 	in := incoming{hh: req.Header, req: req}
 	// bk is k with the browser's own Origin: what a miss answer echoes.
 	bk := k
 	if r.toFrom != nil {
 		bk.origin, bk.hasOrigin = first(headerValues(req.Header, "Origin"))
 	}
-	i, me := r.pick(k, hostless, ix, q, &in, nil)
+	i, me := r.pick(k, hostless, ix, qp, &in, nil)
 	if me == nil {
 		r.ints[i].hits.Add(1)
 		serveRecorded(w, req, &r.resp, &r.ints[i])
@@ -544,19 +548,23 @@ func (r *Replayer) matchKey(method string, u *url.URL, values func(name string) 
 }
 
 // queue returns the index for k (hostless or not) and the recorded
-// answers for k in it, nil when there are none.
-func (r *Replayer) queue(k *key, hostless bool) (*index, *queue) {
-	ix := &r.full
+// answers for k in it, with ok false when there are none. A queue of one
+// variant comes from the index's map, without reading the queue.
+func (r *Replayer) queue(k *key, hostless bool) (ix *index, q queue, ok bool) {
+	ix = &r.full
 	if hostless {
 		ix = &r.path
 	}
 	var buf [256]byte
 	e := appendKey(buf[:0], k)
-	qi := ix.lookup(e)
-	if qi < 0 {
-		return ix, nil
+	switch qi, v := ix.lookup(e); {
+	case qi < 0:
+		return ix, queue{}, false
+	case v >= 0:
+		return ix, queue{v: v}, true
+	default:
+		return ix, ix.queues[qi], true
 	}
-	return ix, &ix.queues[qi]
 }
 
 // pick chooses the answer to a request with key k, whose recorded answers

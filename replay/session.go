@@ -157,7 +157,7 @@ func (r *Replayer) overlays(x *Replayer) bool {
 	for _, ix := range [...][2]*index{{&x.full, &r.full}, {&x.path, &r.path}} {
 		for qi := range ix[0].queues {
 			e := ix[0].keyOf(&ix[0].queues[qi])
-			if ix[1].lookup(e) >= 0 {
+			if qi, _ := ix[1].lookup(e); qi >= 0 {
 				return false
 			}
 		}
@@ -214,12 +214,12 @@ func (s *Session) RoundTrip(req cassettes.Request) Answer {
 		return Answer{Interaction: -1, Miss: &MissError{Method: req.Method, URL: req.URL, Closest: -1, Reason: "not an absolute URL"}}
 	}
 	k, hostless := s.r.matchKey(req.Method, u, func(name string) []string { return recordedValues(req.Headers, name) })
-	ix, q := s.r.queue(&k, hostless)
+	ix, q, ok := s.r.queue(&k, hostless)
 	in := incoming{ch: req.Headers, body: req.Body}
-	if q == nil && s.extra != nil {
-		if xix, xq := s.extra.queue(&k, hostless); xq != nil {
+	if !ok && s.extra != nil {
+		if xix, xq, xok := s.extra.queue(&k, hostless); xok {
 			off := len(s.r.ints)
-			i, me := s.extra.pick(k, hostless, xix, xq, &in, s.used)
+			i, me := s.extra.pick(k, hostless, xix, &xq, &in, s.used)
 			if me != nil {
 				if me.Closest >= 0 {
 					me.Closest += off
@@ -230,7 +230,11 @@ func (s *Session) RoundTrip(req cassettes.Request) Answer {
 		}
 		return Answer{Interaction: -1, Miss: s.closest(k, hostless, &in)}
 	}
-	i, me := s.r.pick(k, hostless, ix, q, &in, s.used)
+	var qp *queue
+	if ok {
+		qp = &q
+	}
+	i, me := s.r.pick(k, hostless, ix, qp, &in, s.used)
 	if me != nil {
 		return Answer{Interaction: -1, Miss: me}
 	}
