@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,6 +282,36 @@ func BenchmarkNewManyInteractions(b *testing.B) {
 				if _, err := New(Config{Cassette: c, Host: host}); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkReplayHitMany measures ServeHTTP alone (no network, a
+// ResponseWriter that keeps nothing) on uniformly random existing items of
+// a 10- and a 100k-interaction cassette, as BenchmarkServeManyInteractions
+// requests them: the cost of the index's lookups where they miss the CPU
+// caches.
+func BenchmarkReplayHitMany(b *testing.B) {
+	for _, n := range []int{10, 100_000} {
+		b.Run(fmt.Sprintf("interactions=%d", n), func(b *testing.B) {
+			c, items := manyCassette(n)
+			r := newReplayer(b, Config{Cassette: c, Host: manyHost})
+			paths := make([]string, items)
+			for i := range paths {
+				paths[i] = "/items/" + strconv.Itoa(i+1)
+			}
+			req := request("GET", "/items/1", "Origin: "+manyOrigin)
+			w := &discardWriter{h: http.Header{}}
+			rnd := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			for b.Loop() {
+				req.URL.Path = paths[rnd.IntN(len(paths))]
+				clear(w.h)
+				r.ServeHTTP(w, req)
+			}
+			if st := r.Stats(); st.Misses > 0 {
+				b.Fatalf("misses: %+v", st)
 			}
 		})
 	}
