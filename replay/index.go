@@ -88,7 +88,10 @@ func bytesString(b []byte) string {
 // index finds the recorded answers of a match key: full keys (Replayer.full)
 // or hostless ones (Replayer.path).
 type index struct {
-	first map[uint64]slot // key hash → its first queue
+	// slots is an open-addressing hash table of the queues (linear
+	// probing, at most half full): a lookup usually reads one slot, and
+	// the key it compares.
+	slots []slot
 	// mask is and-ed to every hash: all ones, but in tests that make keys
 	// collide.
 	mask   uint64
@@ -105,20 +108,29 @@ type index struct {
 	scripts []script
 }
 
-// slot is what index.first holds for a hash: its first queue, and what a
-// lookup of that queue's key needs, so that the common lookup (a key with
-// one variant) reads the map and the key, not the queue.
+// slot is an entry of index.slots: a queue, with what a lookup of its key
+// needs, so that the common lookup (a key with one variant) reads the slot
+// and the key, not the queue.
 type slot struct {
-	keyOff, keyLen uint32 // the queue's key, as queue.keyOff and keyLen
-	qi             int32  // the queue
-	v              int32  // its variant when it has one only, else -1
+	hash           uint64 // the key's
+	keyOff, keyLen uint32 // the key, as queue.keyOff and keyLen
+	q1             int32  // the queue + 1; 0: an empty slot
+	v              int32  // the queue's variant when it has one only, else -1
+}
+
+// newIndex returns an index for at most n keys; mask is index.mask.
+func newIndex(n int, mask uint64) index {
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	return index{slots: make([]slot, size), mask: mask}
 }
 
 // queue holds the interactions answering one key, in recorded order,
 // grouped into variants by their script part (script-set headers and body).
 type queue struct {
 	keyOff, keyLen uint32 // the key's encoding, in index.keys
-	next           int32  // the next queue whose key has the same hash; -1: none
 	v              int32  // the first variant, in index.vars
 	m              *multi // set when the queue has more than one variant
 }
@@ -184,23 +196,33 @@ func (ix *index) keyOf(q *queue) []byte {
 // hash returns the hash of a key encoding.
 func (ix *index) hash(e []byte) uint64 { return maphash.Bytes(hashSeed, e) & ix.mask }
 
-// lookup returns the number of the queue whose key is encoded as e, -1
-// when there is none, and the queue's variant when the queue has one only
-// and was found without reading it, else -1.
-func (ix *index) lookup(e []byte) (qi, v int32) {
-	sl, ok := ix.first[ix.hash(e)]
-	if !ok {
-		return -1, -1
-	}
-	if string(ix.keys[sl.keyOff:sl.keyOff+sl.keyLen]) == string(e) {
-		return sl.qi, sl.v
-	}
-	for qi := ix.queues[sl.qi].next; qi >= 0; qi = ix.queues[qi].next { // a hash collision
-		if string(ix.keyOf(&ix.queues[qi])) == string(e) {
-			return qi, -1
+// slotOf returns the slot of the key encoded as e, whose hash is h, or the
+// empty slot where it would go; found reports which.
+func (ix *index) slotOf(e []byte, h uint64) (i int, found bool) {
+	m := uint64(len(ix.slots) - 1)
+	for j := h & m; ; j = (j + 1) & m {
+		s := &ix.slots[j]
+		if s.q1 == 0 {
+			return int(j), false
+		}
+		if s.hash == h && string(ix.keys[s.keyOff:s.keyOff+s.keyLen]) == string(e) {
+			return int(j), true
 		}
 	}
-	return -1, -1
+}
+
+// lookup returns the number of the queue whose key is encoded as e, -1
+// when there is none, and the queue's variant when the queue has one
+// only, else -1.
+func (ix *index) lookup(e []byte) (qi, v int32) {
+	if len(ix.slots) == 0 {
+		return -1, -1
+	}
+	i, found := ix.slotOf(e, ix.hash(e))
+	if !found {
+		return -1, -1
+	}
+	return ix.slots[i].q1 - 1, ix.slots[i].v
 }
 
 // indexBuilder adds interactions to an index; what it holds besides is
@@ -220,33 +242,26 @@ type indexBuilder struct {
 func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid int32) int32 {
 	ix := b.ix
 	kh := ix.hash(e)
-	qi, _ := ix.lookup(e)
-	if qi < 0 {
+	si, found := ix.slotOf(e, kh)
+	if !found {
 		if b.owned {
 			off = uint32(len(ix.keys))
 			ix.keys = append(ix.keys, e...)
 		}
-		qi = int32(len(ix.queues))
-		next := int32(-1)
-		if prev, ok := ix.first[kh]; ok {
-			next = prev.qi // a hash collision: chained
-		}
+		qi := int32(len(ix.queues))
 		vi := b.newVariant(s, h, sid)
-		ix.first[kh] = slot{keyOff: off, keyLen: uint32(len(e)), qi: qi, v: vi}
-		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), next: next, v: vi})
+		ix.slots[si] = slot{hash: kh, keyOff: off, keyLen: uint32(len(e)), q1: qi + 1, v: vi}
+		ix.queues = append(ix.queues, queue{keyOff: off, keyLen: uint32(len(e)), v: vi})
 		b.vints[vi] = append(b.vints[vi], int32(i))
 		return vi
 	}
-	q := &ix.queues[qi]
+	q := &ix.queues[ix.slots[si].q1-1]
 	if vi := b.variantOf(q, s, h); vi >= 0 {
 		b.vints[vi] = append(b.vints[vi], int32(i))
 		return vi
 	}
 	if q.m == nil {
-		if sl := ix.first[kh]; sl.qi == qi {
-			sl.v = -1 // the slot no longer tells it all
-			ix.first[kh] = sl
-		}
+		ix.slots[si].v = -1 // the slot no longer tells it all
 		q.m = &multi{vars: []int32{q.v}, byHash: map[uint64]int{}}
 		if !ix.scr(&ix.vars[q.v]).wild {
 			q.m.byHash[b.vhash[q.v]] = 0

@@ -263,8 +263,8 @@ func build(cfg Config, mask uint64) (*Replayer, error) {
 	r := &Replayer{
 		cfg:  cfg,
 		ints: make([]prepared, n),
-		full: index{first: make(map[uint64]slot, n), mask: mask, scripts: []script{{}}},
-		path: index{first: make(map[uint64]slot), mask: mask},
+		full: newIndex(n, mask),
+		path: index{mask: mask},
 		scan: closestScan,
 		j:    newJournal(cfg.JournalLimit),
 	}
@@ -277,6 +277,10 @@ func build(cfg Config, mask uint64) (*Replayer, error) {
 		r.hostScheme, r.hostHost = s, h
 	}
 	errs = append(errs, r.originMap(cfg)...)
+	r.full.scripts = []script{{}}
+	if cfg.Host == "" {
+		r.path = newIndex(n, mask)
+	}
 	full := indexBuilder{ix: &r.full}
 	path := indexBuilder{ix: &r.path, owned: true}
 	paths := make([]string, n)
