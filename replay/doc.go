@@ -115,7 +115,7 @@
 // equal response header values and field lists stored once), so that a
 // large cassette neither slows the garbage collector down much nor makes
 // a hit touch more than a few cache lines: a 100k-interaction cassette
-// serves random requests within a few percent of a 10-interaction one
+// serves random requests within 10 % of a 10-interaction one
 // (BenchmarkServeManyInteractions).
 //
 // # Faithfulness
