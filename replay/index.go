@@ -9,11 +9,12 @@ import (
 // The replay index is laid out for a large cassette served at random: a
 // lookup touches a few cache lines, and the garbage collector has few
 // pointers to follow. Match keys are encoded (appendKey) into byte arenas
-// and found through a map from their 64-bit hash to a dense queue number,
-// the whole encoding compared on a hit and queues of one hash chained;
+// and found through an open-addressing table of their 64-bit hashes, the
+// whole encoding compared on a hit (keys of one hash are probed on);
 // queues, variants and interactions live in dense slices that refer to each
-// other by number; response header values of every interaction share one
-// slice (respSet). New's build-time maps are dropped once it returns.
+// other by number; equal response header values of every interaction
+// share one slice (respSet). New's build-time maps are dropped once it
+// returns.
 
 // appendKey appends an injective encoding of k to b: each string field
 // preceded by its length (uvarint), then the booleans in one byte.
@@ -118,7 +119,8 @@ type slot struct {
 	v              int32  // the queue's variant when it has one only, else -1
 }
 
-// newIndex returns an index for at most n keys; mask is index.mask.
+// newIndex returns an index for at most n keys (its table stays at most
+// half full, so a probe always ends); mask is index.mask.
 func newIndex(n int, mask uint64) index {
 	size := 1
 	for size < 2*n {
