@@ -25,7 +25,7 @@ func (r *Replayer) closestLinear(k key, hostless bool, in *incoming, examine fun
 		if examine != nil && !examine(i) {
 			continue
 		}
-		rk := r.ints[i].key
+		rk := r.keyOf(i)
 		if hostless {
 			rk = rk.hostless()
 		}
@@ -40,14 +40,14 @@ func (r *Replayer) closestLinear(k key, hostless bool, in *incoming, examine fun
 		if !better && (n != bestN || a != best) {
 			continue
 		}
-		if sr, _ := rank(&r.ints[i].script, s); better || sr > bestRank {
+		if sr, _ := rank(r.scriptOf(i), s); better || sr > bestRank {
 			me.Closest, best, bestN, bestRank = i, a, n, sr
 		}
 	}
 	if me.Closest < 0 {
 		return me
 	}
-	rk := r.ints[me.Closest].key
+	rk := r.keyOf(me.Closest)
 	if hostless {
 		rk = rk.hostless()
 	}
@@ -58,7 +58,7 @@ func (r *Replayer) closestLinear(k key, hostless bool, in *incoming, examine fun
 			return me
 		}
 	}
-	me.Field, me.Got, me.Want, _ = scriptDiff(&r.ints[me.Closest].script, s)
+	me.Field, me.Got, me.Want, _ = scriptDiff(r.scriptOf(me.Closest), s)
 	return me
 }
 
@@ -151,9 +151,9 @@ func TestClosestBounded(t *testing.T) {
 				if path == "" {
 					path = "/"
 				}
-				byPath := r.pathIdx[path]
+				byPath := r.pathInts(path)
 				examine := func(i int) bool {
-					return i < r.scan || slices.Contains(byPath[:min(len(byPath), r.scan)], i)
+					return i < r.scan || slices.Contains(byPath[:min(len(byPath), r.scan)], int32(i))
 				}
 				got, want := missOf(t, r, rq, hostless, examine)
 				require.Equal(t, want, got, "round %d: %s %s (hostless %v, scan %d)", round, rq.Method, rq.URL, hostless, r.scan)

@@ -109,6 +109,15 @@
 // ones counted). Mark and Since give the entries recorded after a point, at
 // the cost of what they return.
 //
+// Besides the cassette, which it reads and never copies, a Replayer's
+// index costs about 300 bytes per interaction, in a few large objects with
+// few pointers (match keys encoded in one array, a hash table of them,
+// equal response header values and field lists stored once), so that a
+// large cassette neither slows the garbage collector down much nor makes
+// a hit touch more than a few cache lines: a 100k-interaction cassette
+// serves random requests within 10 % of a 10-interaction one
+// (BenchmarkServeManyInteractions).
+//
 // # Faithfulness
 //
 // Status, header names with their case, duplicate header lines and their

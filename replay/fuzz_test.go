@@ -122,14 +122,14 @@ func FuzzMatcher(f *testing.F) {
 						_, _, e := serveOne(t, rs, fromRecorded(t, rq))
 						a := ss.RoundTrip(rq)
 						require.Equal(t, e.Hit, a.Interaction, "ServeHTTP and Session differ")
-						if r.ints[1].script.wild || r.ints[2].script.wild {
+						if r.scriptOf(1).wild || r.scriptOf(2).wild {
 							// A placeholder hides what told the two
 							// apart: no own-answer guarantee.
 							continue
 						}
 						require.GreaterOrEqual(t, e.Hit, 0, "miss: %v", e.Miss)
-						require.Equal(t, r.ints[i].key, r.ints[e.Hit].key)
-						require.True(t, sameScript(&r.ints[i].script, &r.ints[e.Hit].script), "request %d got #%d", i, e.Hit)
+						require.Equal(t, r.keyOf(i), r.keyOf(e.Hit))
+						require.True(t, sameScript(r.scriptOf(i), r.scriptOf(e.Hit)), "request %d got #%d", i, e.Hit)
 					}
 				}
 			}
@@ -140,7 +140,7 @@ func FuzzMatcher(f *testing.F) {
 			req.Header.Set("User-Agent", "something else")
 			_, _, e := serveOne(t, r, req)
 			require.GreaterOrEqual(t, e.Hit, 0, "miss: %v", e.Miss)
-			require.Equal(t, r.ints[1].key, r.ints[e.Hit].key)
+			require.Equal(t, r.keyOf(1), r.keyOf(e.Hit))
 
 			// Order-insensitive for Access-Control-Request-Headers.
 			req = fromRecorded(t, recorded.Request)
@@ -149,7 +149,7 @@ func FuzzMatcher(f *testing.F) {
 			}
 			_, _, e = serveOne(t, r, req)
 			require.GreaterOrEqual(t, e.Hit, 0, "miss: %v", e.Miss)
-			require.Equal(t, r.ints[1].key, r.ints[e.Hit].key)
+			require.Equal(t, r.keyOf(1), r.keyOf(e.Hit))
 
 			// Never panics: arbitrary origin-form and absolute requests.
 			for _, u := range []*url.URL{

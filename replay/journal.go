@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // DefaultJournalLimit is how many unanswered requests (misses and forwarded
@@ -62,15 +61,11 @@ type JournalMark struct {
 	misses  int // misses before the mark, kept or dropped
 }
 
-// journal is what a Replayer remembers of the requests it served: hits as
-// counts per interaction, unanswered requests in full up to a limit and as
-// counts after it, misses grouped. Its memory is bounded by the cassette's
-// size and the limits, however many requests are served.
+// journal is what a Replayer remembers of the requests it did not answer
+// from the cassette: in full up to a limit and as counts after it, misses
+// grouped (hits are counted per interaction, prepared.hits). Its memory is
+// bounded by the limits, however many requests are served.
 type journal struct {
-	// hits counts, per interaction, the requests it answered. Adding to
-	// it is the only bookkeeping a hit costs.
-	hits []atomic.Int64
-
 	mu        sync.Mutex
 	limit     int     // entries kept at most
 	entries   []Entry // the first limit unanswered requests, in order
@@ -84,18 +79,15 @@ type journal struct {
 
 type missGroupKey struct{ method, url, field string }
 
-func newJournal(interactions, limit int) journal {
+func newJournal(limit int) journal {
 	switch {
 	case limit == 0:
 		limit = DefaultJournalLimit
 	case limit < 0:
 		limit = 0
 	}
-	return journal{hits: make([]atomic.Int64, interactions), limit: limit}
+	return journal{limit: limit}
 }
-
-// hit counts a request answered by interaction i.
-func (j *journal) hit(i int) { j.hits[i].Add(1) }
 
 // record journals an unanswered request.
 func (j *journal) record(e Entry) {
@@ -172,8 +164,8 @@ func (r *Replayer) Since(m JournalMark) (entries []Entry, droppedMisses int) {
 // the use counts of every interaction (a pass over the cassette).
 func (r *Replayer) Stats() Stats {
 	s := Stats{}
-	for i := range r.j.hits {
-		s.Hits += int(r.j.hits[i].Load())
+	for i := range r.ints {
+		s.Hits += int(r.ints[i].hits.Load())
 	}
 	r.j.mu.Lock()
 	defer r.j.mu.Unlock()
@@ -184,9 +176,9 @@ func (r *Replayer) Stats() Stats {
 // Uses returns how many requests each recorded interaction has answered,
 // by index in the cassette.
 func (r *Replayer) Uses() []int {
-	out := make([]int, len(r.j.hits))
-	for i := range r.j.hits {
-		out[i] = int(r.j.hits[i].Load())
+	out := make([]int, len(r.ints))
+	for i := range r.ints {
+		out[i] = int(r.ints[i].hits.Load())
 	}
 	return out
 }

@@ -79,6 +79,34 @@ func agree(a, b key) [numFields]bool {
 	}
 }
 
+// agreeEncoded is agree(*k, decodeKey(e)), with e's scheme and host read
+// as "" when hostless, without building the key: the closest-interaction
+// search runs it for every interaction it examines.
+func agreeEncoded(k *key, e []byte, hostless bool) [numFields]bool {
+	var s [8]string // method, scheme, host, path, query, origin, acrm, acrh
+	i := 0
+	for j := range s {
+		n := int(e[i])
+		if n >= 0x80 {
+			s[j], i = decodeLongField(e, i)
+			continue
+		}
+		s[j], i = bytesString(e[i+1:i+1+n]), i+1+n
+	}
+	if hostless {
+		s[1], s[2] = "", ""
+	}
+	f := e[i]
+	return [numFields]bool{
+		k.method == s[0],
+		k.scheme == s[1] && k.host == s[2] && k.path == s[3] && k.query == s[4] && k.hasQuery == (f&1 != 0),
+		k.origin == s[5] && k.hasOrigin == (f&2 != 0),
+		k.acrm == s[6] && k.hasACRM == (f&4 != 0),
+		k.acrh == s[7],
+		k.cred == (f&8 != 0),
+	}
+}
+
 // field returns the name of field i and k's value of it as shown in a
 // MissError: absent headers show as "", credentials as "present"/"absent",
 // the header set as its normalised form.

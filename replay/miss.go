@@ -127,7 +127,7 @@ func (c candidate) beats(d candidate) bool {
 // its cost is bounded by the scan limit, whatever the cassette's size.
 func (r *Replayer) closest(k key, hostless bool, in *incoming) *MissError {
 	s := in.script()
-	return r.missFor(k, hostless, s, r.best(k, hostless, s), r.ints)
+	return r.missFor(k, hostless, s, r.best(k, hostless, s))
 }
 
 // best returns the closest of r's interactions to the request with key k
@@ -142,11 +142,8 @@ func (r *Replayer) best(k key, hostless bool, s *script) candidate {
 func (r *Replayer) bestWithin(k key, hostless bool, s *script, pathScan, scan int) candidate {
 	best := candidate{i: -1}
 	consider := func(i int) {
-		rk := r.ints[i].key
-		if hostless {
-			rk = rk.hostless()
-		}
-		c := candidate{i: i, a: agree(k, rk)}
+		p := &r.ints[i]
+		c := candidate{i: i, a: agreeEncoded(&k, r.keys[p.keyOff:p.keyOff+p.keyLen], hostless)}
 		for _, ok := range c.a {
 			if ok {
 				c.n++
@@ -155,14 +152,14 @@ func (r *Replayer) bestWithin(k key, hostless bool, s *script, pathScan, scan in
 		if c.n < best.n || c.n == best.n && c.a != best.a && !earlierAgreement(c.a, best.a) {
 			return // ranks after best whatever its script
 		}
-		c.srank, _ = rank(&r.ints[i].script, s)
+		c.srank, _ = rank(r.scriptOf(i), s)
 		if c.beats(best) {
 			best = c
 		}
 	}
-	byPath := r.pathIdx[k.path]
+	byPath := r.pathInts(k.path)
 	for _, i := range byPath[:max(0, min(len(byPath), pathScan))] {
-		consider(i)
+		consider(int(i))
 	}
 	for i := range max(0, min(len(r.ints), scan)) {
 		consider(i)
@@ -170,17 +167,16 @@ func (r *Replayer) bestWithin(k key, hostless bool, s *script, pathScan, scan in
 	return best
 }
 
-// missFor returns the miss for k naming c, an interaction of ints, as the
+// missFor returns the miss for k naming c, an interaction of r, as the
 // closest: the first match-key field that differs, else the first
 // script-set header or the body.
-func (r *Replayer) missFor(k key, hostless bool, s *script, c candidate, ints []prepared) *MissError {
+func (r *Replayer) missFor(k key, hostless bool, s *script, c candidate) *MissError {
 	me := r.newMiss(k)
 	if c.i < 0 {
 		return me
 	}
 	me.Closest = c.i
-	p := &ints[c.i]
-	rk := p.key
+	rk := r.keyOf(c.i)
 	if hostless {
 		rk = rk.hostless()
 	}
@@ -191,7 +187,7 @@ func (r *Replayer) missFor(k key, hostless bool, s *script, c candidate, ints []
 			return me
 		}
 	}
-	me.Field, me.Got, me.Want, _ = scriptDiff(&p.script, s)
+	me.Field, me.Got, me.Want, _ = scriptDiff(r.scriptOf(c.i), s)
 	return me
 }
 
@@ -272,9 +268,9 @@ func (r *Replayer) missBody(k key, me *MissError, s *script) string {
 	}
 	if me.Closest >= 0 && me.Closest < len(r.ints) {
 		p := &r.ints[me.Closest]
-		fmt.Fprintf(&b, "\nclosest recorded interaction #%d (%s):\n", me.Closest, p.kind)
-		describe(&b, p.key)
-		describeScript(&b, &p.script)
+		fmt.Fprintf(&b, "\nclosest recorded interaction #%d (%s):\n", me.Closest, r.resp.kinds[p.kind])
+		describe(&b, r.keyOf(me.Closest))
+		describeScript(&b, r.scriptOf(me.Closest))
 		fmt.Fprintf(&b, "  response: %d\n", p.status)
 	}
 	return b.String()

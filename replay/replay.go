@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -67,18 +68,24 @@ type Replayer struct {
 	hostScheme string // from Config.Host; "" when Config.Host is ""
 	hostHost   string
 
-	ints   []prepared
+	ints []prepared // one per interaction
+	resp respSet    // their responses
+	// keys holds the interactions' match keys, encoded (appendKey); a key
+	// decoded from it (keyOf) shares its memory.
+	keys   []byte
 	toFrom map[string]string // Config.OriginMap, To → From
 	fromTo map[string]string // Config.OriginMap, From → To
 	// redactedParams holds the query parameter names whose recorded values
 	// are redaction placeholders; they match any value (see matchQuery).
 	redactedParams map[string]bool
-	byKey          map[key]*queue // full keys
-	byPath         map[key]*queue // hostless keys, for origin-form requests without Config.Host
-	// pathIdx lists the interactions by escaped path, in recorded order,
+	full           index // full keys
+	// path indexes hostless keys, for origin-form requests without
+	// Config.Host; with Config.Host, it is empty: every key has a host.
+	path index
+	// paths lists the interactions by escaped path, in recorded order,
 	// and scan bounds the closest-interaction search (see best).
-	pathIdx map[string][]int
-	scan    int
+	paths pathIndex
+	scan  int
 
 	// usedMu guards usedVars, the variants ServeHTTP has used at least
 	// once, each once: what Session copies.
@@ -88,55 +95,178 @@ type Replayer struct {
 	j journal
 }
 
-// prepared is an interaction ready to serve.
+// prepared is an interaction ready to serve: what a hit reads and writes,
+// in one cache line (64 bytes), with numbers into the Replayer's dense
+// tables rather than pointers.
 type prepared struct {
-	key    key
-	url    string // key.url(), precomputed for the journal
-	kind   cassettes.Kind
-	status int
-	// fields are copied into the ResponseWriter's map as they are: recorded
-	// names and case, duplicates in order, nil Date and Content-Type
-	// entries that stop net/http from adding its own; sorted by name. A
-	// list costs less to iterate than a map, and less for the garbage
-	// collector to scan. Slices are clipped, so an append by a later writer
-	// cannot reach the shared array.
-	fields        []headerField
-	contentLength []string // set when not recorded and a body is allowed; not for HEAD
-	dateKey       string   // the recorded Date header's name; served with the time of serving
-	bodyAllowed   bool
-	body          []byte
-	// script is the recorded request's script-set headers and body, and
-	// scriptHash its hash.
-	script     script
-	scriptHash uint64
+	body []byte // the recorded body
+	// hits counts the requests this interaction answered (Uses); adding
+	// to it is the only bookkeeping a hit costs.
+	hits           atomic.Int64
+	keyOff, keyLen uint32 // the match key's encoding, in Replayer.keys
+	fieldOff       uint32 // the response's header fields: respSet.fields[fieldOff:][:nfields]
+	nfields        uint32
+	// dateName is the recorded Date header's name (in respSet.names),
+	// served with the time of serving; -1: none.
+	dateName int32
+	// clen is the Content-Length value to add (in respSet.vals), when none
+	// was recorded and a body is allowed; not for HEAD. -1: none.
+	clen    int32
+	variant int32 // in Replayer.full.vars: the interaction's variant (its script part)
+	status  uint16
+	kind    uint16 // in respSet.kinds
 }
 
-// queue holds the interactions answering one key, in recorded order,
-// grouped into variants by their script part (script-set headers and body).
-type queue struct {
-	idx  []int      // every interaction with the key, in recorded order
-	vars []*variant // the distinct script parts, in order of first appearance
-	// byHash indexes the variants without redaction placeholders by script
-	// hash, the first one for a hash; nil while there is one variant.
-	byHash map[uint64]int
-	wild   []int // the indexes in vars of variants with placeholders
+// bodyAllowed reports whether p's status allows a body.
+func (p *prepared) bodyAllowed() bool {
+	return p.status != http.StatusNoContent && p.status != http.StatusNotModified
+}
+
+// respSet holds prepared responses' header fields. The fields are copied
+// into the ResponseWriter's map as they are: recorded names and case,
+// duplicates in order, nil Date and Content-Type entries that stop
+// net/http from adding its own; sorted by name. A list costs less to
+// iterate than a map, and the values of every response sharing one slice
+// cost the garbage collector one object rather than one per header. Equal
+// single values, and equal field lists, are stored once: recorded
+// responses repeat most of their headers, so the shared part stays small
+// and in cache however many interactions there are. Value slices are
+// served clipped, so an append by a later writer cannot reach the shared
+// array.
+type respSet struct {
+	names  []string // distinct header names
+	fields []respField
+	vals   []string
+	kinds  []cassettes.Kind
+
+	// While preparing: the positions of names, kinds, single values,
+	// added Content-Length values and field lists (by their encoding).
+	nameIdx map[string]int32
+	kindIdx map[cassettes.Kind]uint16
+	valIdx  map[string]uint32
+	clenIdx map[int]int32
+	listIdx map[string]uint32
+	list    []byte // an encoded field list, while preparing it
+}
+
+// respField is one header name (in respSet.names) and its values
+// (respSet.vals[off:][:n]; n == 0 means nil).
+type respField struct {
+	name   int32
+	off, n uint32
+}
+
+// done drops what only preparing needs.
+func (rs *respSet) done() {
+	rs.nameIdx, rs.kindIdx, rs.valIdx, rs.clenIdx, rs.listIdx, rs.list = nil, nil, nil, nil, nil, nil
+	rs.fields, rs.vals = clip(rs.fields), clip(rs.vals)
+}
+
+func (rs *respSet) name(n string) int32 {
+	if i, ok := rs.nameIdx[n]; ok {
+		return i
+	}
+	if rs.nameIdx == nil {
+		rs.nameIdx = map[string]int32{}
+	}
+	i := int32(len(rs.names))
+	rs.names = append(rs.names, n)
+	rs.nameIdx[n] = i
+	return i
+}
+
+func (rs *respSet) kind(k cassettes.Kind) uint16 {
+	if i, ok := rs.kindIdx[k]; ok {
+		return i
+	}
+	if rs.kindIdx == nil {
+		rs.kindIdx = map[cassettes.Kind]uint16{}
+	}
+	i := uint16(len(rs.kinds))
+	rs.kinds = append(rs.kinds, k)
+	rs.kindIdx[k] = i
+	return i
+}
+
+// contentLength returns the position in vals of the value n.
+func (rs *respSet) contentLength(n int) int32 {
+	if i, ok := rs.clenIdx[n]; ok {
+		return i
+	}
+	if rs.clenIdx == nil {
+		rs.clenIdx = map[int]int32{}
+	}
+	i := int32(rs.addValues([]string{strconv.Itoa(n)}))
+	rs.clenIdx[n] = i
+	return i
+}
+
+// addValues adds vs to vals (a single value once) and returns their
+// position.
+func (rs *respSet) addValues(vs []string) uint32 {
+	if len(vs) == 1 {
+		if i, ok := rs.valIdx[vs[0]]; ok {
+			return i
+		}
+		if rs.valIdx == nil {
+			rs.valIdx = map[string]uint32{}
+		}
+		rs.valIdx[vs[0]] = uint32(len(rs.vals))
+	}
+	off := uint32(len(rs.vals))
+	rs.vals = append(rs.vals, vs...)
+	return off
+}
+
+// addFields adds the field list fs and returns its position in fields
+// (an equal list once).
+func (rs *respSet) addFields(fs []respField) uint32 {
+	rs.list = rs.list[:0]
+	for _, f := range fs {
+		rs.list = binary.LittleEndian.AppendUint32(rs.list, uint32(f.name))
+		rs.list = binary.LittleEndian.AppendUint32(rs.list, f.off)
+		rs.list = binary.LittleEndian.AppendUint32(rs.list, f.n)
+	}
+	if i, ok := rs.listIdx[string(rs.list)]; ok {
+		return i
+	}
+	if rs.listIdx == nil {
+		rs.listIdx = map[string]uint32{}
+	}
+	off := uint32(len(rs.fields))
+	rs.listIdx[string(rs.list)] = off
+	rs.fields = append(rs.fields, fs...)
+	return off
+}
+
+// values returns the values of f as served.
+func (rs *respSet) values(f respField) []string {
+	if f.n == 0 {
+		return nil
+	}
+	return rs.vals[f.off : f.off+f.n : f.off+f.n]
 }
 
 // New validates cfg and returns a Replayer. Every problem is reported at
 // once (errors.Join).
 func New(cfg Config) (*Replayer, error) {
+	return build(cfg, ^uint64(0))
+}
+
+// build is New with every hash of a match key or path and-ed with mask:
+// tests make keys collide with it.
+func build(cfg Config, mask uint64) (*Replayer, error) {
 	if cfg.Cassette == nil {
 		return nil, errors.New("replay: config: nil cassette")
 	}
+	n := len(cfg.Cassette.Interactions)
 	r := &Replayer{
-		cfg:    cfg,
-		ints:   make([]prepared, len(cfg.Cassette.Interactions)),
-		byKey:  make(map[key]*queue),
-		byPath: make(map[key]*queue),
-
-		pathIdx: make(map[string][]int),
-		scan:    closestScan,
-		j:       newJournal(len(cfg.Cassette.Interactions), cfg.JournalLimit),
+		cfg:  cfg,
+		ints: make([]prepared, n),
+		full: newIndex(n, mask),
+		path: index{mask: mask},
+		scan: closestScan,
+		j:    newJournal(cfg.JournalLimit),
 	}
 	var errs []error
 	if cfg.Host != "" {
@@ -147,26 +277,65 @@ func New(cfg Config) (*Replayer, error) {
 		r.hostScheme, r.hostHost = s, h
 	}
 	errs = append(errs, r.originMap(cfg)...)
+	r.full.scripts = []script{{}}
+	if cfg.Host == "" {
+		r.path = newIndex(n, mask)
+	}
+	full := indexBuilder{ix: &r.full}
+	path := indexBuilder{ix: &r.path, owned: true}
+	paths := make([]string, n)
+	var hl []byte
 	for i := range cfg.Cassette.Interactions {
 		in := &cfg.Cassette.Interactions[i]
-		p, err := prepare(in, r.fromTo)
+		p := &r.ints[i]
+		k, err := prepare(in, r.fromTo, &r.resp, p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("replay: interaction %d: %w", i, err))
 			continue
 		}
-		p.key.query = redactedQuery(p.key.query, r.noteRedacted)
-		p.url = p.key.url()
-		p.script = recordedScript(&in.Request)
-		p.scriptHash = p.script.hash()
-		r.ints[i] = p
-		add(r.byKey, p.key, i, &r.ints[i])
-		add(r.byPath, p.key.hostless(), i, &r.ints[i])
-		r.pathIdx[p.key.path] = append(r.pathIdx[p.key.path], i)
+		k.query = redactedQuery(k.query, r.noteRedacted)
+		s := recordedScript(&in.Request)
+		h := s.hash()
+		p.keyOff = uint32(len(r.keys))
+		r.keys = appendKey(r.keys, &k)
+		p.keyLen = uint32(len(r.keys)) - p.keyOff
+		r.full.keys = r.keys
+		p.variant = full.add(r.keys[p.keyOff:], p.keyOff, i, &s, h, -1)
+		if cfg.Host == "" {
+			hk := k.hostless()
+			hl = appendKey(hl[:0], &hk)
+			r.path.scripts = r.full.scripts
+			path.add(hl, 0, i, &s, h, r.full.vars[p.variant].script)
+		}
+		paths[i] = k.path
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	full.done()
+	path.done()
+	r.full.scripts = clip(r.full.scripts)
+	r.path.scripts = r.full.scripts
+	r.keys = r.full.keys
+	r.resp.done()
+	r.paths = buildPathIndex(paths, mask)
 	return r, nil
+}
+
+// keyOf returns the match key of interaction i as indexed.
+func (r *Replayer) keyOf(i int) key {
+	p := &r.ints[i]
+	return decodeKey(r.keys[p.keyOff : p.keyOff+p.keyLen])
+}
+
+// scriptOf returns the script part of interaction i's request.
+func (r *Replayer) scriptOf(i int) *script {
+	return r.full.scr(&r.full.vars[r.ints[i].variant])
+}
+
+// pathInts returns the interactions recorded for path, in recorded order.
+func (r *Replayer) pathInts(path string) []int32 {
+	return r.paths.find(path, func(i int) string { return r.keyOf(i).path })
 }
 
 // originMap validates cfg.OriginMap and indexes it.
@@ -207,63 +376,6 @@ func (r *Replayer) noteRedacted(name string) {
 	r.redactedParams[name] = true
 }
 
-// add adds interaction i, prepared as p, to the queue of k in m: to the
-// variant with p's script part, or to a new one.
-func add(m map[key]*queue, k key, i int, p *prepared) {
-	q := m[k]
-	if q == nil {
-		q = new(queue)
-		m[k] = q
-	}
-	q.idx = append(q.idx, i)
-	if v := q.variantOf(&p.script, p.scriptHash); v != nil {
-		v.idx = append(v.idx, i)
-		return
-	}
-	if q.byHash == nil && len(q.vars) == 1 {
-		q.byHash = map[uint64]int{}
-		if v := q.vars[0]; !v.s.wild {
-			q.byHash[v.hash] = 0
-		}
-	}
-	vi := len(q.vars)
-	q.vars = append(q.vars, &variant{s: p.script, hash: p.scriptHash, idx: []int{i}})
-	switch {
-	case p.script.wild:
-		q.wild = append(q.wild, vi)
-	case q.byHash != nil:
-		if _, ok := q.byHash[p.scriptHash]; !ok {
-			q.byHash[p.scriptHash] = vi
-		}
-	}
-}
-
-// variantOf returns the variant of q whose recorded script part is s byte
-// for byte (h is s.hash()), nil when there is none.
-func (q *queue) variantOf(s *script, h uint64) *variant {
-	if s.wild || q.byHash == nil {
-		for _, v := range q.vars {
-			if v.s.wild == s.wild && sameScript(&v.s, s) {
-				return v
-			}
-		}
-		return nil
-	}
-	vi, ok := q.byHash[h]
-	if !ok {
-		return nil // equal scripts have equal hashes
-	}
-	if sameScript(&q.vars[vi].s, s) {
-		return q.vars[vi]
-	}
-	for _, v := range q.vars { // a hash collision
-		if !v.s.wild && sameScript(&v.s, s) {
-			return v
-		}
-	}
-	return nil
-}
-
 // parseHost parses Config.Host into a scheme and a normalised host.
 func parseHost(s string) (scheme, host string, err error) {
 	scheme, rest := "http", s
@@ -279,70 +391,91 @@ func parseHost(s string) (scheme, host string, err error) {
 	return scheme, fetch.SerializeHost(scheme, rest), nil
 }
 
-// prepare validates a recorded interaction and precomputes its key and
-// response. acao maps served Access-Control-Allow-Origin values (see
-// Config.OriginMap); nil maps none.
-func prepare(in *cassettes.Interaction, acao map[string]string) (prepared, error) {
-	rq, rs := &in.Request, &in.Response
+// prepare validates a recorded interaction, precomputes its response into
+// p (its fields added to rs) and returns its key. acao maps served
+// Access-Control-Allow-Origin values (see Config.OriginMap); nil maps none.
+func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet, p *prepared) (key, error) {
+	rq, rsp := &in.Request, &in.Response
 	if rq.Method == "" {
-		return prepared{}, errors.New("empty method")
+		return key{}, errors.New("empty method")
 	}
 	u, err := url.Parse(rq.URL)
 	if err != nil {
-		return prepared{}, fmt.Errorf("url: %w", err)
+		return key{}, fmt.Errorf("url: %w", err)
 	}
 	if u.Scheme == "" || u.Host == "" {
-		return prepared{}, fmt.Errorf("url %q: not absolute", rq.URL)
+		return key{}, fmt.Errorf("url %q: not absolute", rq.URL)
 	}
-	if why := cassettes.StatusProblem(rs.Status); why != "" {
+	if why := cassettes.StatusProblem(rsp.Status); why != "" {
 		// A cassette built in Go; a loaded one was validated already.
-		return prepared{}, errors.New("response.status: " + why)
+		return key{}, errors.New("response.status: " + why)
 	}
-	p := prepared{
-		key:         recordedKey(rq, u),
-		kind:        in.Kind,
-		status:      rs.Status,
-		bodyAllowed: rs.Status != http.StatusNoContent && rs.Status != http.StatusNotModified,
-		body:        rs.Body,
+	p.status, p.body, p.dateName, p.clen = uint16(rsp.Status), rsp.Body, -1, -1
+	kind := in.Kind
+	if kind == "" {
+		kind = cassettes.Classify(rq.Method, rq.Headers)
 	}
-	p.url = p.key.url()
-	if p.kind == "" {
-		p.kind = cassettes.Classify(rq.Method, rq.Headers)
+	p.kind = rs.kind(kind)
+	// The lines as served, sorted by name (stably: one name's values stay
+	// in order), then grouped into fields; a nil field has a line with
+	// none set. Small arrays on the stack hold a response's few lines.
+	type line struct {
+		name, value string
+		none        bool
 	}
-	header := make(http.Header, len(rs.Headers)+2)
-	for _, f := range rs.Headers {
-		name := f.Name
+	var lbuf [24]line
+	lines := lbuf[:0]
+	dateName := ""
+	for _, f := range rsp.Headers {
+		name, v := f.Name, f.Value
 		switch {
 		case asciiEqualFold(name, "Transfer-Encoding"):
 			continue // the body is served with a length
 		case asciiEqualFold(name, "Content-Length"):
 			name = "Content-Length" // net/http frames the body by this exact key
 		case asciiEqualFold(name, "Date"):
-			p.dateKey = name
+			dateName = name
 		case asciiEqualFold(name, "Access-Control-Allow-Origin"):
-			if to, ok := acao[f.Value]; ok {
-				header[name] = append(header[name], to)
-				continue
+			if to, ok := acao[v]; ok {
+				v = to
 			}
 		}
-		header[name] = append(header[name], f.Value)
+		lines = append(lines, line{name: name, value: v})
 	}
-	for name, vs := range header {
-		header[name] = slices.Clip(vs)
+	has := func(name string) bool {
+		return slices.ContainsFunc(lines, func(l line) bool { return l.name == name })
+	}
+	if !has("Content-Length") && p.bodyAllowed() {
+		p.clen = rs.contentLength(len(rsp.Body))
 	}
 	for _, name := range []string{"Date", "Content-Type"} {
-		if _, ok := header[name]; !ok {
-			header[name] = nil
+		if !has(name) {
+			lines = append(lines, line{name: name, none: true})
 		}
 	}
-	if _, ok := header["Content-Length"]; !ok && p.bodyAllowed {
-		p.contentLength = []string{strconv.Itoa(len(rs.Body))}
+	slices.SortStableFunc(lines, func(a, b line) int { return strings.Compare(a.name, b.name) })
+	var rbuf [24]respField
+	var vbuf [24]string
+	rfs := rbuf[:0]
+	for j := 0; j < len(lines); {
+		name := lines[j].name
+		rf := respField{name: rs.name(name)}
+		if lines[j].none {
+			j++
+		} else {
+			vals := vbuf[:0]
+			for ; j < len(lines) && lines[j].name == name; j++ {
+				vals = append(vals, lines[j].value)
+			}
+			rf.off, rf.n = rs.addValues(vals), uint32(len(vals))
+		}
+		rfs = append(rfs, rf)
 	}
-	p.fields = make([]headerField, 0, len(header))
-	for _, name := range slices.Sorted(maps.Keys(header)) {
-		p.fields = append(p.fields, headerField{name: name, values: header[name]})
+	p.fieldOff, p.nfields = rs.addFields(rfs), uint32(len(rfs))
+	if dateName != "" {
+		p.dateName = rs.name(dateName)
 	}
-	return p, nil
+	return recordedKey(rq, u), nil
 }
 
 // ServeHTTP serves req from the cassette: Config.Intercept first, then the
@@ -360,17 +493,21 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	k, hostless := r.requestKey(req)
-	q := r.queue(k, hostless)
+	ix, q, ok := r.queue(&k, hostless)
+	var qp *queue
+	if ok {
+		qp = &q
+	}
 	in := incoming{hh: req.Header, req: req}
 	// bk is k with the browser's own Origin: what a miss answer echoes.
 	bk := k
 	if r.toFrom != nil {
 		bk.origin, bk.hasOrigin = first(headerValues(req.Header, "Origin"))
 	}
-	i, me := r.pick(k, hostless, q, &in, nil)
+	i, me := r.pick(k, hostless, ix, qp, &in, nil)
 	if me == nil {
-		r.j.hit(i)
-		serveRecorded(w, req, &r.ints[i])
+		r.ints[i].hits.Add(1)
+		serveRecorded(w, req, &r.resp, &r.ints[i])
 		return
 	}
 	if r.cfg.Forward != nil {
@@ -414,46 +551,58 @@ func (r *Replayer) matchKey(method string, u *url.URL, values func(name string) 
 	return k, hostless
 }
 
-// queue returns the recorded answers for k, nil when there are none.
-func (r *Replayer) queue(k key, hostless bool) *queue {
+// queue returns the index for k (hostless or not) and the recorded
+// answers for k in it, with ok false when there are none. A queue of one
+// variant comes from the index's map, without reading the queue.
+func (r *Replayer) queue(k *key, hostless bool) (ix *index, q queue, ok bool) {
+	ix = &r.full
 	if hostless {
-		return r.byPath[k]
+		ix = &r.path
 	}
-	return r.byKey[k]
+	var buf [256]byte
+	e := appendKey(buf[:0], k)
+	switch qi, v := ix.lookup(e); {
+	case qi < 0:
+		return ix, queue{}, false
+	case v >= 0:
+		return ix, queue{v: v}, true
+	default:
+		return ix, ix.queues[qi], true
+	}
 }
 
 // pick chooses the answer to a request with key k, whose recorded answers
-// are q (nil: none) and whose script part in gives (computed only when
+// are q (nil: none) in ix and whose script part in gives (computed only when
 // needed), and uses it up. counts holds a Session's use counts; nil means
 // the Replayer's own. It returns the index of the interaction, or -1 and
 // the miss. ServeHTTP and Session share it, so a simulated replay answers
 // as the real one; the rule is in the package documentation ("Match key").
-func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *useCounts) (int, *MissError) {
+func (r *Replayer) pick(k key, hostless bool, ix *index, q *queue, in *incoming, counts *useCounts) (int, *MissError) {
 	if q == nil {
 		return -1, r.closest(k, hostless, in)
 	}
-	v, exact := q.vars[0], true
+	v, exact := ix.qvar(q, 0), true
 	var s *script
-	if len(q.vars) > 1 || r.cfg.Strict {
+	if q.m != nil || r.cfg.Strict {
 		s = in.script()
-		v, exact = q.find(s)
+		v, exact = ix.find(q, s)
 	}
 	if !exact {
 		// The answer the next matching request would get, not used up:
 		// a request matching no recording takes no answer from one that
 		// does.
-		next := min(used(v, counts), len(v.idx)-1)
+		next := ix.at(v, min(used(v, counts), int(v.n)-1))
 		if !r.cfg.Strict {
-			return v.idx[next], nil
+			return next, nil
 		}
 		me := r.newMiss(k)
-		me.Closest = v.idx[next]
-		me.Field, me.Got, me.Want, _ = scriptDiff(&v.s, s)
+		me.Closest = next
+		me.Field, me.Got, me.Want, _ = scriptDiff(ix.scr(v), s)
 		return -1, me
 	}
 	n := 0 // this request's 1-based ordinal among those matching v
-	if s != nil && len(q.wild) > 0 {
-		v, n = r.takeUnused(q, v, s, counts)
+	if s != nil && q.m != nil && len(q.m.wild) > 0 {
+		v, n = r.takeUnused(ix, q, v, s, counts)
 	}
 	switch {
 	case n > 0:
@@ -465,14 +614,14 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *us
 		n = counts.inc(v)
 	}
 	switch {
-	case n <= len(v.idx):
-		return v.idx[n-1], nil
+	case n <= int(v.n):
+		return ix.at(v, n-1), nil
 	case !r.cfg.Strict:
-		return v.idx[len(v.idx)-1], nil
+		return ix.at(v, int(v.n)-1), nil
 	}
 	me := r.newMiss(k)
-	me.Closest, me.Field = v.idx[len(v.idx)-1], fieldUseCount
-	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(len(v.idx))
+	me.Closest, me.Field = ix.at(v, int(v.n)-1), fieldUseCount
+	me.Got, me.Want = strconv.Itoa(n), strconv.Itoa(int(v.n))
 	return -1, me
 }
 
@@ -480,20 +629,21 @@ func (r *Replayer) pick(k key, hostless bool, q *queue, in *incoming, counts *us
 // only redaction placeholders make possible: it uses up the next answer of
 // the first variant matching s that has one left, and returns it with the
 // request's ordinal; when all are used up, first (the first match) and 0.
-func (r *Replayer) takeUnused(q *queue, first *variant, s *script, counts *useCounts) (*variant, int) {
-	for _, v := range q.vars {
-		if _, exact := rank(&v.s, s); !exact {
+func (r *Replayer) takeUnused(ix *index, q *queue, first *variant, s *script, counts *useCounts) (*variant, int) {
+	for j := range nvars(q) {
+		v := ix.qvar(q, j)
+		if _, exact := rank(ix.scr(v), s); !exact {
 			continue
 		}
 		if counts != nil {
-			if counts.get(v) < len(v.idx) {
+			if counts.get(v) < int(v.n) {
 				return v, counts.inc(v)
 			}
 			continue
 		}
 		for {
 			n := v.used.Load()
-			if n >= int64(len(v.idx)) {
+			if n >= int64(v.n) {
 				break
 			}
 			if v.used.CompareAndSwap(n, n+1) {
@@ -564,29 +714,23 @@ func (c *useCounts) all() map[*variant]int {
 	return out
 }
 
-// headerField is one header name and its values, as net/http keeps them.
-type headerField struct {
-	name   string
-	values []string
-}
-
-// serveRecorded writes p's recorded response.
-func serveRecorded(w http.ResponseWriter, req *http.Request, p *prepared) {
+// serveRecorded writes p's recorded response; rs holds its fields.
+func serveRecorded(w http.ResponseWriter, req *http.Request, rs *respSet, p *prepared) {
 	h := w.Header()
-	for _, f := range p.fields {
-		h[f.name] = f.values
+	for _, f := range rs.fields[p.fieldOff : p.fieldOff+p.nfields] {
+		h[rs.names[f.name]] = rs.values(f)
 	}
-	if p.dateKey != "" {
+	if p.dateName >= 0 {
 		// Date is the time of serving, as a live server sends it: a
 		// recorded date would make cached responses look stale.
-		h[p.dateKey] = serverDate()
+		h[rs.names[p.dateName]] = serverDate()
 	}
 	head := req.Method == http.MethodHead
-	if p.contentLength != nil && !head {
-		h["Content-Length"] = p.contentLength
+	if p.clen >= 0 && !head {
+		h["Content-Length"] = rs.vals[p.clen : p.clen+1 : p.clen+1]
 	}
-	w.WriteHeader(p.status)
-	if p.bodyAllowed && !head && len(p.body) > 0 {
+	w.WriteHeader(int(p.status))
+	if p.bodyAllowed() && !head && len(p.body) > 0 {
 		_, _ = w.Write(p.body) // a write error means the client went away
 	}
 }

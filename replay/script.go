@@ -9,7 +9,6 @@ import (
 	"net/textproto"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/corsvcr/corsvcr/cassettes"
@@ -260,16 +259,6 @@ func splitPlaceholders(s string) []string {
 	}
 }
 
-// variant is the recorded interactions of one key that share a script
-// part, in recorded order, and how many requests matching it were
-// answered.
-type variant struct {
-	s    script
-	hash uint64 // s.hash()
-	idx  []int
-	used atomic.Int64 // ServeHTTP's uses; a Session counts its own
-}
-
 // rank orders how well an incoming script matches a recorded one: script
 // headers equal first, then body equal.
 func rank(rec, in *script) (r int, exact bool) {
@@ -286,26 +275,28 @@ func rank(rec, in *script) (r int, exact bool) {
 // find returns the variant of q matching in exactly, the first in
 // recorded order; when none does, the best-ranked one (script headers
 // equal, then body equal, then the first) and false.
-func (q *queue) find(in *script) (*variant, bool) {
-	if q.byHash != nil {
-		if vi, ok := q.byHash[in.hash()]; ok {
-			v := q.vars[vi]
-			if headersMatch(v.s.headers, in.headers) && bodyMatches(&v.s, in) {
-				for _, w := range q.wild { // an earlier wild variant goes first
-					if w >= vi {
+func (ix *index) find(q *queue, in *script) (*variant, bool) {
+	if q.m != nil {
+		if pos, ok := q.m.byHash[in.hash()]; ok {
+			v := ix.qvar(q, pos)
+			if vs := ix.scr(v); headersMatch(vs.headers, in.headers) && bodyMatches(vs, in) {
+				for _, w := range q.m.wild { // an earlier wild variant goes first
+					if w >= pos {
 						break
 					}
-					if _, exact := rank(&q.vars[w].s, in); exact {
-						return q.vars[w], true
+					wv := ix.qvar(q, w)
+					if _, exact := rank(ix.scr(wv), in); exact {
+						return wv, true
 					}
 				}
 				return v, true
 			}
 		}
 	}
-	best, bestRank := q.vars[0], -1
-	for _, v := range q.vars {
-		r, exact := rank(&v.s, in)
+	best, bestRank := ix.qvar(q, 0), -1
+	for j := range nvars(q) {
+		v := ix.qvar(q, j)
+		r, exact := rank(ix.scr(v), in)
 		if exact {
 			return v, true
 		}

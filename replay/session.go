@@ -32,11 +32,13 @@ type Session struct {
 	used *useCounts
 
 	// A Patch (Replayer.Simulate): resp holds the replaced responses of
-	// r's interactions, prepared, and raw the same as given; extra answers
-	// the added interactions, numbered from len(r.ints).
-	resp  map[int]*prepared
-	raw   map[int]cassettes.Response
-	extra *Replayer
+	// r's interactions, prepared (their fields in respSet), and raw the
+	// same as given; extra answers the added interactions, numbered from
+	// len(r.ints).
+	resp    map[int]*prepared
+	respSet respSet
+	raw     map[int]cassettes.Response
+	extra   *Replayer
 }
 
 // NewSession validates cfg as New does and returns a Session whose recorded
@@ -104,20 +106,21 @@ func (r *Replayer) Simulate(p Patch) (*Session, error) {
 		}
 		in := r.cfg.Cassette.Interactions[i]
 		in.Response = p.Responses[i]
-		pp, err := prepare(&in, r.fromTo)
-		if err != nil {
+		pp := new(prepared)
+		if _, err := prepare(&in, r.fromTo, &s.respSet, pp); err != nil {
 			return nil, fmt.Errorf("replay: patch: interaction %d: %w", i, err)
 		}
+		// The request is r's: its key and script part stay r's.
 		base := &r.ints[i]
-		pp.key, pp.url, pp.kind, pp.script, pp.scriptHash = base.key, base.url, base.kind, base.script, base.scriptHash
-		s.resp[i], s.raw[i] = &pp, in.Response
+		pp.keyOff, pp.keyLen, pp.variant = base.keyOff, base.keyLen, base.variant
+		s.resp[i], s.raw[i] = pp, in.Response
 	}
 	if len(p.Added) == 0 {
 		return s, nil
 	}
 	cfg := r.cfg
 	cfg.Cassette = &cassettes.Cassette{Version: r.cfg.Cassette.Version, Meta: r.cfg.Cassette.Meta, Interactions: p.Added}
-	x, err := New(cfg)
+	x, err := build(cfg, r.full.mask)
 	if err != nil {
 		return nil, fmt.Errorf("replay: patch: added interactions (numbered from 0): %w", err)
 	}
@@ -134,7 +137,7 @@ func (r *Replayer) Simulate(p Patch) (*Session, error) {
 		cas.Interactions[i].Response = resp
 	}
 	cfg.Cassette = &cas
-	whole, err := New(cfg)
+	whole, err := build(cfg, r.full.mask)
 	if err != nil {
 		return nil, err
 	}
@@ -151,14 +154,12 @@ func (r *Replayer) overlays(x *Replayer) bool {
 			return false
 		}
 	}
-	for k := range x.byKey {
-		if r.byKey[k] != nil {
-			return false
-		}
-	}
-	for k := range x.byPath {
-		if r.byPath[k] != nil {
-			return false
+	for _, ix := range [...][2]*index{{&x.full, &r.full}, {&x.path, &r.path}} {
+		for qi := range ix[0].queues {
+			e := ix[0].keyOf(&ix[0].queues[qi])
+			if qi, _ := ix[1].lookup(e); qi >= 0 {
+				return false
+			}
 		}
 	}
 	return true
@@ -185,13 +186,12 @@ func (r *Replayer) SimulateFrom(p Patch, from *Session) (*Session, error) {
 	// over by the first interaction of each group, which both indexes share.
 	byFirst := map[int]int{}
 	for v, n := range from.used.all() {
-		byFirst[v.idx[0]] = n
+		byFirst[int(v.first)] = n
 	}
-	for _, q := range s.r.byKey {
-		for _, v := range q.vars {
-			if n := byFirst[v.idx[0]]; n > 0 {
-				s.used.own[v] = n
-			}
+	for j := range s.r.full.vars {
+		v := &s.r.full.vars[j]
+		if n := byFirst[int(v.first)]; n > 0 {
+			s.used.own[v] = n
 		}
 	}
 	return s, nil
@@ -214,12 +214,12 @@ func (s *Session) RoundTrip(req cassettes.Request) Answer {
 		return Answer{Interaction: -1, Miss: &MissError{Method: req.Method, URL: req.URL, Closest: -1, Reason: "not an absolute URL"}}
 	}
 	k, hostless := s.r.matchKey(req.Method, u, func(name string) []string { return recordedValues(req.Headers, name) })
-	q := s.r.queue(k, hostless)
+	ix, q, ok := s.r.queue(&k, hostless)
 	in := incoming{ch: req.Headers, body: req.Body}
-	if q == nil && s.extra != nil {
-		if xq := s.extra.queue(k, hostless); xq != nil {
+	if !ok && s.extra != nil {
+		if xix, xq, xok := s.extra.queue(&k, hostless); xok {
 			off := len(s.r.ints)
-			i, me := s.extra.pick(k, hostless, xq, &in, s.used)
+			i, me := s.extra.pick(k, hostless, xix, &xq, &in, s.used)
 			if me != nil {
 				if me.Closest >= 0 {
 					me.Closest += off
@@ -230,12 +230,16 @@ func (s *Session) RoundTrip(req cassettes.Request) Answer {
 		}
 		return Answer{Interaction: -1, Miss: s.closest(k, hostless, &in)}
 	}
-	i, me := s.r.pick(k, hostless, q, &in, s.used)
+	var qp *queue
+	if ok {
+		qp = &q
+	}
+	i, me := s.r.pick(k, hostless, ix, qp, &in, s.used)
 	if me != nil {
 		return Answer{Interaction: -1, Miss: me}
 	}
 	if p, ok := s.resp[i]; ok {
-		return Answer{Interaction: i, Response: servedFrom(p, s.raw[i], s.r.fromTo, req.Method)}
+		return Answer{Interaction: i, Response: servedFrom(&s.respSet, p, s.raw[i], s.r.fromTo, req.Method)}
 	}
 	return Answer{Interaction: i, Response: s.r.served(i, req.Method)}
 }
@@ -247,28 +251,28 @@ func (s *Session) closest(k key, hostless bool, in *incoming) *MissError {
 	sc := in.script()
 	c := s.r.best(k, hostless, sc)
 	off := len(s.r.ints)
-	x := s.extra.bestWithin(k, hostless, sc, s.r.scan-len(s.r.pathIdx[k.path]), s.r.scan-off)
+	x := s.extra.bestWithin(k, hostless, sc, s.r.scan-len(s.r.pathInts(k.path)), s.r.scan-off)
 	if x.i >= 0 {
 		if y := (candidate{i: x.i + off, a: x.a, n: x.n, srank: x.srank}); y.beats(c) {
-			me := s.extra.missFor(k, hostless, sc, x, s.extra.ints)
+			me := s.extra.missFor(k, hostless, sc, x)
 			me.Closest += off
 			return me
 		}
 	}
-	return s.r.missFor(k, hostless, sc, c, s.r.ints)
+	return s.r.missFor(k, hostless, sc, c)
 }
 
 // served returns the response ServeHTTP writes for interaction i to a
 // request of method method, as Session.RoundTrip documents it.
 func (r *Replayer) served(i int, method string) cassettes.Response {
-	return servedFrom(&r.ints[i], r.cfg.Cassette.Interactions[i].Response, r.fromTo, method)
+	return servedFrom(&r.resp, &r.ints[i], r.cfg.Cassette.Interactions[i].Response, r.fromTo, method)
 }
 
 // servedFrom returns the response ServeHTTP writes for the interaction
-// prepared as p whose recorded response is rs (fromTo maps
-// Access-Control-Allow-Origin, see Config.OriginMap).
-func servedFrom(p *prepared, rs cassettes.Response, fromTo map[string]string, method string) cassettes.Response {
-	out := cassettes.Response{Status: p.status, Headers: make(cassettes.Headers, 0, len(rs.Headers)+1)}
+// prepared as p (its fields in set) whose recorded response is rs (fromTo
+// maps Access-Control-Allow-Origin, see Config.OriginMap).
+func servedFrom(set *respSet, p *prepared, rs cassettes.Response, fromTo map[string]string, method string) cassettes.Response {
+	out := cassettes.Response{Status: int(p.status), Headers: make(cassettes.Headers, 0, len(rs.Headers)+1)}
 	for _, f := range rs.Headers {
 		switch {
 		case asciiEqualFold(f.Name, "Transfer-Encoding"):
@@ -281,10 +285,10 @@ func servedFrom(p *prepared, rs cassettes.Response, fromTo map[string]string, me
 		out.Headers = append(out.Headers, f)
 	}
 	head := method == http.MethodHead
-	if p.contentLength != nil && !head {
-		out.Headers = append(out.Headers, cassettes.Header{Name: "Content-Length", Value: p.contentLength[0]})
+	if p.clen >= 0 && !head {
+		out.Headers = append(out.Headers, cassettes.Header{Name: "Content-Length", Value: set.vals[p.clen]})
 	}
-	if p.bodyAllowed && !head {
+	if p.bodyAllowed() && !head {
 		out.Body = p.body
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
@@ -21,11 +22,19 @@ import (
 // response. It returns the first error: a connection failure, or a
 // response that is not 200 or not framed by Content-Length.
 func Load(addr string, conns, n int, req []byte) error {
+	return LoadEach(addr, conns, n, func(dst []byte, _ *rand.Rand) []byte { return req })
+}
+
+// LoadEach is Load with a request built for each send: next returns the
+// request to send, appended to dst (whose memory it may reuse) or any
+// other slice. Each connection calls it with its own dst and rnd (seeded
+// by the connection's number, so a run is repeatable), never concurrently.
+func LoadEach(addr string, conns, n int, next func(dst []byte, rnd *rand.Rand) []byte) error {
 	var left atomic.Int64
 	left.Store(int64(n))
 	var wg sync.WaitGroup
 	errs := make(chan error, conns)
-	for range min(conns, max(n, 1)) {
+	for ci := range min(conns, max(n, 1)) {
 		wg.Go(func() {
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
@@ -34,7 +43,11 @@ func Load(addr string, conns, n int, req []byte) error {
 			}
 			defer c.Close()
 			br := bufio.NewReaderSize(c, 4096)
+			rnd := rand.New(rand.NewPCG(uint64(ci), 0x636f727376637200))
+			var buf []byte
 			for left.Add(-1) >= 0 {
+				req := next(buf[:0], rnd)
+				buf = req
 				if _, err := c.Write(req); err != nil {
 					errs <- fmt.Errorf("loadgen: %w", err)
 					return
