@@ -93,6 +93,7 @@ fuzz: go-check
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeRoundTrip -fuzztime=30s ./cassettes/
 	$(GO) test -run='^$$' -fuzz=FuzzEncodeRoundTrip -fuzztime=30s ./cassettes/
 	$(GO) test -run='^$$' -fuzz=FuzzRequestStream -fuzztime=30s ./recorder/
+	$(GO) test -run='^$$' -fuzz=FuzzHeaderMatch -fuzztime=30s ./recorder/
 	$(GO) test -run='^$$' -fuzz=FuzzMatcher -fuzztime=30s ./replay/
 	$(GO) test -run='^$$' -fuzz=FuzzImport -fuzztime=30s ./har/
 	$(GO) test -run='^$$' -fuzz=FuzzPredict -fuzztime=30s ./predict/

@@ -99,11 +99,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/corsvcr/corsvcr/ca"
-	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/google/martian/v3"
 	mlog "github.com/google/martian/v3/log"
 	"github.com/google/martian/v3/mitm"
+
+	"github.com/corsvcr/corsvcr/ca"
+	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // Config configures a Recorder. The zero value records every host and
@@ -317,8 +319,9 @@ func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
 	return nil, fmt.Errorf("recorder: CONNECT %q refused: HTTPS recording is not enabled", addr)
 }
 
-// arrive runs first for every request martian reads, before anything
-// changes it: it numbers the request and takes its raw header block.
+// arrive runs for every request martian reads, before anything but the
+// dropping of its hop-by-hop fields changes it: it numbers the request and
+// takes its raw header block.
 func (r *Recorder) arrive(req *http.Request) {
 	a := &arrival{seq: r.seq.Add(1), client: r.ln.conn(req.RemoteAddr)}
 	var blk rawBlock
@@ -350,7 +353,7 @@ func (r *Recorder) recordable(req *http.Request) bool {
 // requestURL is the absolute URL of req as the client named it.
 func requestURL(req *http.Request) string {
 	u := req.RequestURI
-	if hasPrefixFold(u, "http://") || hasPrefixFold(u, "https://") {
+	if fetch.HasPrefixFold(u, "http://") || fetch.HasPrefixFold(u, "https://") {
 		return u
 	}
 	if strings.HasPrefix(u, "/") {
@@ -364,19 +367,6 @@ func (r *Recorder) store(seq uint64, in cassettes.Interaction) {
 	r.mu.Lock()
 	r.recs = append(r.recs, record{seq: seq, in: p})
 	r.mu.Unlock()
-}
-
-// hasPrefixFold reports whether s begins with prefix, ASCII case ignored.
-func hasPrefixFold(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		if lower(s[i]) != lower(prefix[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // URL is the proxy URL to give a browser, e.g. "http://127.0.0.1:41234".

@@ -1,8 +1,10 @@
 package recorder
 
 import (
+	"bufio"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -163,4 +165,63 @@ func FuzzRequestStream(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameHeaders reports whether the raw lines say what net/http parsed into
+// parsed. Pragma-only requests are tolerated: net/http adds
+// "Cache-Control: no-cache" to them.
+func sameHeaders(raw cassettes.Headers, parsed http.Header, skip ...string) bool {
+	p := parsed.Clone()
+	dropHopByHop(p)
+	return matchParsed(stripHopByHop(raw), p, skip...)
+}
+
+// matchFast itself (not its map-based fallback) shows the raw lines of
+// Chrome-shaped requests and of typical responses equal to what net/http
+// parses from the same bytes, and tells them apart from a changed value.
+func TestMatchFastOnRealBlocks(t *testing.T) {
+	t.Parallel()
+	requests := []string{
+		"GET http://api.test:8000/items/1 HTTP/1.1\r\nHost: api.test:8000\r\nProxy-Connection: keep-alive\r\n" +
+			"sec-ch-ua-platform: \"Linux\"\r\nUser-Agent: Mozilla/5.0 HeadlessChrome/156\r\nsec-ch-ua: \"Chromium\";v=\"156\"\r\n" +
+			"sec-ch-ua-mobile: ?0\r\nAccept: */*\r\nOrigin: http://app.test:8080\r\nSec-Fetch-Site: cross-site\r\n" +
+			"Sec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\nReferer: http://app.test:8080/\r\n" +
+			"Accept-Encoding: gzip, deflate\r\nAccept-Language: en-US,en;q=0.9\r\n\r\n",
+		"OPTIONS http://api.test:8000/items/1 HTTP/1.1\r\nHost: api.test:8000\r\nProxy-Connection: keep-alive\r\nAccept: */*\r\n" +
+			"Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-type,x-token\r\nOrigin: http://app.test:8080\r\n" +
+			"Pragma: no-cache\r\nCache-Control: no-cache\r\n\r\n",
+		"POST http://api.test:8000/login HTTP/1.1\r\nHost: api.test:8000\r\nContent-Length: 2\r\nContent-Length: 2\r\ncontent-type: application/json\r\n" +
+			"Cookie: a=1\r\nCookie: b=2\r\nOrigin: http://app.test:8080\r\n\r\n{}",
+	}
+	for _, raw := range requests {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		require.NoError(t, err)
+		dropHopByHop(req.Header)
+		head, _, _ := strings.Cut(raw, "\r\n\r\n")
+		blk, err := parseBlock([]byte(head))
+		require.NoError(t, err)
+		kept := stripOwned(blk.fields)
+		assert.True(t, matchFast(kept, req.Header, []string{"Host"}), "request %q", blk.start)
+		req.Header.Set("Origin", "http://other.test")
+		assert.False(t, matchParsed(kept, req.Header, "Host"), "request %q with a changed Origin", blk.start)
+	}
+	responses := []string{
+		"HTTP/1.1 200 OK\r\naccess-control-allow-origin: http://app.test:8080\r\nVary: Origin\r\nVary: Accept-Encoding\r\n" +
+			"Access-Control-Allow-Credentials: true\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\n" +
+			"Content-Type: application/json\r\nDate: Thu, 03 Dec 2026 16:00:00 GMT\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: GET, PUT\r\n" +
+			"Access-Control-Allow-Headers: content-type, x-token\r\nAccess-Control-Max-Age: 600\r\n\r\n",
+	}
+	for _, raw := range responses {
+		res, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil)
+		require.NoError(t, err)
+		dropHopByHop(res.Header)
+		head, _, _ := strings.Cut(raw, "\r\n\r\n")
+		blk, err := parseBlock([]byte(head))
+		require.NoError(t, err)
+		kept := stripOwned(blk.fields)
+		assert.True(t, matchFast(kept, res.Header, nil), "response %q", blk.start)
+		res.Header["Access-Control-Allow-Origin"] = append(res.Header["Access-Control-Allow-Origin"], "*")
+		assert.False(t, matchParsed(kept, res.Header), "response %q with an added value", blk.start)
+	}
 }

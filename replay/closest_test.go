@@ -81,8 +81,8 @@ func randRequest(rng *rand.Rand) cassettes.Request {
 	add("Access-Control-Request-Headers", pick("", "", "content-type", "x-token,content-type"))
 	add("Cookie", pick("", "s=1"))
 	add("Content-Type", pick("", "application/json", "text/plain"))
-	add("X-Token", pick("", "", "a", "b"))
-	rq.Body = cassettes.Body(pick("", "", "{}", "x"))
+	add("X-Token", pick("", "", "a", "b", cassettes.RedactedPrefix+"1"))
+	rq.Body = cassettes.Body(pick("", "", "{}", "x", `{"p":"`+cassettes.RedactedPrefix+`2"}`))
 	return rq
 }
 
@@ -260,4 +260,17 @@ func TestSimulateFrom(t *testing.T) {
 	assert.Equal(t, 2, whole.RoundTrip(rq).Interaction)
 
 	assert.Equal(t, 1, from.RoundTrip(rq).Interaction, "from is left as it was")
+}
+
+// agree reports, field by field in key order, whether a and b are equal.
+func agree(a, b key) [numFields]bool {
+	return [numFields]bool{
+		a.method == b.method,
+		a.scheme == b.scheme && a.host == b.host && a.path == b.path &&
+			a.query == b.query && a.hasQuery == b.hasQuery,
+		a.origin == b.origin && a.hasOrigin == b.hasOrigin,
+		a.acrm == b.acrm && a.hasACRM == b.hasACRM,
+		a.acrh == b.acrh,
+		a.cred == b.cred,
+	}
 }

@@ -110,7 +110,8 @@
 // the cost of what they return.
 //
 // Besides the cassette, which it reads and never copies, a Replayer's
-// index costs about 300 bytes per interaction, in a few large objects with
+// index costs about 300 bytes per interaction with Config.Host set (about
+// 470 without it, which adds an index of hostless keys), in a few large objects with
 // few pointers (match keys encoded in one array, a hash table of them,
 // equal response header values and field lists stored once), so that a
 // large cassette neither slows the garbage collector down much nor makes

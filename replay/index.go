@@ -265,7 +265,9 @@ func (b *indexBuilder) add(e []byte, off uint32, i int, s *script, h uint64, sid
 	if q.m == nil {
 		ix.slots[si].v = -1 // the slot no longer tells it all
 		q.m = &multi{vars: []int32{q.v}, byHash: map[uint64]int{}}
-		if !ix.scr(&ix.vars[q.v]).wild {
+		if ix.scr(&ix.vars[q.v]).wild {
+			q.m.wild = append(q.m.wild, 0)
+		} else {
 			q.m.byHash[b.vhash[q.v]] = 0
 		}
 	}

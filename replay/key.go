@@ -10,9 +10,10 @@ import (
 	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
-// key is the match key of a request (see the package documentation). It is
-// comparable and used directly as a map key, so a lookup costs no
-// allocation beyond normalising unusual header values.
+// key is the match key of a request (see the package documentation). The
+// index stores keys encoded (appendKey) and finds them by hash; building a
+// request's key costs no allocation beyond normalising unusual header
+// values.
 type key struct {
 	method    string
 	scheme    string // "" in a hostless key (origin-form request, no Config.Host)
@@ -66,18 +67,6 @@ const (
 // numFields is the number of match-key fields.
 const numFields = 6
 
-// agree reports, field by field in key order, whether a and b are equal.
-func agree(a, b key) [numFields]bool {
-	return [numFields]bool{
-		a.method == b.method,
-		a.scheme == b.scheme && a.host == b.host && a.path == b.path &&
-			a.query == b.query && a.hasQuery == b.hasQuery,
-		a.origin == b.origin && a.hasOrigin == b.hasOrigin,
-		a.acrm == b.acrm && a.hasACRM == b.hasACRM,
-		a.acrh == b.acrh,
-		a.cred == b.cred,
-	}
-}
 
 // agreeEncoded is agree(*k, decodeKey(e)), with e's scheme and host read
 // as "" when hostless, without building the key: the closest-interaction

@@ -183,7 +183,8 @@ func (r *Replayer) missFor(k key, hostless bool, s *script, c candidate) *MissEr
 	for f, ok := range c.a {
 		if !ok {
 			me.Field, me.Got = k.field(f)
-			_, me.Want = rk.field(f)
+			_, want := rk.field(f)
+			me.Want = strings.Clone(want) // not a view of the whole key arena
 			return me
 		}
 	}

@@ -553,7 +553,7 @@ func (r *Replayer) matchKey(method string, u *url.URL, values func(name string) 
 
 // queue returns the index for k (hostless or not) and the recorded
 // answers for k in it, with ok false when there are none. A queue of one
-// variant comes from the index's map, without reading the queue.
+// variant comes from the index's table slot, without reading the queue.
 func (r *Replayer) queue(k *key, hostless bool) (ix *index, q queue, ok bool) {
 	ix = &r.full
 	if hostless {

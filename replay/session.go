@@ -110,11 +110,13 @@ func (r *Replayer) Simulate(p Patch) (*Session, error) {
 		if _, err := prepare(&in, r.fromTo, &s.respSet, pp); err != nil {
 			return nil, fmt.Errorf("replay: patch: interaction %d: %w", i, err)
 		}
-		// The request is r's: its key and script part stay r's.
+		// The request is r's: its key and script part stay r's; its
+		// kind is given as r's table numbers it.
 		base := &r.ints[i]
-		pp.keyOff, pp.keyLen, pp.variant = base.keyOff, base.keyLen, base.variant
+		pp.keyOff, pp.keyLen, pp.variant, pp.kind = base.keyOff, base.keyLen, base.variant, base.kind
 		s.resp[i], s.raw[i] = pp, in.Response
 	}
+	s.respSet.done()
 	if len(p.Added) == 0 {
 		return s, nil
 	}

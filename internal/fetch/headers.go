@@ -31,7 +31,7 @@ func IsHopByHop(name string) bool {
 // browser does. A name beginning with Proxy- or Sec- is forbidden too.
 // IsForbiddenRequestHeader also looks at the value.
 func IsForbiddenRequestHeaderName(name string) bool {
-	if hasPrefixFold(name, "proxy-") || hasPrefixFold(name, "sec-") {
+	if HasPrefixFold(name, "proxy-") || HasPrefixFold(name, "sec-") {
 		return true
 	}
 	return isAny(name,

@@ -48,9 +48,9 @@ func equalFold(a, b string) bool {
 	return true
 }
 
-// hasPrefixFold reports whether s starts with prefix ASCII
+// HasPrefixFold reports whether s starts with prefix ASCII
 // case-insensitively; prefix is lower-case.
-func hasPrefixFold(s, prefix string) bool {
+func HasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
 }
 

@@ -26,9 +26,12 @@ func Load(addr string, conns, n int, req []byte) error {
 }
 
 // LoadEach is Load with a request built for each send: next returns the
-// request to send, appended to dst (whose memory it may reuse) or any
-// other slice. Each connection calls it with its own dst and rnd (seeded
-// by the connection's number, so a run is repeatable), never concurrently.
+// request to send. Each connection calls it with its own rnd (seeded by the
+// connection's number, so a run is repeatable), never concurrently, and dst
+// set to what next returned last time, emptied: next either appends the
+// request to dst (reusing its memory) every time, or ignores dst and
+// returns slices it never writes to (as Load does); mixing the two could
+// write into a slice another connection is sending.
 func LoadEach(addr string, conns, n int, next func(dst []byte, rnd *rand.Rand) []byte) error {
 	var left atomic.Int64
 	left.Store(int64(n))
