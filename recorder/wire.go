@@ -501,7 +501,6 @@ func validName(s string) bool {
 	return true
 }
 
-
 // headerSet is a header list reduced to what net/http keeps: canonical
 // names, values per name in order, hop-by-hop lines removed. It is the
 // reference for matchParsed, used when matchParsed has no fast answer.
@@ -519,7 +518,6 @@ func headerSet(h cassettes.Headers, skip ...string) map[string][]string {
 	}
 	return m
 }
-
 
 // sameHeadersSlow is sameHeaders by way of headerSet: two maps of
 // canonical names. matchParsed falls back to it, and tests compare the two.

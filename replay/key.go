@@ -67,7 +67,6 @@ const (
 // numFields is the number of match-key fields.
 const numFields = 6
 
-
 // agreeEncoded is agree(*k, decodeKey(e)), with e's scheme and host read
 // as "" when hostless, without building the key: the closest-interaction
 // search runs it for every interaction it examines.
