@@ -328,6 +328,10 @@ func (r *Recorder) arrive(req *http.Request) {
 	var ok bool
 	if a.client != nil {
 		blk, ok = a.client.rawRequest()
+		ok = ok && isBlockOf(blk, req)
+	}
+	if ok {
+		undoPragma(blk.fields, req.Header)
 	}
 	if req.Method == http.MethodConnect {
 		// not recorded

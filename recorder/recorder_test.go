@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -444,6 +445,126 @@ func TestHopByHopDroppedWhenNotRecorded(t *testing.T) {
 	assert.Equal(t, "http://a.test", seen.Get("Origin"))
 	mu.Unlock()
 	assert.Empty(t, rec.Interactions())
+}
+
+// What net/http's reader does to an origin's response is undone before it
+// is forwarded and recorded, recorded host or not: a Connection header that
+// says "close" still makes the names it lists hop-by-hop (net/http deletes
+// it whole), the "Cache-Control: no-cache" net/http adds next to
+// "Pragma: no-cache" is not sent, and a line whose name is not a token
+// (which net/http does not send on) is neither sent nor recorded, so the
+// cassette still saves. The client reads the raw response head.
+func TestForwardedAsTheOriginSent(t *testing.T) {
+	t.Parallel()
+	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer c.Close()
+		brw.WriteString("HTTP/1.1 200 OK\r\n" +
+			"access-control-allow-origin: http://a.test\r\n" +
+			"Connection: close, X-Foo\r\n" +
+			"X-Foo: hop\r\n" +
+			"Pragma: no-cache\r\n" +
+			"X-Sp : v\r\n" +
+			"Content-Length: 2\r\n" +
+			"\r\nok")
+		brw.Flush()
+	})
+	rec := startRecorder(t, Config{
+		Hosts:     []string{"localhost:8000"},
+		Upstreams: map[string]string{"localhost:8000": authority(srv), "localhost:8001": authority(srv)},
+	})
+	for _, host := range []string{"localhost:8000", "localhost:8001"} { // recorded, forwarded
+		rc := dialRaw(t, rec)
+		rc.send("GET http://" + host + "/x HTTP/1.1\r\nHost: " + host + "\r\nOrigin: http://a.test\r\n\r\n")
+		var head strings.Builder
+		for {
+			line, err := rc.br.ReadString('\n')
+			require.NoError(t, err)
+			if line == "\r\n" {
+				break
+			}
+			head.WriteString(line)
+		}
+		got := strings.ToLower(head.String())
+		assert.Contains(t, got, "access-control-allow-origin: http://a.test", host)
+		assert.Contains(t, got, "pragma: no-cache", host)
+		for _, leak := range []string{"x-foo", "cache-control", "x-sp"} {
+			assert.NotContains(t, got, leak, "%s: the client got %s", host, leak)
+		}
+	}
+	require.NoError(t, rec.Close())
+	got := rec.Interactions()
+	require.Len(t, got, 1)
+	assert.Equal(t, cassettes.Headers{
+		{Name: "access-control-allow-origin", Value: "http://a.test"},
+		{Name: "Pragma", Value: "no-cache"},
+		{Name: "Content-Length", Value: "2"},
+	}, got[0].Response.Headers, "the origin's lines in wire order, less the ones not forwarded")
+	c := &cassettes.Cassette{Version: cassettes.FormatVersion, Interactions: got}
+	assert.NoError(t, c.Validate())
+}
+
+// A request with "Pragma: no-cache" and no Cache-Control reaches the origin
+// without the "Cache-Control: no-cache" net/http's reader adds, recorded
+// host or not. The origin reads the raw request head (a net/http origin
+// would add the line itself).
+func TestRequestPragmaAsSent(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	heads := make(chan string, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					var head strings.Builder
+					for {
+						line, err := br.ReadString('\n')
+						if err != nil {
+							return
+						}
+						if line == "\r\n" {
+							break
+						}
+						head.WriteString(line)
+					}
+					heads <- strings.ToLower(head.String())
+					if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	rec := startRecorder(t, Config{
+		Hosts:     []string{"localhost:8000"},
+		Upstreams: map[string]string{"localhost:8000": ln.Addr().String(), "localhost:8001": ln.Addr().String()},
+	})
+	for _, host := range []string{"localhost:8000", "localhost:8001"} { // recorded, forwarded
+		rc := dialRaw(t, rec)
+		rc.send("GET http://" + host + "/x HTTP/1.1\r\nHost: " + host + "\r\nPragma: no-cache\r\nOrigin: http://a.test\r\n\r\n")
+		_, body := rc.response("GET")
+		require.Equal(t, "ok", string(body))
+		head := <-heads
+		assert.Contains(t, head, "pragma: no-cache", host)
+		assert.NotContains(t, head, "cache-control", "%s: the origin got a Cache-Control the client did not send", host)
+	}
+	require.NoError(t, rec.Close())
+	ln.Close()
+	wg.Wait()
+	got := rec.Interactions()
+	require.Len(t, got, 1)
+	assert.Equal(t, []string{"Host", "Pragma", "Origin"}, names(got[0].Request.Headers), "recorded from the wire")
 }
 
 // closedAddr returns a loopback address nothing listens on.

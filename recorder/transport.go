@@ -77,7 +77,17 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		client = a.client
 	}
 	if a == nil || !a.record {
-		res, err := rt.tr.RoundTrip(req.WithContext(ctx))
+		// The response's raw header block is captured here too:
+		// forwarding needs it (forwardedHeader).
+		var conn atomic.Pointer[upstreamConn]
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+			uc, _ := info.Conn.(*upstreamConn)
+			if uc != nil {
+				uc.arm()
+			}
+			conn.Store(uc)
+		}}
+		res, err := rt.tr.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
 		if err != nil {
 			cancel()
 			r.log.Warn("recorder: upstream round trip failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
@@ -86,7 +96,11 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		dropHopByHop(res.Header)
+		var raw *rawBlock
+		if uc := conn.Load(); uc != nil {
+			raw = uc.captured()
+		}
+		forwardedHeader(raw, res.Header)
 		res.Body = &originBody{rc: res.Body, cancel: cancel, onErr: func(err error, _ int) {
 			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if client != nil {
@@ -132,7 +146,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		raw = uc.captured()
 	}
 	r.followRedirect(a.url, res) // before the client can follow it
-	dropHopByHop(res.Header)     // not forwarded; responseHeaders compares to what is
+	forwardedHeader(raw, res.Header) // responseHeaders compares to what is forwarded
 	h, fromWire := responseHeaders(raw, res)
 	fixDate(h)
 	if !fromWire {

@@ -365,8 +365,9 @@ func isMartian(name, value string) bool {
 }
 
 // stripHopByHop returns h without hop-by-hop lines (fetch.IsHopByHop),
-// lines named in Connection, and lines martian adds, keeping order, case and
-// duplicates. The result is a new slice; it is idempotent.
+// lines named in Connection, lines martian adds and lines whose name is not
+// a token, keeping order, case and duplicates. The result is a new slice;
+// it is idempotent.
 func stripHopByHop(h cassettes.Headers) cassettes.Headers {
 	return stripInto(make(cassettes.Headers, 0, len(h)), h)
 }
@@ -425,6 +426,51 @@ func dropHopByHop(h http.Header) {
 	}
 }
 
+// forwardedHeader makes h, an origin's response header as net/http parsed
+// it, what the client is sent: the fields the origin sent, less hop-by-hop
+// ones. raw is the response's raw header block, nil when it could not be
+// read; without it, only what h itself shows is undone. net/http's reader
+// deletes a Connection header that says "close", and with it the names its
+// other tokens make hop-by-hop (RFC 9110 section 7.6.1): those are taken
+// from raw. It adds "Cache-Control: no-cache" to a response with
+// "Pragma: no-cache" and no Cache-Control: raw shows the origin sent none,
+// and a script could read it (a CORS-safelisted response header). And it
+// keeps names that are not tokens, which net/http then does not send on:
+// dropped here (and from recordings, by stripInto), they are neither served
+// live nor recorded, so that the replay serves what the client got and a
+// cassette saves.
+func forwardedHeader(raw *rawBlock, h http.Header) {
+	dropHopByHop(h)
+	for k := range h {
+		if k == "" || !validName(k) {
+			delete(h, k)
+		}
+	}
+	if raw == nil {
+		return
+	}
+	var buf [8]string
+	named := connectionTokens(buf[:0], raw.fields)
+	for _, n := range named {
+		if validName(n) {
+			n = textproto.CanonicalMIMEHeaderKey(n)
+		}
+		delete(h, n)
+	}
+	undoPragma(raw.fields, h)
+}
+
+// undoPragma deletes from h, a header net/http parsed from the raw lines
+// fields, the "Cache-Control: no-cache" net/http adds to a message with
+// "Pragma: no-cache" and no Cache-Control: the origin gets, and the client
+// reads, what the other side sent.
+func undoPragma(fields cassettes.Headers, h http.Header) {
+	if cc := h["Cache-Control"]; len(cc) == 1 && cc[0] == "no-cache" && len(h["Pragma"]) > 0 &&
+		!slices.ContainsFunc(fields, func(f cassettes.Header) bool { return sameName(f.Name, "Cache-Control") }) {
+		delete(h, "Cache-Control")
+	}
+}
+
 // containsName reports whether names holds name (sameName).
 func containsName(names []string, name string) bool {
 	for _, n := range names {
@@ -456,9 +502,11 @@ func appendTokens(dst []string, v string) []string {
 }
 
 // dropLine reports whether stripHopByHop drops f, given the tokens of the
-// block's Connection lines.
+// block's Connection lines: a hop-by-hop line, one martian added, or one
+// whose name is not a token (net/http does not send it on, and a cassette
+// could not hold it).
 func dropLine(f cassettes.Header, named []string) bool {
-	return fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) || containsName(named, f.Name)
+	return f.Name == "" || !validName(f.Name) || fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) || containsName(named, f.Name)
 }
 
 // sameName reports whether a and b are the same header name as net/http
@@ -656,20 +704,24 @@ func fromHTTPHeader(h http.Header) cassettes.Headers {
 	return out
 }
 
+// isBlockOf reports whether blk's request line names req's method and
+// request target: the block is req's, not one of a stream followed wrong.
+func isBlockOf(blk rawBlock, req *http.Request) bool {
+	method, rest, ok1 := strings.Cut(blk.start, " ")
+	target, _, ok2 := strings.Cut(rest, " ")
+	return ok1 && ok2 && method == req.Method && target == req.RequestURI
+}
+
 // requestHeaders returns the headers to record for req: the raw block when
 // it matches req, otherwise the parsed headers with Host first and the rest
 // sorted by canonical name. The result excludes hop-by-hop lines. req.Header
 // must have had its hop-by-hop fields dropped (dropHopByHop).
 func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Headers, fromWire bool) {
-	if ok {
-		method, rest, ok1 := strings.Cut(blk.start, " ")
-		target, _, ok2 := strings.Cut(rest, " ")
-		// Host is not compared: for an absolute-form request net/http sets
-		// req.Host from the URL and drops the Host line.
-		if ok1 && ok2 && method == req.Method && target == req.RequestURI {
-			if kept := stripOwned(blk.fields); matchParsed(kept, req.Header, "Host") {
-				return kept, true
-			}
+	// Host is not compared: for an absolute-form request net/http sets
+	// req.Host from the URL and drops the Host line.
+	if ok && isBlockOf(blk, req) {
+		if kept := stripOwned(blk.fields); matchParsed(kept, req.Header, "Host") {
+			return kept, true
 		}
 	}
 	h = cassettes.Headers{{Name: "Host", Value: req.Host}}

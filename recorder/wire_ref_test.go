@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -52,6 +53,9 @@ func refIsMartian(name, value string) bool {
 	return false
 }
 
+// refToken matches a token (RFC 9110 section 5.6.2), what a field name is.
+var refToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
 func refStripHopByHop(h cassettes.Headers) cassettes.Headers {
 	var named []string
 	for _, v := range h.Values("Connection") {
@@ -63,7 +67,7 @@ func refStripHopByHop(h cassettes.Headers) cassettes.Headers {
 	}
 	out := make(cassettes.Headers, 0, len(h))
 	for _, f := range h {
-		if fetch.IsHopByHop(f.Name) || len(named) > 0 && slices.Contains(named, textproto.CanonicalMIMEHeaderKey(f.Name)) || refIsMartian(f.Name, f.Value) {
+		if !refToken.MatchString(f.Name) || fetch.IsHopByHop(f.Name) || len(named) > 0 && slices.Contains(named, textproto.CanonicalMIMEHeaderKey(f.Name)) || refIsMartian(f.Name, f.Value) {
 			continue
 		}
 		out = append(out, f)
