@@ -132,6 +132,10 @@
 //
 //   - lines with different names are written sorted by name, not in
 //     recorded order (net/http sorts header keys);
+//   - lines of one name recorded in different case that sorting would
+//     reorder (say "vary: Origin" then "Vary: Accept-Encoding") are written
+//     together in the first line's case, so their values keep the recorded
+//     order: the order Chrome joins them in, and a CORS error quotes;
 //   - Content-Length is written with that canonical case, because net/http
 //     frames the body only from that exact key;
 //   - Transfer-Encoding is not replayed (the body is sent with a length);

@@ -442,6 +442,31 @@ func prepare(in *cassettes.Interaction, acao map[string]string, rs *respSet, p *
 		}
 		lines = append(lines, line{name: name, value: v})
 	}
+	// net/http writes fields sorted by their bytes, so lines of one name
+	// in different case could be served in another order than recorded:
+	// Chrome joins them in the order received, as the live client got
+	// them, so the joined value (and a CORS error's text) would differ.
+	// A name whose spellings sorting would reorder is served as one field
+	// in its first spelling; other spellings keep their case.
+	for i := range lines {
+		for j := range i {
+			if lines[j].name > lines[i].name && asciiEqualFold(lines[j].name, lines[i].name) {
+				first := lines[i].name
+				for _, l := range lines[:i] {
+					if asciiEqualFold(l.name, first) {
+						first = l.name
+						break
+					}
+				}
+				for k := range lines {
+					if asciiEqualFold(lines[k].name, first) {
+						lines[k].name = first
+					}
+				}
+				break
+			}
+		}
+	}
 	has := func(name string) bool {
 		return slices.ContainsFunc(lines, func(l line) bool { return l.name == name })
 	}
