@@ -145,7 +145,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if uc := x.conn.Load(); uc != nil {
 		raw = uc.captured()
 	}
-	r.followRedirect(a.url, res) // before the client can follow it
+	r.followRedirect(a.url, res)     // before the client can follow it
 	forwardedHeader(raw, res.Header) // responseHeaders compares to what is forwarded
 	h, fromWire := responseHeaders(raw, res)
 	fixDate(h)
