@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/cassettes/cassettestest"
 	"github.com/corsvcr/corsvcr/replay/internal/loadgen"
 )
 
@@ -32,33 +33,7 @@ const (
 // PUT. GET /items/1..items are all present.
 func manyCassette(n int) (c *cassettes.Cassette, items int) {
 	reqHeaders := func(method string) cassettes.Headers {
-		h := cassettes.Headers{
-			{Name: "Host", Value: manyHost},
-			{Name: "Connection", Value: "keep-alive"},
-			{Name: "sec-ch-ua-platform", Value: `"Linux"`},
-			{Name: "User-Agent", Value: chromeHeaders[3][len("User-Agent: "):]},
-			{Name: "sec-ch-ua", Value: `"Chromium";v="156", "Not)A;Brand";v="24"`},
-			{Name: "sec-ch-ua-mobile", Value: "?0"},
-			{Name: "Accept", Value: "*/*"},
-			{Name: "Origin", Value: manyOrigin},
-			{Name: "Sec-Fetch-Site", Value: "cross-site"},
-			{Name: "Sec-Fetch-Mode", Value: "cors"},
-			{Name: "Sec-Fetch-Dest", Value: "empty"},
-			{Name: "Referer", Value: manyOrigin + "/"},
-			{Name: "Accept-Encoding", Value: "gzip, deflate, br, zstd"},
-			{Name: "Accept-Language", Value: "en-US,en;q=0.9"},
-		}
-		switch method {
-		case "OPTIONS":
-			h = append(h[:7:7],
-				cassettes.Header{Name: "Access-Control-Request-Method", Value: "PUT"},
-				cassettes.Header{Name: "Access-Control-Request-Headers", Value: "content-type"},
-				cassettes.Header{Name: "Origin", Value: manyOrigin},
-				cassettes.Header{Name: "Sec-Fetch-Mode", Value: "cors"})
-		case "PUT":
-			h = append(h, cassettes.Header{Name: "Content-Type", Value: "application/json"})
-		}
-		return h
+		return cassettestest.ChromeRequestHeaders(method, manyHost, manyOrigin)
 	}
 	c = &cassettes.Cassette{Version: cassettes.FormatVersion, Meta: cassettes.Meta{Corsvcr: "bench"}}
 	for i := 1; len(c.Interactions) < n; i++ {

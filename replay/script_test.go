@@ -298,15 +298,7 @@ func TestScriptPartRedacted(t *testing.T) {
 		{name: "bob", method: "POST", headers: []string{"Authorization: Bearer " + ph + "1"}, body: `{"user":"bob","password":"` + ph + `3"}`, status: 403},
 	})
 	for _, via := range []string{"ServeHTTP", "Session"} {
-		cfg := Config{Cassette: c, Strict: true}
-		var ask asker
-		if via == "ServeHTTP" {
-			ask = httpAsker(newReplayer(t, cfg))
-		} else {
-			s, err := NewSession(cfg)
-			require.NoError(t, err)
-			ask = sessionAsker(s)
-		}
+		ask := askerVia(t, via, Config{Cassette: c, Strict: true})
 		assert.Equal(t, 403, ask(sreq{method: "POST", headers: []string{"Authorization: Bearer eyJ.secret"}, body: `{"user":"bob","password":"hunter2"}`}), via)
 		assert.Equal(t, 200, ask(sreq{method: "POST", headers: []string{"Authorization: Bearer eyJ.secret"}, body: `{"user":"alice","password":"pw"}`}), via)
 		assert.Equal(t, MissStatus, ask(sreq{method: "POST", headers: []string{"Authorization: Basic eyJ"}, body: `{"user":"alice","password":"pw"}`}), via)
@@ -327,15 +319,7 @@ func TestScriptPartRedactedFirst(t *testing.T) {
 	})
 	for _, strict := range []bool{false, true} {
 		for _, via := range []string{"ServeHTTP", "Session"} {
-			cfg := Config{Cassette: c, Strict: strict}
-			var ask asker
-			if via == "ServeHTTP" {
-				ask = httpAsker(newReplayer(t, cfg))
-			} else {
-				s, err := NewSession(cfg)
-				require.NoError(t, err)
-				ask = sessionAsker(s)
-			}
+			ask := askerVia(t, via, Config{Cassette: c, Strict: strict})
 			req := sreq{method: "POST", headers: []string{"content-type: application/json"}, body: `{"p":"abc"}`}
 			assert.Equal(t, 200, ask(req), "%s, strict %v: first request", via, strict)
 			assert.Equal(t, 201, ask(req), "%s, strict %v: second request", via, strict)
@@ -390,4 +374,16 @@ func TestScriptPartForwardsBody(t *testing.T) {
 		assert.Equal(t, len(body), len(got))
 		assert.True(t, body == got, "forwarded body differs")
 	}
+}
+
+// askerVia returns an asker of a new Replayer built from cfg, through its
+// ServeHTTP ("ServeHTTP") or a Session ("Session").
+func askerVia(t *testing.T, via string, cfg Config) asker {
+	t.Helper()
+	if via == "ServeHTTP" {
+		return httpAsker(newReplayer(t, cfg))
+	}
+	s, err := NewSession(cfg)
+	require.NoError(t, err)
+	return sessionAsker(s)
 }

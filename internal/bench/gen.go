@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/cassettes/cassettestest"
 )
 
 // The generated traffic: a page at pageOrigin calling an API at apiHost.
@@ -49,36 +50,9 @@ func hdrs(kv [][2]string) cassettes.Headers {
 }
 
 // chromeRequestHeaders are the header fields Chrome sends on a
-// cross-origin fetch, as a recording holds them.
+// cross-origin fetch to the API, as a recording holds them.
 func chromeRequestHeaders(method string) cassettes.Headers {
-	h := cassettes.Headers{
-		{Name: "Host", Value: apiHost},
-		{Name: "Connection", Value: "keep-alive"},
-		{Name: "sec-ch-ua-platform", Value: `"Linux"`},
-		{Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36"},
-		{Name: "sec-ch-ua", Value: `"Chromium";v="156", "Not)A;Brand";v="24"`},
-		{Name: "sec-ch-ua-mobile", Value: "?0"},
-		{Name: "Accept", Value: "*/*"},
-		{Name: "Origin", Value: pageOrigin},
-		{Name: "Sec-Fetch-Site", Value: "cross-site"},
-		{Name: "Sec-Fetch-Mode", Value: "cors"},
-		{Name: "Sec-Fetch-Dest", Value: "empty"},
-		{Name: "Referer", Value: pageOrigin + "/"},
-		{Name: "Accept-Encoding", Value: "gzip, deflate, br, zstd"},
-		{Name: "Accept-Language", Value: "en-US,en;q=0.9"},
-	}
-	if method == "OPTIONS" {
-		h = append(h[:7:7],
-			cassettes.Header{Name: "Access-Control-Request-Method", Value: "PUT"},
-			cassettes.Header{Name: "Access-Control-Request-Headers", Value: "content-type"},
-			cassettes.Header{Name: "Origin", Value: pageOrigin},
-			cassettes.Header{Name: "Sec-Fetch-Mode", Value: "cors"},
-		)
-	}
-	if method == "PUT" {
-		h = append(h, cassettes.Header{Name: "Content-Type", Value: "application/json"})
-	}
-	return h
+	return cassettestest.ChromeRequestHeaders(method, apiHost, pageOrigin)
 }
 
 // generate returns a cassette of n interactions that look like a recording
