@@ -79,15 +79,8 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if a == nil || !a.record {
 		// The response's raw header block is captured here too:
 		// forwarding needs it (forwardedHeader).
-		var conn atomic.Pointer[upstreamConn]
-		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
-			uc, _ := info.Conn.(*upstreamConn)
-			if uc != nil {
-				uc.arm()
-			}
-			conn.Store(uc)
-		}}
-		res, err := rt.tr.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+		var hc headCapture
+		res, err := rt.tr.RoundTrip(req.WithContext(hc.context(ctx)))
 		if err != nil {
 			cancel()
 			r.log.Warn("recorder: upstream round trip failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
@@ -96,11 +89,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		var raw *rawBlock
-		if uc := conn.Load(); uc != nil {
-			raw = uc.captured()
-		}
-		forwardedHeader(raw, res.Header)
+		forwardedHeader(hc.raw(), res.Header)
 		res.Body = &originBody{rc: res.Body, cancel: cancel, onErr: func(err error, _ int) {
 			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if client != nil {
@@ -119,14 +108,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r.pending.Add(1)
 
-	x.trace.GotConn = func(info httptrace.GotConnInfo) {
-		uc, _ := info.Conn.(*upstreamConn)
-		if uc != nil {
-			uc.arm()
-		}
-		x.conn.Store(uc)
-	}
-	out := req.WithContext(httptrace.WithClientTrace(ctx, &x.trace))
+	out := req.WithContext(x.head.context(ctx))
 	if req.Body != nil && req.Body != http.NoBody {
 		out.Body = &teeBody{rc: req.Body, x: x, into: &x.in.Request.Body}
 	} else {
@@ -141,10 +123,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.release()
 		return nil, err
 	}
-	var raw *rawBlock
-	if uc := x.conn.Load(); uc != nil {
-		raw = uc.captured()
-	}
+	raw := x.head.raw()
 	r.followRedirect(a.url, res)     // before the client can follow it
 	forwardedHeader(raw, res.Header) // responseHeaders compares to what is forwarded
 	h, fromWire := responseHeaders(raw, res)
@@ -182,6 +161,34 @@ func (r *Recorder) exchangeContext(parent context.Context) (context.Context, con
 	ctx, cancelTimeout := context.WithTimeout(parent, r.upstreamTimeout)
 	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
 	return ctx, func() { stopCut(); cancelTimeout() }
+}
+
+// headCapture captures the raw header block of the response to one
+// forwarded request: the origin connection the request gets is armed to
+// capture it.
+type headCapture struct {
+	trace httptrace.ClientTrace
+	conn  atomic.Pointer[upstreamConn]
+}
+
+// context returns ctx with the trace that arms the connection.
+func (h *headCapture) context(ctx context.Context) context.Context {
+	h.trace.GotConn = func(info httptrace.GotConnInfo) {
+		uc, _ := info.Conn.(*upstreamConn)
+		if uc != nil {
+			uc.arm()
+		}
+		h.conn.Store(uc)
+	}
+	return httptrace.WithClientTrace(ctx, &h.trace)
+}
+
+// raw returns the captured block, nil if none was read.
+func (h *headCapture) raw() *rawBlock {
+	if uc := h.conn.Load(); uc != nil {
+		return uc.captured()
+	}
+	return nil
 }
 
 // slots hands out the contexts of forwarded exchanges: every exchange that
@@ -298,9 +305,8 @@ type exchange struct {
 	in cassettes.Interaction
 
 	// Parts of the round trip, allocated with the exchange.
-	conn  atomic.Pointer[upstreamConn] // the origin connection it got
-	trace httptrace.ClientTrace
-	body  originBody // the origin's response body, copied into in.Response.Body
+	head headCapture // the response's raw header block
+	body originBody  // the origin's response body, copied into in.Response.Body
 }
 
 // fail reports the exchange as failed with err, from the round trip (body

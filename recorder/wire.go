@@ -396,9 +396,10 @@ func stripInto(dst, h cassettes.Headers) cassettes.Headers {
 
 // dropHopByHop deletes from h, in one pass, the hop-by-hop fields
 // (fetch.IsHopByHop) and the fields h's Connection lines name: what a proxy
-// never forwards (RFC 9110 section 7.6.1). martian's
-// header.NewHopByHopModifier does the same with a list of its own and a
-// Header.Del per name.
+// never forwards (RFC 9110 section 7.6.1); and, in the same pass, names
+// that are not tokens, which net/http would not send on (forwardedHeader).
+// martian's header.NewHopByHopModifier drops the hop-by-hop ones with a
+// list of its own and a Header.Del per name.
 func dropHopByHop(h http.Header) {
 	var buf, oddBuf [8]string
 	named, odd := buf[:0], oddBuf[:0]
@@ -413,7 +414,7 @@ func dropHopByHop(h http.Header) {
 				odd = appendTokens(odd, v)
 			}
 		}
-		if fetch.IsHopByHop(k) || containsName(named, k) {
+		if fetch.IsHopByHop(k) || containsName(named, k) || k == "" || !validName(k) {
 			delete(h, k)
 		}
 	}
@@ -441,11 +442,6 @@ func dropHopByHop(h http.Header) {
 // cassette saves.
 func forwardedHeader(raw *rawBlock, h http.Header) {
 	dropHopByHop(h)
-	for k := range h {
-		if k == "" || !validName(k) {
-			delete(h, k)
-		}
-	}
 	if raw == nil {
 		return
 	}
@@ -713,13 +709,14 @@ func isBlockOf(blk rawBlock, req *http.Request) bool {
 }
 
 // requestHeaders returns the headers to record for req: the raw block when
-// it matches req, otherwise the parsed headers with Host first and the rest
-// sorted by canonical name. The result excludes hop-by-hop lines. req.Header
-// must have had its hop-by-hop fields dropped (dropHopByHop).
+// ok (it is req's: isBlockOf) and its lines say what net/http parsed,
+// otherwise the parsed headers with Host first and the rest sorted by
+// canonical name. The result excludes hop-by-hop lines. req.Header must
+// have had its hop-by-hop fields dropped (dropHopByHop).
 func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Headers, fromWire bool) {
 	// Host is not compared: for an absolute-form request net/http sets
 	// req.Host from the URL and drops the Host line.
-	if ok && isBlockOf(blk, req) {
+	if ok {
 		if kept := stripOwned(blk.fields); matchParsed(kept, req.Header, "Host") {
 			return kept, true
 		}
