@@ -1,10 +1,10 @@
 package recorder
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -108,37 +108,71 @@ func TestCloseWaitsForAnExchangeThatEndsInTime(t *testing.T) {
 	assert.Empty(t, rec.Failures())
 }
 
-// Every exchange gets the whole Config.UpstreamTimeout, however late in its
-// time slot it starts, and at most an eighth more; Close's cut ends them
-// all.
-func TestExchangeSlots(t *testing.T) {
+// The watchdog expires exactly the connections whose exchange has run
+// longer than the timeout: not one within it, not an idle one, not one an
+// exchange reuses after an overdue one ended; the expired connection fails
+// its reads at once; Close's cut expires every connection.
+func TestExchangeDeadline(t *testing.T) {
 	t.Parallel()
 	const timeout = 8 * time.Second
-	cut, stop := context.WithCancel(context.Background())
-	defer stop()
-	var s slots
-	t0 := time.Now()
-	deadline := func(ctx context.Context) time.Time {
-		d, ok := ctx.Deadline()
-		require.True(t, ok)
-		return d
+	u := &upstreams{timeout: timeout, epoch: time.Now(), conns: map[*upstreamConn]struct{}{}}
+	conn := func() *upstreamConn {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		peer, err := ln.Accept()
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close(); peer.Close() })
+		_, err = peer.Write([]byte("0123456789")) // something to read
+		require.NoError(t, err)
+		uc := &upstreamConn{Conn: c}
+		u.add(uc)
+		return uc
 	}
-	first := s.context(cut, timeout, t0)
-	assert.Equal(t, t0.Add(timeout+time.Second), deadline(first))
-	for _, at := range []time.Duration{0, 500 * time.Millisecond, time.Second} {
-		assert.Same(t, first, s.context(cut, timeout, t0.Add(at)), "an exchange starting %v into the slot shares it", at)
+	expired := func(c *upstreamConn) bool {
+		_, err := c.Read(make([]byte, 1))
+		if err != nil {
+			require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+			assert.True(t, isTimeout(err))
+			return true
+		}
+		return false
 	}
-	late := s.context(cut, timeout, t0.Add(time.Second+time.Millisecond))
-	assert.NotSame(t, first, late, "a slot whose deadline is nearer than the timeout is not handed out")
-	assert.Equal(t, t0.Add(time.Second+time.Millisecond+timeout+time.Second), deadline(late))
+	t0 := int64(time.Hour)
+	early, late, idle, reused := conn(), conn(), conn(), conn()
+	early.arm(t0)
+	late.arm(t0 + int64(time.Second))
+	g := reused.arm(t0)
+	reused.idle(g)
+	g2 := reused.arm(t0 + int64(2*time.Second)) // the connection goes to a new exchange
+	reused.idle(g)                              // the old one's late end changes nothing
+	assert.NotEqual(t, g, g2)
 
-	short := slots{}
-	assert.Equal(t, t0.Add(400*time.Millisecond+50*time.Millisecond), deadline(short.context(cut, 400*time.Millisecond, t0)),
-		"the slack is an eighth of a short timeout")
-
-	stop()
-	for _, ctx := range []context.Context{first, late} {
-		<-ctx.Done()
-		assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	u.expireOverdue(t0 + int64(timeout) - 1)
+	for _, c := range []*upstreamConn{early, late, idle, reused} {
+		assert.False(t, expired(c), "nothing has run for the timeout yet")
 	}
+	u.expireOverdue(t0 + int64(timeout))
+	assert.True(t, expired(early), "the exchange that started at t0 has run the timeout")
+	assert.True(t, expired(early), "and stays expired")
+	for _, c := range []*upstreamConn{late, idle, reused} {
+		assert.False(t, expired(c))
+	}
+	u.expireOverdue(t0 + int64(timeout+time.Second))
+	assert.True(t, expired(late))
+	assert.False(t, expired(idle), "an idle connection is never expired")
+	assert.False(t, expired(reused), "the reused connection's exchange started later")
+
+	u.expireAll()
+	assert.True(t, expired(idle), "the cut expires every connection")
+	assert.True(t, expired(reused))
+
+	require.NoError(t, idle.Close())
+	u.mu.Lock()
+	assert.Len(t, u.conns, 3, "a closed connection is no longer tracked")
+	u.mu.Unlock()
+	assert.Equal(t, time.Second, slack(timeout), "the watchdog wakes every eighth of the timeout")
+	assert.Equal(t, time.Second, slack(time.Hour), "at most every second")
 }

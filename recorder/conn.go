@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // listener wraps the proxy's listener so that the recorder sees the raw
@@ -70,6 +71,9 @@ type clientConn struct {
 
 	mu     sync.Mutex // guards stream
 	stream requestStream
+	// cur is the arrival of the request being served on the connection
+	// (Recorder.arrivalOf).
+	cur atomic.Pointer[arrival]
 	// aborting: end the connection at the next Read (abortAfterResponse),
 	// with a reset when abortRST is set (stored first).
 	aborting, abortRST atomic.Bool
@@ -106,15 +110,25 @@ func (c *clientConn) Close() error {
 }
 
 // upstreamConn is a connection to an origin whose response bytes are
-// followed by a responseCapture, armed for each request sent on it.
+// followed by a responseCapture, armed for each request sent on it, and
+// whose exchange's start the watchdog of upstreams checks (deadline.go).
 type upstreamConn struct {
 	net.Conn
+	u *upstreams
+
+	// since is when the exchange using the connection started
+	// (upstreams.now), 0 while no exchange does. Written under mu.
+	since atomic.Int64
 
 	mu      sync.Mutex
 	capture responseCapture
+	gen     uint64 // exchanges armed so far
 	// armed mirrors capture.armed, so that a Read need not lock while no
 	// response is being captured (the body, or the connection idle).
 	armed atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func (c *upstreamConn) Read(p []byte) (int, error) {
@@ -128,19 +142,57 @@ func (c *upstreamConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// arm starts capturing the next response header block. net/http does not
-// pipeline: when a connection is handed to a request, every earlier response
-// on it has been read in full.
-func (c *upstreamConn) arm() {
+// arm starts capturing the next response header block for an exchange that
+// started at start (upstreams.now) and returns the exchange's number on the
+// connection. net/http does not pipeline: when a connection is handed to a
+// request, every earlier response on it has been read in full.
+func (c *upstreamConn) arm(start int64) uint64 {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.capture.arm()
 	c.armed.Store(true)
+	c.gen++
+	c.since.Store(start)
+	return c.gen
+}
+
+// idle marks the connection idle once exchange gen has ended, unless
+// another exchange has been armed on it since.
+func (c *upstreamConn) idle(gen uint64) {
+	c.mu.Lock()
+	if c.gen == gen {
+		c.since.Store(0)
+	}
 	c.mu.Unlock()
 }
+
+// expireIfStarted expires the connection if an exchange that started at or
+// before limit still uses it.
+func (c *upstreamConn) expireIfStarted(limit int64) {
+	c.mu.Lock()
+	if s := c.since.Load(); s != 0 && s <= limit {
+		c.expire()
+	}
+	c.mu.Unlock()
+}
+
+// expire makes every read and write on the connection fail now, and from
+// now on, with os.ErrDeadlineExceeded.
+func (c *upstreamConn) expire() { c.Conn.SetDeadline(time.Unix(0, 1)) }
 
 // captured returns the final response header block read since arm.
 func (c *upstreamConn) captured() *rawBlock {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.capture.got
+}
+
+func (c *upstreamConn) Close() error {
+	c.closeOnce.Do(func() {
+		if c.u != nil {
+			c.u.remove(c)
+		}
+		c.closeErr = c.Conn.Close()
+	})
+	return c.closeErr
 }

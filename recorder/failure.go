@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"syscall"
 	"time"
@@ -81,9 +82,9 @@ func upstreamError(host string, err error, timeout time.Duration, body int) erro
 	var ue x509.UnknownAuthorityError
 	var ce *tls.CertificateVerificationError
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) && body < 0:
+	case isTimeout(err) && body < 0:
 		return fmt.Errorf("upstream %s: no response within %v: %w", host, timeout, err)
-	case errors.Is(err, context.DeadlineExceeded):
+	case isTimeout(err):
 		return fmt.Errorf("upstream %s: response body not complete within %v (%d bytes read): %w", host, timeout, body, err)
 	case body >= 0:
 		return fmt.Errorf("upstream %s broke off the response body after %d bytes: %w", host, body, err)
@@ -100,6 +101,12 @@ func upstreamError(host string, err error, timeout time.Duration, body int) erro
 // cutError is the cause of an exchange with host that Close cut.
 func (r *Recorder) cutError(host string) error {
 	return fmt.Errorf("upstream %s: %w (still running %v after Close began)", host, ErrCut, r.closeTimeout)
+}
+
+// isTimeout reports whether err is the end of an exchange's time: a dial
+// past its deadline, or a connection the watchdog expired (deadline.go).
+func isTimeout(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // isReset reports whether err is a connection reset by the peer.

@@ -42,6 +42,8 @@ func (r *Recorder) dialUpstreamTLS(ctx context.Context, network, addr string) (n
 	if err != nil {
 		return nil, fmt.Errorf("recorder: dial %q: %w", addr, err)
 	}
+	ctx, cancel := r.dialContext(ctx)
+	defer cancel()
 	raw, err := r.dialRaw(ctx, network, addr)
 	if err != nil {
 		return nil, err
@@ -52,11 +54,13 @@ func (r *Recorder) dialUpstreamTLS(ctx context.Context, network, addr string) (n
 		NextProtos: []string{"http/1.1"},
 		MinVersion: tls.VersionTLS12,
 	})
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+	hctx, cancelHandshake := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelHandshake()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		raw.Close()
 		return nil, &handshakeError{err}
 	}
-	return &upstreamConn{Conn: tc}, nil
+	uc := &upstreamConn{Conn: tc}
+	r.up.add(uc)
+	return uc, nil
 }

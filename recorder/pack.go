@@ -6,24 +6,68 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes"
 )
 
-// packed is a recorded interaction held in one pointer-free byte slice: a
-// table of little-endian uint32 words, then every string and body back to
-// back. A recording keeps every exchange until it is saved; held as a
+// recording is a recorded exchange as the proxy keeps it until it is
+// packed: the work of turning raw header lines into fields is left to
+// unpack, which runs when the recording is read (Interactions), not while
+// the proxy forwards.
+type recording struct {
+	method, url string
+	reqHeaders  recHeaders
+	reqBody     cassettes.Body
+	status      int
+	respHeaders recHeaders
+	respBody    cassettes.Body
+}
+
+// recHeaders is the header of a recorded message: the field lines as read
+// from the wire (text, when wire is set), whose hop-by-hop lines are left
+// out when unpacked (keptFields), or the fields to record as they are
+// (list).
+type recHeaders struct {
+	wire bool
+	text string
+	list cassettes.Headers
+}
+
+// fields returns the header fields to record.
+func (h recHeaders) fields() cassettes.Headers {
+	if h.wire {
+		return keptFields(cassettes.Headers{}, h.text, ^uint8(0))
+	}
+	return h.list
+}
+
+// interaction returns the cassette interaction rec records: classified,
+// hop-by-hop lines left out, every response Date line fixed (fixDate).
+func (rec *recording) interaction() cassettes.Interaction {
+	in := cassettes.Interaction{
+		Request:  cassettes.Request{Method: rec.method, URL: rec.url, Headers: rec.reqHeaders.fields(), Body: rec.reqBody},
+		Response: cassettes.Response{Status: rec.status, Headers: rec.respHeaders.fields(), Body: rec.respBody},
+	}
+	in.Kind = cassettes.Classify(in.Request.Method, in.Request.Headers)
+	fixDate(in.Response.Headers)
+	return in
+}
+
+// packed is a recording held in one pointer-free byte slice: a table of
+// little-endian uint32 words, then every string and body back to back. A
+// recording keeps every exchange until it is saved; held as a
 // cassettes.Interaction (some thirty strings each) they made the garbage
 // collector scan the whole recording again and again while the proxy ran,
 // the main cost of recording over plain forwarding. Packed, the GC does not
 // look inside them, and storing one costs a single allocation.
 //
 // The words: packFlags, packReqN, packRespN, packStatus, then the length of
-// each string in order: kind, method, URL, the request's header names and
-// values, its body, the response's header names and values, its body.
+// each string in order: method, URL, the request's header (its raw field
+// lines, or its names and values), its body, the response's header and its
+// body.
 type packed []byte
 
-// The first words of a packed interaction.
+// The first words of a packed recording.
 const (
-	packFlags    = iota // nil-ness of the slices (bits below)
-	packReqN            // request header fields
-	packRespN           // response header fields
+	packFlags    = iota // nil-ness of the slices, raw headers (bits below)
+	packReqN            // request header fields (0 for raw lines)
+	packRespN           // response header fields (0 for raw lines)
 	packStatus          // response status, as an int32
 	packHeadSize        // the words above
 )
@@ -33,38 +77,58 @@ const (
 	nilReqBody
 	nilRespHeaders
 	nilRespBody
+	wireReqHeaders
+	wireRespHeaders
 )
 
-func pack(in cassettes.Interaction) packed {
-	rq, rs := &in.Request, &in.Response
-	strs := 3 + 2*len(rq.Headers) + 1 + 2*len(rs.Headers) + 1
+// strings is the number of strings h packs into (unpack counts them the
+// same way).
+func (h recHeaders) strings() int {
+	if h.wire {
+		return 1
+	}
+	return 2 * len(h.list)
+}
+
+func (h recHeaders) size() int {
+	if h.wire {
+		return len(h.text)
+	}
+	n := 0
+	for _, f := range h.list {
+		n += len(f.Name) + len(f.Value)
+	}
+	return n
+}
+
+func pack(rec *recording) packed {
+	rq, rs := &rec.reqHeaders, &rec.respHeaders
+	strs := 2 + rq.strings() + 1 + rs.strings() + 1
 	table := 4 * (packHeadSize + strs)
-	size := table + len(in.Kind) + len(rq.Method) + len(rq.URL) + len(rq.Body) + len(rs.Body)
-	for _, h := range rq.Headers {
-		size += len(h.Name) + len(h.Value)
-	}
-	for _, h := range rs.Headers {
-		size += len(h.Name) + len(h.Value)
-	}
+	size := table + len(rec.method) + len(rec.url) + rq.size() + len(rec.reqBody) + rs.size() + len(rec.respBody)
 	p := make(packed, table, size)
 	var flags uint32
-	if rq.Headers == nil {
+	if rq.wire {
+		flags |= wireReqHeaders
+	} else if rq.list == nil {
 		flags |= nilReqHeaders
 	}
-	if rq.Body == nil {
+	if rec.reqBody == nil {
 		flags |= nilReqBody
 	}
-	if rs.Headers == nil {
+	if rs.wire {
+		flags |= wireRespHeaders
+	} else if rs.list == nil {
 		flags |= nilRespHeaders
 	}
-	if rs.Body == nil {
+	if rec.respBody == nil {
 		flags |= nilRespBody
 	}
 	le := binary.LittleEndian
 	le.PutUint32(p[4*packFlags:], flags)
-	le.PutUint32(p[4*packReqN:], uint32(len(rq.Headers)))
-	le.PutUint32(p[4*packRespN:], uint32(len(rs.Headers)))
-	le.PutUint32(p[4*packStatus:], uint32(int32(rs.Status)))
+	le.PutUint32(p[4*packReqN:], uint32(len(rq.list)))
+	le.PutUint32(p[4*packRespN:], uint32(len(rs.list)))
+	le.PutUint32(p[4*packStatus:], uint32(int32(rec.status)))
 	w := 4 * packHeadSize
 	add := func(s string) {
 		le.PutUint32(p[w:], uint32(len(s)))
@@ -76,30 +140,40 @@ func pack(in cassettes.Interaction) packed {
 		w += 4
 		p = append(p, b...)
 	}
-	add(string(in.Kind))
-	add(rq.Method)
-	add(rq.URL)
-	for _, h := range rq.Headers {
-		add(h.Name)
-		add(h.Value)
+	addHeaders := func(h *recHeaders) {
+		if h.wire {
+			add(h.text)
+			return
+		}
+		for _, f := range h.list {
+			add(f.Name)
+			add(f.Value)
+		}
 	}
-	addBytes(rq.Body)
-	for _, h := range rs.Headers {
-		add(h.Name)
-		add(h.Value)
-	}
-	addBytes(rs.Body)
+	add(rec.method)
+	add(rec.url)
+	addHeaders(rq)
+	addBytes(rec.reqBody)
+	addHeaders(rs)
+	addBytes(rec.respBody)
 	return p
 }
 
-// unpack returns the interaction p holds, sharing nothing with p.
-func (p packed) unpack() cassettes.Interaction {
+// unpack returns the recording p holds, sharing nothing with p.
+func (p packed) unpack() recording {
 	le := binary.LittleEndian
 	word := func(i int) uint32 { return le.Uint32(p[4*i:]) }
 	flags := word(packFlags)
 	reqN, respN := int(word(packReqN)), int(word(packRespN))
+	headerStrings := func(n int, wire bool) int {
+		if wire {
+			return 1
+		}
+		return 2 * n
+	}
+	strs := 2 + headerStrings(reqN, flags&wireReqHeaders != 0) + 1 + headerStrings(respN, flags&wireRespHeaders != 0) + 1
 	w := packHeadSize
-	off := 4 * (packHeadSize + 3 + 2*reqN + 1 + 2*respN + 1)
+	off := 4 * (packHeadSize + strs)
 	next := func() []byte {
 		n := int(word(w))
 		w++
@@ -115,24 +189,26 @@ func (p packed) unpack() cassettes.Interaction {
 		}
 		return append(cassettes.Body{}, b...)
 	}
-	headers := func(n int, isNil bool) cassettes.Headers {
+	headers := func(n int, isNil, wire bool) recHeaders {
+		if wire {
+			return recHeaders{wire: true, text: str()}
+		}
 		if isNil {
-			return nil
+			return recHeaders{}
 		}
 		h := make(cassettes.Headers, n)
 		for j := range h {
 			h[j] = cassettes.Header{Name: str(), Value: str()}
 		}
-		return h
+		return recHeaders{list: h}
 	}
-	var in cassettes.Interaction
-	in.Kind = cassettes.Kind(str())
-	in.Request.Method = str()
-	in.Request.URL = str()
-	in.Request.Headers = headers(reqN, flags&nilReqHeaders != 0)
-	in.Request.Body = body(flags&nilReqBody != 0)
-	in.Response.Status = int(int32(word(packStatus)))
-	in.Response.Headers = headers(respN, flags&nilRespHeaders != 0)
-	in.Response.Body = body(flags&nilRespBody != 0)
-	return in
+	var rec recording
+	rec.method = str()
+	rec.url = str()
+	rec.reqHeaders = headers(reqN, flags&nilReqHeaders != 0, flags&wireReqHeaders != 0)
+	rec.reqBody = body(flags&nilReqBody != 0)
+	rec.status = int(int32(word(packStatus)))
+	rec.respHeaders = headers(respN, flags&nilRespHeaders != 0, flags&wireRespHeaders != 0)
+	rec.respBody = body(flags&nilRespBody != 0)
+	return rec
 }

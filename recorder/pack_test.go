@@ -9,8 +9,9 @@ import (
 	"github.com/corsvcr/corsvcr/cassettes/cassettestest"
 )
 
-// A packed interaction unpacks to exactly what was recorded, nil and empty
-// slices kept apart, and shares no memory with it.
+// A packed recording unpacks to exactly what was recorded, nil and empty
+// slices kept apart, raw header lines kept raw, and shares no memory with
+// it.
 func TestPackRoundTrip(t *testing.T) {
 	ins := []cassettes.Interaction{
 		{},
@@ -22,17 +23,51 @@ func TestPackRoundTrip(t *testing.T) {
 			Response: cassettes.Response{Status: 599, Headers: cassettes.Headers{{Name: "Access-Control-Allow-Origin", Value: "*"}, {Name: "Access-Control-Allow-Origin", Value: "*"}}, Body: cassettes.Body("{}")}},
 	}
 	ins = append(ins, cassettestest.Generate(200).Interactions...)
-	for i, in := range ins {
-		p := pack(in)
+	var recs []recording
+	for _, in := range ins {
+		recs = append(recs, recording{
+			method: in.Request.Method, url: in.Request.URL,
+			reqHeaders: recHeaders{list: in.Request.Headers}, reqBody: in.Request.Body,
+			status:      in.Response.Status,
+			respHeaders: recHeaders{list: in.Response.Headers}, respBody: in.Response.Body,
+		})
+	}
+	recs = append(recs,
+		recording{method: "GET", url: "http://a.test/",
+			reqHeaders:  recHeaders{wire: true, text: "Host: a.test\r\nConnection: keep-alive, X-Hop\r\nx-hop: 1\r\nOrigin:  http://b.test \r\n"},
+			status:      200,
+			respHeaders: recHeaders{wire: true, text: "date: Thu, 03 Dec 2026 17:00:00 GMT\nKeep-Alive: timeout=5\nVary: Origin\n"},
+			respBody:    cassettes.Body("x")},
+		recording{method: "GET", url: "http://a.test/", reqHeaders: recHeaders{wire: true}, respHeaders: recHeaders{wire: true}},
+	)
+	for i, rec := range recs {
+		p := pack(&rec)
 		got := p.unpack()
-		assert.Equal(t, in, got, "interaction %d", i)
-		assert.Equal(t, in.Request.Headers == nil, got.Request.Headers == nil, "interaction %d: request headers nil-ness", i)
-		assert.Equal(t, in.Request.Body == nil, got.Request.Body == nil, "interaction %d: request body nil-ness", i)
-		assert.Equal(t, in.Response.Headers == nil, got.Response.Headers == nil, "interaction %d: response headers nil-ness", i)
-		assert.Equal(t, in.Response.Body == nil, got.Response.Body == nil, "interaction %d: response body nil-ness", i)
-		if len(got.Response.Body) > 0 {
-			got.Response.Body[0] ^= 0xff
-			assert.Equal(t, in, p.unpack(), "interaction %d: unpack shares memory", i)
+		assert.Equal(t, rec, got, "recording %d", i)
+		assert.Equal(t, rec.reqHeaders.list == nil, got.reqHeaders.list == nil, "recording %d: request headers nil-ness", i)
+		assert.Equal(t, rec.reqBody == nil, got.reqBody == nil, "recording %d: request body nil-ness", i)
+		assert.Equal(t, rec.respHeaders.list == nil, got.respHeaders.list == nil, "recording %d: response headers nil-ness", i)
+		assert.Equal(t, rec.respBody == nil, got.respBody == nil, "recording %d: response body nil-ness", i)
+		if len(got.respBody) > 0 {
+			got.respBody[0] ^= 0xff
+			assert.Equal(t, rec, p.unpack(), "recording %d: unpack shares memory", i)
 		}
 	}
+
+	// Raw lines become fields when the recording is read: hop-by-hop lines
+	// left out, the Date fixed, the interaction classified.
+	in := recs[len(recs)-2].interaction()
+	assert.Equal(t, cassettes.Interaction{
+		Kind: cassettes.KindActual,
+		Request: cassettes.Request{Method: "GET", URL: "http://a.test/",
+			Headers: cassettes.Headers{{Name: "Host", Value: "a.test"}, {Name: "Origin", Value: "http://b.test"}}},
+		Response: cassettes.Response{Status: 200,
+			Headers: cassettes.Headers{{Name: "date", Value: cassettes.RecordedDate}, {Name: "Vary", Value: "Origin"}},
+			Body:    cassettes.Body("x")},
+	}, in)
+	empty := recs[len(recs)-1].interaction()
+	assert.NotNil(t, empty.Request.Headers, "raw lines, none kept: an empty list, not nil")
+	assert.NotNil(t, empty.Response.Headers)
+	// A listed header is recorded as listed, classified and dated alike.
+	assert.Equal(t, ins[2].Kind, recs[2].interaction().Kind)
 }

@@ -144,9 +144,9 @@ type Config struct {
 	Intercept func(*http.Request) http.Handler
 	// UpstreamTimeout bounds each forwarded exchange, from sending the
 	// request to the end of the response body; an exchange still running
-	// then fails (see Failure). Exchanges starting close together share a
-	// deadline, so one may run up to an eighth of the timeout (at most a
-	// second) longer. 0 means DefaultUpstreamTimeout. Give a
+	// then fails (see Failure). Exchanges are checked every eighth of the
+	// timeout (at most every second), so one may run up to that much
+	// longer. 0 means DefaultUpstreamTimeout. Give a
 	// browser check's timeout a margin over it, so that the browser sees the
 	// failure before its check gives up.
 	UpstreamTimeout time.Duration
@@ -177,11 +177,13 @@ type Recorder struct {
 	upstreamTimeout time.Duration // Config.UpstreamTimeout, defaulted
 	closeTimeout    time.Duration // Config.CloseTimeout, defaulted
 
-	// cutCtx is the parent of every forwarded exchange's context: Close
-	// cancels it (cut) to end the exchanges still running past
-	// closeTimeout. cutting is set just before.
+	// up tracks the origin connections and ends overdue exchanges
+	// (deadline.go).
+	up *upstreams
+	// cutCtx bounds every dial to an origin: Close cancels it (cut) to
+	// end the exchanges still running past closeTimeout, and expires
+	// every origin connection. cutting is set just before.
 	cutCtx  context.Context
-	slots   slots // the contexts of exchanges, children of cutCtx
 	cut     context.CancelFunc
 	cutting atomic.Bool
 
@@ -259,6 +261,7 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		return nil, fmt.Errorf("recorder: listen %q: %w", rc.addr, err)
 	}
 	r.ln = newListener(l, opts.mitm != nil)
+	r.up = newUpstreams(r.upstreamTimeout)
 	r.url = "http://" + l.Addr().String()
 	r.transport = &http.Transport{
 		Proxy:              nil, // never an environment proxy
@@ -283,15 +286,15 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		p.SetMITM(opts.mitm)
 	}
 	p.SetRequestModifier(martian.RequestModifierFunc(func(req *http.Request) error {
-		dropHopByHop(req.Header) // first: arrive compares the raw lines to what is forwarded
+		dropParsedHopByHop(req.Header) // first: arrive compares the raw lines to what is forwarded
 		r.arrive(req)
 		return nil
 	}))
 	p.SetResponseModifier(martian.ResponseModifierFunc(func(res *http.Response) error {
 		// martian answers a failed round trip with a 502; only then is the
-		// arrival looked up (a lookup takes martian's global lock).
+		// arrival looked up again.
 		if res.StatusCode == http.StatusBadGateway {
-			if a := arrivalOf(res.Request); a != nil && a.failed {
+			if a := r.arrivalOf(res.Request); a != nil && a.failed {
 				// The client gets its connection closed instead, as
 				// from the origin.
 				r.abortClient(res.Request, a.reset)
@@ -323,7 +326,7 @@ func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
 // dropping of its hop-by-hop fields changes it: it numbers the request and
 // takes its raw header block.
 func (r *Recorder) arrive(req *http.Request) {
-	a := &arrival{seq: r.seq.Add(1), client: r.ln.conn(req.RemoteAddr)}
+	a := &arrival{req: req, seq: r.seq.Add(1), client: r.ln.conn(req.RemoteAddr)}
 	var blk rawBlock
 	var ok bool
 	if a.client != nil {
@@ -331,21 +334,20 @@ func (r *Recorder) arrive(req *http.Request) {
 		ok = ok && isBlockOf(blk, req)
 	}
 	if ok {
-		undoPragma(blk.fields, req.Header)
+		undoPragma(blk.text, req.Header)
 	}
 	if req.Method == http.MethodConnect {
 		// not recorded
 	} else if u := requestURL(req); r.recordable(req) || r.isRedirectTarget(u) {
 		a.record = true
 		a.url = u
-		var fromWire bool
-		a.headers, fromWire = requestHeaders(blk, ok, req)
-		if !fromWire {
+		a.headers = requestHeaders(blk, ok, req)
+		if !a.headers.wire {
 			r.log.Debug("recorder: request header order not read from the wire; recording Host then sorted", "url", a.url)
 		}
 	}
-	if ctx := martian.NewContext(req); ctx != nil {
-		ctx.Set(arrivalKey, a)
+	if a.client != nil {
+		a.client.cur.Store(a)
 	}
 }
 
@@ -366,8 +368,8 @@ func requestURL(req *http.Request) string {
 	return req.URL.String()
 }
 
-func (r *Recorder) store(seq uint64, in cassettes.Interaction) {
-	p := pack(in)
+func (r *Recorder) store(seq uint64, rec *recording) {
+	p := pack(rec)
 	r.mu.Lock()
 	r.recs = append(r.recs, record{seq: seq, in: p})
 	r.mu.Unlock()
@@ -394,7 +396,8 @@ func (r *Recorder) Interactions() []cassettes.Interaction {
 	})
 	out := make([]cassettes.Interaction, len(recs))
 	for i, rec := range recs {
-		out[i] = rec.in.unpack()
+		u := rec.in.unpack()
+		out[i] = u.interaction()
 	}
 	return out
 }
@@ -440,6 +443,7 @@ func (r *Recorder) Close() error {
 			<-drained // cut ends every exchange and connection promptly
 		}
 		r.transport.CloseIdleConnections()
+		r.up.close()
 	})
 	return r.closeErr
 }
@@ -449,6 +453,7 @@ func (r *Recorder) Close() error {
 func (r *Recorder) cutInFlight() {
 	r.cutting.Store(true)
 	r.cut()
+	r.up.expireAll()
 	r.ln.mu.Lock()
 	conns := make([]*clientConn, 0, len(r.ln.conns))
 	for _, c := range r.ln.conns {

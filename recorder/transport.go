@@ -11,39 +11,36 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
-
-	"github.com/google/martian/v3"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 )
 
-// arrivalKey is the martian context key of a request's *arrival.
-const arrivalKey = "corsvcr.recorder.arrival"
-
 // arrival is what the request modifier learns when a request arrives, before
 // martian or net/http change it.
 type arrival struct {
+	req     *http.Request // the request it is of
 	seq     uint64
 	client  *clientConn // the connection it arrived on; nil if closed since
 	record  bool
 	url     string
-	headers cassettes.Headers
+	headers recHeaders
 	// failed: the round trip to the origin failed, so the response
 	// modifier ends the client connection instead of letting martian
 	// answer 502; reset: with a TCP reset, as the origin did.
 	failed, reset bool
 }
 
-// arrivalOf returns the arrival the request modifier attached to req.
-func arrivalOf(req *http.Request) *arrival {
-	ctx := martian.NewContext(req)
-	if ctx == nil {
-		return nil
+// arrivalOf returns the arrival the request modifier made for req: the
+// current one of the connection req arrived on (martian serves one request
+// at a time per connection; the requests inside a CONNECT tunnel come after
+// the CONNECT), or nil if that connection has closed since.
+func (r *Recorder) arrivalOf(req *http.Request) *arrival {
+	if c := r.ln.conn(req.RemoteAddr); c != nil {
+		if a := c.cur.Load(); a != nil && a.req == req {
+			return a
+		}
 	}
-	v, _ := ctx.Get(arrivalKey)
-	a, _ := v.(*arrival)
-	return a
+	return nil
 }
 
 // roundTripper is the http.RoundTripper given to martian: it serves
@@ -68,10 +65,10 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	// Every forwarded exchange has a deadline: a hanging origin becomes a
-	// failure the client sees, not a client waiting forever.
+	// failure the client sees, not a client waiting forever (deadline.go).
 	// Close cuts it too (Recorder.cutInFlight).
-	ctx, cancel := r.exchangeContext(req.Context())
-	a := arrivalOf(req)
+	start := r.up.now()
+	a := r.arrivalOf(req)
 	var client *clientConn
 	if a != nil {
 		client = a.client
@@ -79,10 +76,10 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if a == nil || !a.record {
 		// The response's raw header block is captured here too:
 		// forwarding needs it (forwardedHeader).
-		var hc headCapture
-		res, err := rt.tr.RoundTrip(req.WithContext(hc.context(ctx)))
+		hc := &headCapture{start: start}
+		res, err := rt.tr.RoundTrip(req.WithContext(hc.context(req.Context())))
 		if err != nil {
-			cancel()
+			hc.done()
 			r.log.Warn("recorder: upstream round trip failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if a != nil {
 				a.failed, a.reset = true, isReset(err)
@@ -90,7 +87,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		forwardedHeader(hc.raw(), res.Header)
-		res.Body = &originBody{rc: res.Body, cancel: cancel, onErr: func(err error, _ int) {
+		res.Body = &originBody{rc: res.Body, head: hc, onErr: func(err error, _ int) {
 			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if client != nil {
 				client.abortAfterResponse(isReset(err))
@@ -100,24 +97,22 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	host := normAuthority(req.URL.Scheme, req.URL.Host)
-	x := &exchange{r: r, seq: a.seq, host: host, method: req.Method, url: a.url, client: client}
+	x := &exchange{r: r, seq: a.seq, host: host, client: client}
 	x.refs.Store(2) // request body, response body
-	x.in = cassettes.Interaction{
-		Kind:    cassettes.Classify(req.Method, a.headers),
-		Request: cassettes.Request{Method: req.Method, URL: a.url, Headers: a.headers},
-	}
+	x.rec = recording{method: req.Method, url: a.url, reqHeaders: a.headers}
 	r.pending.Add(1)
 
-	out := req.WithContext(x.head.context(ctx))
+	x.head.start = start
+	out := req.WithContext(x.head.context(req.Context()))
 	if req.Body != nil && req.Body != http.NoBody {
-		out.Body = &teeBody{rc: req.Body, x: x, into: &x.in.Request.Body}
+		out.Body = &teeBody{rc: req.Body, x: x, into: &x.rec.reqBody}
 	} else {
 		x.release()
 	}
 
 	res, err := rt.tr.RoundTrip(out)
 	if err != nil {
-		cancel()
+		x.head.done()
 		x.fail(err, -1)
 		a.failed, a.reset = true, isReset(err)
 		x.release()
@@ -126,13 +121,12 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	raw := x.head.raw()
 	r.followRedirect(a.url, res)     // before the client can follow it
 	forwardedHeader(raw, res.Header) // responseHeaders compares to what is forwarded
-	h, fromWire := responseHeaders(raw, res)
-	fixDate(h)
-	if !fromWire {
+	h := responseHeaders(raw, res)
+	if !h.wire {
 		r.log.Debug("recorder: response header order not read from the wire; recording sorted", "url", a.url)
 	}
 	x.mu.Lock()
-	x.in.Response = cassettes.Response{Status: res.StatusCode, Headers: h}
+	x.rec.status, x.rec.respHeaders = res.StatusCode, h
 	x.contentLength = res.ContentLength
 	if req.Method == http.MethodHead || res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusNotModified {
 		x.contentLength = -1 // Content-Length describes a body not sent
@@ -142,25 +136,12 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.noBody = true // martian need not read a body to its end
 	}
 	if res.ContentLength > 0 && !x.noBody {
-		x.in.Response.Body = make(cassettes.Body, 0, min(res.ContentLength, maxPresize))
+		x.rec.respBody = make(cassettes.Body, 0, min(res.ContentLength, maxPresize))
 	}
 	x.mu.Unlock()
-	x.body.rc, x.body.cancel, x.body.x = res.Body, cancel, x
+	x.body.rc, x.body.head, x.body.x = res.Body, &x.head, x
 	res.Body = &x.body
 	return res, nil
-}
-
-// exchangeContext returns the context of a forwarded exchange: parent's,
-// ended after Config.UpstreamTimeout or by Close's cut.
-func (r *Recorder) exchangeContext(parent context.Context) (context.Context, context.CancelFunc) {
-	if parent == context.Background() {
-		// martian reads requests without a context of their own: the
-		// exchange can share the context of its time slot.
-		return r.slots.context(r.cutCtx, r.upstreamTimeout, time.Now()), func() {}
-	}
-	ctx, cancelTimeout := context.WithTimeout(parent, r.upstreamTimeout)
-	stopCut := context.AfterFunc(r.cutCtx, cancelTimeout)
-	return ctx, func() { stopCut(); cancelTimeout() }
 }
 
 // headCapture captures the raw header block of the response to one
@@ -168,6 +149,8 @@ func (r *Recorder) exchangeContext(parent context.Context) (context.Context, con
 // capture it.
 type headCapture struct {
 	trace httptrace.ClientTrace
+	start int64  // when the exchange started (upstreams.now)
+	gen   uint64 // the exchange's number on conn (upstreamConn.arm)
 	conn  atomic.Pointer[upstreamConn]
 }
 
@@ -176,11 +159,18 @@ func (h *headCapture) context(ctx context.Context) context.Context {
 	h.trace.GotConn = func(info httptrace.GotConnInfo) {
 		uc, _ := info.Conn.(*upstreamConn)
 		if uc != nil {
-			uc.arm()
+			h.gen = uc.arm(h.start)
 		}
 		h.conn.Store(uc)
 	}
 	return httptrace.WithClientTrace(ctx, &h.trace)
+}
+
+// done marks the exchange's connection idle: the exchange has ended.
+func (h *headCapture) done() {
+	if uc := h.conn.Load(); uc != nil {
+		uc.idle(h.gen)
+	}
 }
 
 // raw returns the captured block, nil if none was read.
@@ -191,53 +181,17 @@ func (h *headCapture) raw() *rawBlock {
 	return nil
 }
 
-// slots hands out the contexts of forwarded exchanges: every exchange that
-// starts within one slot of time shares a context whose deadline is at
-// least Config.UpstreamTimeout away (and at most an eighth of it, or a
-// second, more), ended early by Close's cut. A context, a timer and a
-// registration with the cut for each exchange were a tenth of the
-// recorder's own cost per exchange.
-type slots struct {
-	cur atomic.Pointer[slot]
-	mu  sync.Mutex // serialises making the next slot
-}
-
-type slot struct {
-	ctx    context.Context
-	until  time.Time // ctx's deadline
-	cancel context.CancelFunc
-}
-
-// context returns the context of an exchange starting now, a child of cut
-// with a deadline timeout or a little more away.
-func (s *slots) context(cut context.Context, timeout time.Duration, now time.Time) context.Context {
-	if c := s.cur.Load(); c != nil && c.until.Sub(now) >= timeout {
-		return c.ctx
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.cur.Load(); c != nil && c.until.Sub(now) >= timeout {
-		return c.ctx
-	}
-	// The slot before ends at its deadline: its timer cancels it then,
-	// which unlinks it from cut; cancel is kept for that too.
-	until := now.Add(timeout + min(timeout/8, time.Second))
-	ctx, cancel := context.WithDeadline(cut, until)
-	s.cur.Store(&slot{ctx: ctx, until: until, cancel: cancel})
-	return ctx
-}
-
 // originBody is a response body from an origin: it reports the first read
 // error other than io.EOF with the number of bytes read before it (to onErr,
-// or for a recorded exchange to x.bodyFailed), releases the exchange's
-// deadline when closed, and, for a recorded exchange (x set), copies what is
-// read into the recording and releases the exchange's reference when
-// closed.
+// or for a recorded exchange to x.bodyFailed), ends the exchange's deadline
+// when closed (head.done), and, for a recorded exchange (x set), copies
+// what is read into the recording and releases the exchange's reference
+// when closed.
 type originBody struct {
-	rc     io.ReadCloser
-	cancel context.CancelFunc
-	onErr  func(err error, read int) // when x is nil
-	x      *exchange
+	rc    io.ReadCloser
+	head  *headCapture
+	onErr func(err error, read int) // when x is nil
+	x     *exchange
 
 	n         int
 	errOnce   sync.Once
@@ -254,7 +208,7 @@ func (b *originBody) Read(p []byte) (int, error) {
 	if x := b.x; x != nil {
 		if n > 0 {
 			x.mu.Lock()
-			x.in.Response.Body = append(x.in.Response.Body, p[:n]...)
+			x.rec.respBody = append(x.rec.respBody, p[:n]...)
 			x.mu.Unlock()
 		}
 		if err == io.EOF {
@@ -275,7 +229,7 @@ func (b *originBody) Read(p []byte) (int, error) {
 
 func (b *originBody) Close() error {
 	err := b.rc.Close()
-	b.cancel()
+	b.head.done()
 	if b.x != nil {
 		b.closeOnce.Do(b.x.release)
 	}
@@ -301,12 +255,12 @@ type exchange struct {
 	responseEOF atomic.Bool
 	noBody      bool
 
-	mu sync.Mutex // guards the bodies in in
-	in cassettes.Interaction
+	mu  sync.Mutex // guards what the round trip and the bodies add to rec
+	rec recording  // method and url are set before the exchange starts
 
 	// Parts of the round trip, allocated with the exchange.
 	head headCapture // the response's raw header block
-	body originBody  // the origin's response body, copied into in.Response.Body
+	body originBody  // the origin's response body, copied into rec.respBody
 }
 
 // fail reports the exchange as failed with err, from the round trip (body
@@ -318,7 +272,7 @@ func (x *exchange) fail(err error, body int) {
 	if r.cutting.Load() {
 		cause = r.cutError(x.host)
 	}
-	r.fail(Failure{Method: x.method, URL: x.url, Host: x.host, Err: cause})
+	r.fail(Failure{Method: x.rec.method, URL: x.rec.url, Host: x.host, Err: cause})
 }
 
 // bodyFailed is fail for the response body, which also makes the client
@@ -340,22 +294,22 @@ func (x *exchange) release() {
 		return
 	}
 	x.mu.Lock()
-	in, want, complete := x.in, x.contentLength, x.noBody || x.responseEOF.Load()
+	rec, want, complete := x.rec, x.contentLength, x.noBody || x.responseEOF.Load()
 	x.mu.Unlock()
 	if !complete {
 		if x.r.cutting.Load() {
-			x.r.fail(Failure{Method: in.Request.Method, URL: in.Request.URL, Host: x.host, Err: x.r.cutError(x.host)})
+			x.r.fail(Failure{Method: rec.method, URL: rec.url, Host: x.host, Err: x.r.cutError(x.host)})
 			return
 		}
 		x.r.log.Warn("recorder: response not delivered in full to the client (it went away); not recorded",
-			"url", in.Request.URL, "got", len(in.Response.Body))
+			"url", rec.url, "got", len(rec.respBody))
 		return
 	}
-	if want >= 0 && int64(len(in.Response.Body)) != want {
+	if want >= 0 && int64(len(rec.respBody)) != want {
 		x.r.log.Warn("recorder: response body cut short; recorded as received",
-			"url", in.Request.URL, "want", want, "got", len(in.Response.Body))
+			"url", rec.url, "want", want, "got", len(rec.respBody))
 	}
-	x.r.store(x.seq, in)
+	x.r.store(x.seq, &rec)
 }
 
 // teeBody is a recorded request's body: it copies what is read through it
@@ -386,11 +340,15 @@ func (b *teeBody) Close() error {
 
 // dialUpstream dials the address Config.Upstreams maps addr to, or addr.
 func (r *Recorder) dialUpstream(ctx context.Context, network, addr string) (net.Conn, error) {
+	ctx, cancel := r.dialContext(ctx)
+	defer cancel()
 	c, err := r.dialRaw(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
-	return &upstreamConn{Conn: c}, nil
+	uc := &upstreamConn{Conn: c}
+	r.up.add(uc)
+	return uc, nil
 }
 
 // dialRaw dials the address Config.Upstreams maps addr to, or addr.

@@ -33,50 +33,128 @@ const maxLine = 4096
 
 var errBadBlock = errors.New("malformed header block")
 
-// rawBlock is one header block as it was on the wire.
+// rawBlock is one header block as it was on the wire, checked by
+// parseBlock: after the start line, every line is "name:value" with a
+// non-empty name, and none continues the one before (obsolete folding).
+// The fields are read from text when needed (nextField), so that following
+// a stream and checking a block allocate nothing but the copy of its bytes.
 type rawBlock struct {
-	start  string            // request or status line
-	fields cassettes.Headers // names in original case, values trimmed of OWS
+	start string // request or status line
+	text  string // the field lines as on the wire, each ending in "\n"
+	// may: which names the block may have (the may* bits), so that the
+	// passes that look for them are skipped when it cannot.
+	may uint8
 }
 
-// parseBlock splits a header block (without its terminating empty line) into
-// its start line and fields. Obsolete line folding is refused: net/http
-// accepts it, but then the raw and parsed views differ and the caller falls
-// back.
-func parseBlock(b []byte) (rawBlock, error) {
-	s := string(b) // one copy; the start line and fields share it
-	var blk rawBlock
-	first := true
-	for s != "" {
-		line, rest, more := strings.Cut(s, "\n")
-		s = rest
-		line = strings.TrimSuffix(line, "\r")
-		if !more && line == "" {
-			break // an unterminated empty last line ends the block
-		}
-		if first {
-			if line == "" {
-				return rawBlock{}, errBadBlock
-			}
-			blk.start, first = line, false
-			continue
-		}
-		if line == "" || line[0] == ' ' || line[0] == '\t' {
-			return rawBlock{}, errBadBlock
-		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || name == "" {
-			return rawBlock{}, errBadBlock
-		}
-		if blk.fields == nil {
-			blk.fields = make(cassettes.Headers, 0, strings.Count(s, "\n")+1)
-		}
-		blk.fields = append(blk.fields, cassettes.Header{Name: name, Value: strings.Trim(value, " \t")})
+const (
+	mayConnection = 1 << iota // a Connection line, which names hop-by-hop fields
+	mayFraming                // a Content-Length or Transfer-Encoding line
+	mayOddName                // a name that is not a token (validName)
+)
+
+// mayBits returns the may* bits for a field name: a cheap test that never
+// misses (strings.EqualFold, which the passes use, also matches a
+// multi-byte rune folding to an ASCII letter, but not in the first byte).
+func mayBits(name []byte) uint8 {
+	if len(name) < len("Connection") {
+		return 0
 	}
-	if first {
+	switch name[0] | 0x20 {
+	case 'c':
+		return mayConnection | mayFraming
+	case 't':
+		return mayFraming
+	}
+	return 0
+}
+
+// fields returns the fields of b in wire order: names in their original
+// case, values trimmed of OWS.
+func (b rawBlock) fields() cassettes.Headers {
+	var h cassettes.Headers
+	for f, rest, ok := nextField(b.text); ok; f, rest, ok = nextField(rest) {
+		if h == nil {
+			h = make(cassettes.Headers, 0, strings.Count(b.text, "\n")+1)
+		}
+		h = append(h, f)
+	}
+	return h
+}
+
+// nextField returns the first field of text, a rawBlock's field lines, and
+// the lines after it; ok is false when there is none.
+func nextField(text string) (f cassettes.Header, rest string, ok bool) {
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if line == "" {
+			continue // only an unterminated empty last line
+		}
+		name, value := line, ""
+		if i := strings.IndexByte(line, ':'); i >= 0 {
+			name, value = line[:i], line[i+1:]
+		}
+		return cassettes.Header{Name: name, Value: trimOWS(value)}, text, true
+	}
+	return cassettes.Header{}, "", false
+}
+
+// trimOWS trims spaces and tabs from both ends of s.
+func trimOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// parseBlock checks a header block (without its terminating empty line)
+// and returns a copy of it split into its start line and field lines.
+// Obsolete line folding is refused: net/http accepts it, but then the raw
+// and parsed views differ and the caller falls back.
+func parseBlock(b []byte) (rawBlock, error) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		i = len(b)
+	}
+	if len(bytes.TrimSuffix(b[:i], []byte("\r"))) == 0 {
 		return rawBlock{}, errBadBlock
 	}
-	return blk, nil
+	var may uint8
+	for rest := b[min(i+1, len(b)):]; len(rest) > 0; {
+		line, more := rest, false
+		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+			line, rest, more = rest[:j], rest[j+1:], true
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			if !more {
+				break // an unterminated empty last line ends the block
+			}
+			return rawBlock{}, errBadBlock
+		}
+		colon := bytes.IndexByte(line, ':')
+		if line[0] == ' ' || line[0] == '\t' || colon <= 0 {
+			return rawBlock{}, errBadBlock
+		}
+		may |= mayBits(line[:colon])
+		if !validName(string(line[:colon])) { // no copy: the conversion does not escape
+			may |= mayOddName
+		}
+	}
+	s := string(b) // one copy; the start line and fields share it
+	return rawBlock{start: strings.TrimSuffix(s[:i], "\r"), text: s[min(i+1, len(s)):], may: may}, nil
 }
 
 // blockScanner accumulates bytes until an empty line ends a header block.
@@ -246,23 +324,38 @@ func (s *requestStream) onBlock(b []byte) error {
 		}
 		return nil
 	}
-	if te := blk.fields.Values("Transfer-Encoding"); len(te) > 0 {
-		if len(te) != 1 || !strings.EqualFold(strings.TrimSpace(te[0]), "chunked") {
+	if blk.may&mayFraming == 0 {
+		return nil // no body
+	}
+	// The body's framing, as net/http reads it: one Transfer-Encoding,
+	// chunked, or Content-Length lines that agree.
+	var te, cl string
+	nte, ncl := 0, 0
+	for f, rest, ok := nextField(blk.text); ok; f, rest, ok = nextField(rest) {
+		switch {
+		case strings.EqualFold(f.Name, "Transfer-Encoding"):
+			te, nte = f.Value, nte+1
+		case strings.EqualFold(f.Name, "Content-Length"):
+			if ncl > 0 && strings.TrimSpace(f.Value) != strings.TrimSpace(cl) {
+				return errBadBlock
+			}
+			if ncl == 0 {
+				cl = f.Value
+			}
+			ncl++
+		}
+	}
+	if nte > 0 {
+		if nte != 1 || !strings.EqualFold(strings.TrimSpace(te), "chunked") {
 			return errBadBlock
 		}
 		s.state = stChunkSize
 		return nil
 	}
-	cls := blk.fields.Values("Content-Length")
-	if len(cls) == 0 {
+	if ncl == 0 {
 		return nil
 	}
-	for _, cl := range cls[1:] {
-		if strings.TrimSpace(cl) != strings.TrimSpace(cls[0]) {
-			return errBadBlock
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(cls[0]), 10, 64)
+	n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64)
 	if err != nil || n < 0 {
 		return errBadBlock
 	}
@@ -304,7 +397,7 @@ func (s *requestStream) pop() (rawBlock, bool) {
 		return rawBlock{}, false
 	}
 	b := s.queue[0]
-	s.queue = s.queue[1:]
+	s.queue = append(s.queue[:0], s.queue[1:]...) // usually none: the array is kept
 	return b, true
 }
 
@@ -356,9 +449,9 @@ func statusCode(start string) int {
 // errors it writes into Warning, or a Via naming it.
 func isMartian(name, value string) bool {
 	switch {
-	case sameName(name, "Warning"):
+	case len(name) == len("Warning") && sameName(name, "Warning"): // the length first: no call
 		return strings.HasPrefix(value, `199 "martian"`)
-	case sameName(name, "Via"):
+	case len(name) == len("Via") && sameName(name, "Via"):
 		return strings.Contains(value, "martian")
 	}
 	return false
@@ -369,25 +462,29 @@ func isMartian(name, value string) bool {
 // a token, keeping order, case and duplicates. The result is a new slice;
 // it is idempotent.
 func stripHopByHop(h cassettes.Headers) cassettes.Headers {
-	return stripInto(make(cassettes.Headers, 0, len(h)), h)
-}
-
-// stripOwned is stripHopByHop reusing h's array, for a block nothing else
-// refers to (one just parsed).
-func stripOwned(h cassettes.Headers) cassettes.Headers {
-	if h == nil {
-		return cassettes.Headers{}
-	}
-	return stripInto(h[:0], h)
-}
-
-// stripInto appends the lines of h that stripHopByHop keeps to dst, which
-// may share h's array from its start.
-func stripInto(dst, h cassettes.Headers) cassettes.Headers {
 	var buf [8]string
 	named := connectionTokens(buf[:0], h)
+	dst := make(cassettes.Headers, 0, len(h))
 	for _, f := range h {
 		if !dropLine(f, named) {
+			dst = append(dst, f)
+		}
+	}
+	return dst
+}
+
+// keptFields appends to dst the fields of text, a rawBlock's field lines,
+// that stripHopByHop keeps; may is the block's may bits (all bits when not
+// known).
+func keptFields(dst cassettes.Headers, text string, may uint8) cassettes.Headers {
+	var buf [8]string
+	named := buf[:0]
+	if may&mayConnection != 0 {
+		named = textTokens(named, text)
+	}
+	checkNames := may&mayOddName != 0
+	for f, rest, ok := nextField(text); ok; f, rest, ok = nextField(rest) {
+		if !dropField(f, named, checkNames) {
 			dst = append(dst, f)
 		}
 	}
@@ -427,6 +524,33 @@ func dropHopByHop(h http.Header) {
 	}
 }
 
+// dropParsedHopByHop is dropHopByHop for a header net/http parsed from the
+// wire, whose keys are all canonical tokens (textproto refuses other
+// names): instead of a pass over every key, one delete per hop-by-hop name
+// and per name its Connection lines list.
+func dropParsedHopByHop(h http.Header) {
+	for _, v := range h["Connection"] {
+		for tok := range strings.SplitSeq(v, ",") {
+			if tok = strings.TrimSpace(tok); tok != "" && validName(tok) {
+				delete(h, textproto.CanonicalMIMEHeaderKey(tok))
+			}
+		}
+	}
+	for _, k := range hopByHopKeys {
+		delete(h, k)
+	}
+}
+
+// hopByHopKeys are the names fetch.IsHopByHop reports, as net/http keys
+// them.
+var hopByHopKeys = func() []string {
+	names := fetch.HopByHopNames()
+	for i, n := range names {
+		names[i] = textproto.CanonicalMIMEHeaderKey(n)
+	}
+	return names
+}()
+
 // forwardedHeader makes h, an origin's response header as net/http parsed
 // it, what the client is sent: the fields the origin sent, less hop-by-hop
 // ones. raw is the response's raw header block, nil when it could not be
@@ -437,34 +561,47 @@ func dropHopByHop(h http.Header) {
 // "Pragma: no-cache" and no Cache-Control: raw shows the origin sent none,
 // and a script could read it (a CORS-safelisted response header). And it
 // keeps names that are not tokens, which net/http then does not send on:
-// dropped here (and from recordings, by stripInto), they are neither served
+// dropped here (and from recordings, by dropLine), they are neither served
 // live nor recorded, so that the replay serves what the client got and a
 // cassette saves.
 func forwardedHeader(raw *rawBlock, h http.Header) {
-	dropHopByHop(h)
+	dropParsedHopByHop(h)
 	if raw == nil {
 		return
 	}
 	var buf [8]string
-	named := connectionTokens(buf[:0], raw.fields)
+	named := buf[:0]
+	if raw.may&mayConnection != 0 {
+		named = textTokens(named, raw.text)
+	}
 	for _, n := range named {
 		if validName(n) {
 			n = textproto.CanonicalMIMEHeaderKey(n)
 		}
 		delete(h, n)
 	}
-	undoPragma(raw.fields, h)
+	undoPragma(raw.text, h)
 }
 
-// undoPragma deletes from h, a header net/http parsed from the raw lines
-// fields, the "Cache-Control: no-cache" net/http adds to a message with
-// "Pragma: no-cache" and no Cache-Control: the origin gets, and the client
-// reads, what the other side sent.
-func undoPragma(fields cassettes.Headers, h http.Header) {
-	if cc := h["Cache-Control"]; len(cc) == 1 && cc[0] == "no-cache" && len(h["Pragma"]) > 0 &&
-		!slices.ContainsFunc(fields, func(f cassettes.Header) bool { return sameName(f.Name, "Cache-Control") }) {
+// undoPragma deletes from h, a header net/http parsed from text (a
+// rawBlock's field lines), the "Cache-Control: no-cache" net/http adds to a
+// message with "Pragma: no-cache" and no Cache-Control: the origin gets,
+// and the client reads, what the other side sent.
+func undoPragma(text string, h http.Header) {
+	if cc := h["Cache-Control"]; len(cc) == 1 && cc[0] == "no-cache" && len(h["Pragma"]) > 0 && !hasField(text, "Cache-Control") {
 		delete(h, "Cache-Control")
 	}
+}
+
+// hasField reports whether text, a rawBlock's field lines, has a field
+// named name (sameName).
+func hasField(text, name string) bool {
+	for f, rest, ok := nextField(text); ok; f, rest, ok = nextField(rest) {
+		if sameName(f.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // containsName reports whether names holds name (sameName).
@@ -487,6 +624,16 @@ func connectionTokens(dst []string, h cassettes.Headers) []string {
 	return dst
 }
 
+// textTokens is connectionTokens for a rawBlock's field lines.
+func textTokens(dst []string, text string) []string {
+	for f, rest, ok := nextField(text); ok; f, rest, ok = nextField(rest) {
+		if strings.EqualFold(f.Name, "Connection") {
+			dst = appendTokens(dst, f.Value)
+		}
+	}
+	return dst
+}
+
 // appendTokens appends the non-empty comma-separated tokens of v to dst.
 func appendTokens(dst []string, v string) []string {
 	for tok := range strings.SplitSeq(v, ",") {
@@ -501,8 +648,14 @@ func appendTokens(dst []string, v string) []string {
 // block's Connection lines: a hop-by-hop line, one martian added, or one
 // whose name is not a token (net/http does not send it on, and a cassette
 // could not hold it).
-func dropLine(f cassettes.Header, named []string) bool {
-	return f.Name == "" || !validName(f.Name) || fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) || containsName(named, f.Name)
+func dropLine(f cassettes.Header, named []string) bool { return dropField(f, named, true) }
+
+// dropField is dropLine, checking that the name is a token only when
+// checkName is set (a rawBlock whose may bits say every name is one need
+// not).
+func dropField(f cassettes.Header, named []string, checkName bool) bool {
+	return f.Name == "" || checkName && !validName(f.Name) || fetch.IsHopByHop(f.Name) || isMartian(f.Name, f.Value) ||
+		len(named) > 0 && containsName(named, f.Name)
 }
 
 // sameName reports whether a and b are the same header name as net/http
@@ -614,7 +767,7 @@ func matchFast(kept cassettes.Headers, parsed http.Header, skip []string) bool {
 		}
 		occ := 0 // earlier lines of the same name
 		for _, g := range kept[:i] {
-			if sameName(g.Name, f.Name) {
+			if len(g.Name) == len(f.Name) && sameName(g.Name, f.Name) { // the length first: no call
 				occ++
 			}
 		}
@@ -622,13 +775,13 @@ func matchFast(kept cassettes.Headers, parsed http.Header, skip []string) bool {
 		if len(vs) == 0 {
 			return false
 		}
-		cl := sameName(f.Name, "Content-Length")
+		cl := len(f.Name) == len("Content-Length") && sameName(f.Name, "Content-Length")
 		if occ == 0 {
 			names++
-			hasCacheControl = hasCacheControl || sameName(f.Name, "Cache-Control")
+			hasCacheControl = hasCacheControl || len(f.Name) == len("Cache-Control") && sameName(f.Name, "Cache-Control")
 			n := 1
 			for _, g := range kept[i+1:] {
-				if sameName(g.Name, f.Name) {
+				if len(g.Name) == len(f.Name) && sameName(g.Name, f.Name) {
 					n++
 				}
 			}
@@ -637,7 +790,7 @@ func matchFast(kept cassettes.Headers, parsed http.Header, skip []string) bool {
 				return false
 			}
 		}
-		if !cl && vs[occ] != f.Value {
+		if !cl && (occ >= len(vs) || vs[occ] != f.Value) {
 			return false
 		}
 	}
@@ -656,6 +809,12 @@ func matchFast(kept cassettes.Headers, parsed http.Header, skip []string) bool {
 // parsedValues returns the values parsed holds under name as net/http keys
 // it (textproto.CanonicalMIMEHeaderKey), without allocating.
 func parsedValues(parsed http.Header, name string) []string {
+	// A name already in canonical form is found as it is (parsed's keys
+	// are all canonical): most names are, and a lookup costs less than
+	// canonicalising.
+	if vs, ok := parsed[name]; ok {
+		return vs
+	}
 	if len(name) > 64 {
 		return parsed[textproto.CanonicalMIMEHeaderKey(name)]
 	}
@@ -708,33 +867,36 @@ func isBlockOf(blk rawBlock, req *http.Request) bool {
 	return ok1 && ok2 && method == req.Method && target == req.RequestURI
 }
 
-// requestHeaders returns the headers to record for req: the raw block when
-// ok (it is req's: isBlockOf) and its lines say what net/http parsed,
-// otherwise the parsed headers with Host first and the rest sorted by
-// canonical name. The result excludes hop-by-hop lines. req.Header must
-// have had its hop-by-hop fields dropped (dropHopByHop).
-func requestHeaders(blk rawBlock, ok bool, req *http.Request) (h cassettes.Headers, fromWire bool) {
+// requestHeaders returns the header fields to record for req: the raw
+// block's when ok (it is req's: isBlockOf) and its lines say what net/http
+// parsed, otherwise the parsed headers with Host first and the rest sorted
+// by canonical name. Hop-by-hop lines are left out (from raw lines, when
+// the recording is unpacked). req.Header must have had its hop-by-hop
+// fields dropped (dropHopByHop).
+func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 	// Host is not compared: for an absolute-form request net/http sets
 	// req.Host from the URL and drops the Host line.
 	if ok {
-		if kept := stripOwned(blk.fields); matchParsed(kept, req.Header, "Host") {
-			return kept, true
+		var buf [maxFastLines]cassettes.Header
+		if matchParsed(keptFields(buf[:0], blk.text, blk.may), req.Header, "Host") {
+			return recHeaders{wire: true, text: blk.text}
 		}
 	}
-	h = cassettes.Headers{{Name: "Host", Value: req.Host}}
+	h := cassettes.Headers{{Name: "Host", Value: req.Host}}
 	h = append(h, fromHTTPHeader(req.Header)...)
-	return stripHopByHop(h), false
+	return recHeaders{list: stripHopByHop(h)}
 }
 
-// responseHeaders returns the headers to record for res: the raw block when
-// it matches res, otherwise the parsed headers sorted by canonical name (the
-// order martian writes them to the client). res.Header must have had its
-// hop-by-hop fields dropped (dropHopByHop).
-func responseHeaders(blk *rawBlock, res *http.Response) (h cassettes.Headers, fromWire bool) {
+// responseHeaders returns the header fields to record for res: the raw
+// block's when it matches res, otherwise the parsed headers sorted by
+// canonical name (the order martian writes them to the client).
+// res.Header must have had its hop-by-hop fields dropped (dropHopByHop).
+func responseHeaders(blk *rawBlock, res *http.Response) recHeaders {
 	if blk != nil && statusCode(blk.start) == res.StatusCode {
-		if kept := stripOwned(blk.fields); matchParsed(kept, res.Header) {
-			return kept, true
+		var buf [maxFastLines]cassettes.Header
+		if matchParsed(keptFields(buf[:0], blk.text, blk.may), res.Header) {
+			return recHeaders{wire: true, text: blk.text}
 		}
 	}
-	return stripHopByHop(fromHTTPHeader(res.Header)), false
+	return recHeaders{list: stripHopByHop(fromHTTPHeader(res.Header))}
 }

@@ -1,6 +1,9 @@
 package fetch
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // IsConnectionHeader reports whether name is a header that describes the
 // connection to the nearest hop rather than the message: Connection,
@@ -11,9 +14,11 @@ import "strings"
 // (a proxy, HTTP/2), not on the server, so verdicts leave them out of the
 // readable headers: browsercheck and predict both ask this function, which
 // keeps Chrome's and the predictor's readable headers equal.
-func IsConnectionHeader(name string) bool {
-	return isAny(name, "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade")
-}
+func IsConnectionHeader(name string) bool { return connectionHeaders.has(name) }
+
+var connectionHeaders = newNameSet(connectionNames...)
+
+var connectionNames = []string{"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
 
 // IsHopByHop reports whether name is a hop-by-hop header, one a proxy
 // never forwards or records: the connection headers (IsConnectionHeader)
@@ -21,9 +26,14 @@ func IsConnectionHeader(name string) bool {
 // 11.7.1 and 11.7.2; the list of RFC 2616 section 13.5.1 that proxies such
 // as net/http/httputil and martian still strip). The headers a Connection
 // header names are hop-by-hop too; callers strip them as well.
-func IsHopByHop(name string) bool {
-	return IsConnectionHeader(name) || isAny(name, "proxy-authenticate", "proxy-authorization")
-}
+func IsHopByHop(name string) bool { return hopByHopHeaders.has(name) }
+
+var hopByHopNames = append(connectionNames, "proxy-authenticate", "proxy-authorization")
+
+var hopByHopHeaders = newNameSet(hopByHopNames...)
+
+// HopByHopNames returns the names IsHopByHop reports, lower-case.
+func HopByHopNames() []string { return slices.Clone(hopByHopNames) }
 
 // IsForbiddenRequestHeaderName reports whether name is a forbidden request
 // header name (Fetch §2.2.2 "forbidden request-header"), as Chromium's

@@ -3,7 +3,18 @@ package fetch
 // IsTokenChar reports whether c is a tchar of RFC 9110 section 5.6.2: a
 // visible US-ASCII character other than the delimiters "(),/:;<=>?@[\]{}
 // and DQUOTE (net::HttpUtil::IsTokenChar).
-func IsTokenChar(c byte) bool {
+func IsTokenChar(c byte) bool { return tchars[c] }
+
+// tchars holds isTokenChar for every byte: header names are checked byte
+// by byte on every exchange a proxy forwards.
+var tchars = func() (t [256]bool) {
+	for c := range t {
+		t[c] = isTokenChar(byte(c))
+	}
+	return t
+}()
+
+func isTokenChar(c byte) bool {
 	switch {
 	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		return true
@@ -52,6 +63,31 @@ func equalFold(a, b string) bool {
 // case-insensitively; prefix is lower-case.
 func HasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
+}
+
+// nameSet is a set of lower-case names indexed by length, so that asking
+// for a name costs a comparison with the names of its length only.
+type nameSet [32][]string
+
+func newNameSet(names ...string) *nameSet {
+	var s nameSet
+	for _, n := range names {
+		s[len(n)] = append(s[len(n)], n)
+	}
+	return &s
+}
+
+// has reports whether name is in s, ASCII case-insensitively.
+func (s *nameSet) has(name string) bool {
+	if len(name) >= len(s) {
+		return false
+	}
+	for _, n := range s[len(name)] {
+		if equalFold(name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // isAny reports whether name equals one of the lower-case names ASCII
