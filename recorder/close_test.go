@@ -1,9 +1,12 @@
 package recorder
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
 	"os"
 	"testing"
 	"time"
@@ -173,6 +176,72 @@ func TestExchangeDeadline(t *testing.T) {
 	u.mu.Lock()
 	assert.Len(t, u.conns, 3, "a closed connection is no longer tracked")
 	u.mu.Unlock()
+	assert.True(t, expired(conn()), "a connection dialled after the cut is expired as it is added")
 	assert.Equal(t, time.Second, slack(timeout), "the watchdog wakes every eighth of the timeout")
 	assert.Equal(t, time.Second, slack(time.Hour), "at most every second")
+}
+
+// An exchange's connection is idle for the watchdog as soon as net/http
+// puts it back in its pool (PutIdleConn), before martian closes the body:
+// a pooled connection is never expired for an exchange that has ended.
+func TestExchangeIdleWhenPooled(t *testing.T) {
+	t.Parallel()
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	uc := &upstreamConn{Conn: c1}
+	h := &headCapture{start: 42}
+	ctx := h.context(context.Background())
+	trace := httptrace.ContextClientTrace(ctx)
+	require.NotNil(t, trace)
+	trace.GotConn(httptrace.GotConnInfo{Conn: uc})
+	assert.Equal(t, int64(42), uc.since.Load(), "armed with the exchange's start")
+	trace.PutIdleConn(nil)
+	assert.Zero(t, uc.since.Load(), "idle once back in the pool")
+
+	// The same connection handed to the next exchange before the first
+	// one's body is closed: the late close changes nothing.
+	next := &headCapture{start: 43}
+	httptrace.ContextClientTrace(next.context(context.Background())).GotConn(httptrace.GotConnInfo{Conn: uc})
+	h.done()
+	assert.Equal(t, int64(43), uc.since.Load())
+}
+
+// A dial is bounded by the deadline of the exchange that asked for it,
+// counted from the exchange's start, and refused once Close has cut.
+func TestDialDeadline(t *testing.T) {
+	t.Parallel()
+	rec, err := Start(Config{UpstreamTimeout: time.Hour})
+	require.NoError(t, err)
+	h := &headCapture{start: rec.up.now() - int64(10*time.Minute)}
+	ctx, cancel, err := rec.dialContext(h.context(context.Background()))
+	require.NoError(t, err)
+	d, ok := ctx.Deadline()
+	cancel()
+	require.True(t, ok)
+	assert.Equal(t, rec.up.epoch.Add(time.Duration(h.start)+time.Hour), d, "the exchange's start plus the timeout")
+
+	rec.cutting.Store(true)
+	rec.cut()
+	_, _, err = rec.dialContext(context.Background())
+	assert.ErrorIs(t, err, context.Canceled, "no dial after the cut")
+	require.NoError(t, rec.Close())
+}
+
+// A request whose client connection Close's cut has already closed when
+// its round trip starts is a cut exchange, reported like one.
+func TestCutBeforeRoundTrip(t *testing.T) {
+	t.Parallel()
+	rec, err := Start(Config{Hosts: []string{"localhost:8000"}, Upstreams: map[string]string{"localhost:8000": closedAddr(t)}})
+	require.NoError(t, err)
+	rec.cutting.Store(true)
+	req := httptest.NewRequest(http.MethodGet, "http://localhost:8000/x", nil)
+	req.RemoteAddr = "127.0.0.1:1" // no connection of the recorder's
+	_, err = (&roundTripper{r: rec, tr: rec.transport}).RoundTrip(req)
+	assert.ErrorIs(t, err, ErrCut)
+	require.NoError(t, rec.Close())
+	fs := rec.Failures()
+	require.Len(t, fs, 1)
+	assert.ErrorIs(t, fs[0], ErrCut)
+	assert.Equal(t, "http://localhost:8000/x", fs[0].URL)
 }

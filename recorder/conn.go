@@ -181,10 +181,10 @@ func (c *upstreamConn) expireIfStarted(limit int64) {
 func (c *upstreamConn) expire() { c.Conn.SetDeadline(time.Unix(0, 1)) }
 
 // captured returns the final response header block read since arm.
-func (c *upstreamConn) captured() *rawBlock {
+func (c *upstreamConn) captured() (rawBlock, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.capture.got
+	return c.capture.got, c.capture.done
 }
 
 func (c *upstreamConn) Close() error {

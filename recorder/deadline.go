@@ -18,8 +18,8 @@ import (
 // has run longer than the timeout: their reads and writes fail at once
 // with os.ErrDeadlineExceeded, which net/http reports to the round trip or
 // the body reader like any broken connection. An exchange therefore runs
-// at least UpstreamTimeout and at most a slack more. Dials, which happen
-// before an exchange has a connection, are bounded by their own context
+// at least UpstreamTimeout and at most a slack more. A dial, which happens
+// before an exchange has a connection, ends at the exchange's deadline
 // (dialContext). Close's cut expires every connection and cancels every
 // dial.
 
@@ -31,6 +31,7 @@ type upstreams struct {
 
 	mu    sync.Mutex
 	conns map[*upstreamConn]struct{}
+	cut   bool // expireAll has run
 
 	stop chan struct{} // closed by close
 	done chan struct{} // closed when the watchdog has returned
@@ -82,10 +83,12 @@ func (u *upstreams) expireOverdue(now int64) {
 	}
 }
 
-// expireAll expires every open connection (Close's cut).
+// expireAll expires every open connection, and every one added later
+// (Close's cut).
 func (u *upstreams) expireAll() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.cut = true
 	for c := range u.conns {
 		c.expire()
 	}
@@ -94,8 +97,11 @@ func (u *upstreams) expireAll() {
 func (u *upstreams) add(c *upstreamConn) {
 	c.u = u
 	u.mu.Lock()
+	defer u.mu.Unlock()
 	u.conns[c] = struct{}{}
-	u.mu.Unlock()
+	if u.cut {
+		c.expire() // a dial that ended after the cut
+	}
 }
 
 func (u *upstreams) remove(c *upstreamConn) {
@@ -114,10 +120,18 @@ func (u *upstreams) close() {
 	<-u.done
 }
 
-// dialContext bounds a dial to an origin by the exchange's timeout and by
-// Close's cut.
-func (r *Recorder) dialContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(ctx, r.upstreamTimeout)
+// dialContext bounds a dial to an origin by the timeout of the exchange
+// that asked for it (from the exchange's start, found in ctx: headCapture)
+// and by Close's cut.
+func (r *Recorder) dialContext(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if r.cutCtx.Err() != nil {
+		return nil, nil, r.cutCtx.Err()
+	}
+	deadline := time.Now().Add(r.upstreamTimeout)
+	if h, _ := ctx.Value(exchangeKey{}).(*headCapture); h != nil {
+		deadline = r.up.epoch.Add(time.Duration(h.start) + r.upstreamTimeout)
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	stop := context.AfterFunc(r.cutCtx, cancel)
-	return ctx, func() { stop(); cancel() }
+	return ctx, func() { stop(); cancel() }, nil
 }

@@ -42,7 +42,10 @@ func (r *Recorder) dialUpstreamTLS(ctx context.Context, network, addr string) (n
 	if err != nil {
 		return nil, fmt.Errorf("recorder: dial %q: %w", addr, err)
 	}
-	ctx, cancel := r.dialContext(ctx)
+	ctx, cancel, err := r.dialContext(ctx)
+	if err != nil {
+		return nil, &dialError{err}
+	}
 	defer cancel()
 	raw, err := r.dialRaw(ctx, network, addr)
 	if err != nil {

@@ -19,20 +19,20 @@ type recording struct {
 	respBody    cassettes.Body
 }
 
-// recHeaders is the header of a recorded message: the field lines as read
-// from the wire (text, when wire is set), whose hop-by-hop lines are left
-// out when unpacked (keptFields), or the fields to record as they are
-// (list).
+// recHeaders is the header of a recorded message: the fields as read from
+// the wire (enc, encoded as in a rawBlock, when wire is set), whose
+// hop-by-hop lines are left out when unpacked (keptFields), or the fields
+// to record as they are (list).
 type recHeaders struct {
 	wire bool
-	text string
+	enc  string
 	list cassettes.Headers
 }
 
 // fields returns the header fields to record.
 func (h recHeaders) fields() cassettes.Headers {
 	if h.wire {
-		return keptFields(cassettes.Headers{}, h.text, ^uint8(0))
+		return keptFields(cassettes.Headers{}, h.enc, ^uint8(0))
 	}
 	return h.list
 }
@@ -58,9 +58,9 @@ func (rec *recording) interaction() cassettes.Interaction {
 // look inside them, and storing one costs a single allocation.
 //
 // The words: packFlags, packReqN, packRespN, packStatus, then the length of
-// each string in order: method, URL, the request's header (its raw field
-// lines, or its names and values), its body, the response's header and its
-// body.
+// each string in order: method, URL, the request's header (its encoded
+// wire fields, or its names and values), its body, the response's header
+// and its body.
 type packed []byte
 
 // The first words of a packed recording.
@@ -92,7 +92,7 @@ func (h recHeaders) strings() int {
 
 func (h recHeaders) size() int {
 	if h.wire {
-		return len(h.text)
+		return len(h.enc)
 	}
 	n := 0
 	for _, f := range h.list {
@@ -142,7 +142,7 @@ func pack(rec *recording) packed {
 	}
 	addHeaders := func(h *recHeaders) {
 		if h.wire {
-			add(h.text)
+			add(h.enc)
 			return
 		}
 		for _, f := range h.list {
@@ -191,7 +191,7 @@ func (p packed) unpack() recording {
 	}
 	headers := func(n int, isNil, wire bool) recHeaders {
 		if wire {
-			return recHeaders{wire: true, text: str()}
+			return recHeaders{wire: true, enc: str()}
 		}
 		if isNil {
 			return recHeaders{}

@@ -34,9 +34,9 @@ func TestPackRoundTrip(t *testing.T) {
 	}
 	recs = append(recs,
 		recording{method: "GET", url: "http://a.test/",
-			reqHeaders:  recHeaders{wire: true, text: "Host: a.test\r\nConnection: keep-alive, X-Hop\r\nx-hop: 1\r\nOrigin:  http://b.test \r\n"},
+			reqHeaders:  wireHeaders(t, "Host: a.test\r\nConnection: keep-alive, X-Hop\r\nx-hop: 1\r\nOrigin:  http://b.test \r\n"),
 			status:      200,
-			respHeaders: recHeaders{wire: true, text: "date: Thu, 03 Dec 2026 17:00:00 GMT\nKeep-Alive: timeout=5\nVary: Origin\n"},
+			respHeaders: wireHeaders(t, "date: Thu, 03 Dec 2026 17:00:00 GMT\nKeep-Alive: timeout=5\nVary: Origin\n"),
 			respBody:    cassettes.Body("x")},
 		recording{method: "GET", url: "http://a.test/", reqHeaders: recHeaders{wire: true}, respHeaders: recHeaders{wire: true}},
 	)
@@ -68,6 +68,18 @@ func TestPackRoundTrip(t *testing.T) {
 	empty := recs[len(recs)-1].interaction()
 	assert.NotNil(t, empty.Request.Headers, "raw lines, none kept: an empty list, not nil")
 	assert.NotNil(t, empty.Response.Headers)
-	// A listed header is recorded as listed, classified and dated alike.
+	// A listed header is recorded as listed, and classified alike.
 	assert.Equal(t, ins[2].Kind, recs[2].interaction().Kind)
+	assert.Equal(t, ins[2].Response.Headers, recs[2].interaction().Response.Headers)
+}
+
+// wireHeaders is the header a recording keeps of the field lines raw, as
+// read from the wire.
+func wireHeaders(t *testing.T, raw string) recHeaders {
+	t.Helper()
+	blk, err := parseBlock([]byte("HTTP/1.1 200 OK\r\n" + raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recHeaders{wire: true, enc: blk.enc}
 }

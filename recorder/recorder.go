@@ -174,6 +174,8 @@ type Recorder struct {
 	seq     atomic.Uint64
 	pending sync.WaitGroup // recorded exchanges not yet stored
 
+	lastAuthority atomic.Pointer[authorityMemo] // authority's memo
+
 	upstreamTimeout time.Duration // Config.UpstreamTimeout, defaulted
 	closeTimeout    time.Duration // Config.CloseTimeout, defaulted
 
@@ -286,7 +288,6 @@ func start(cfg Config, opts options) (*Recorder, error) {
 		p.SetMITM(opts.mitm)
 	}
 	p.SetRequestModifier(martian.RequestModifierFunc(func(req *http.Request) error {
-		dropParsedHopByHop(req.Header) // first: arrive compares the raw lines to what is forwarded
 		r.arrive(req)
 		return nil
 	}))
@@ -322,9 +323,10 @@ func (r *Recorder) refuseConnect(_, addr string) (net.Conn, error) {
 	return nil, fmt.Errorf("recorder: CONNECT %q refused: HTTPS recording is not enabled", addr)
 }
 
-// arrive runs for every request martian reads, before anything but the
-// dropping of its hop-by-hop fields changes it: it numbers the request and
-// takes its raw header block.
+// arrive runs for every request martian reads, before anything changes
+// it: it numbers the request, takes its raw header block and drops its
+// hop-by-hop fields (first: the raw lines are compared to what is
+// forwarded).
 func (r *Recorder) arrive(req *http.Request) {
 	a := &arrival{req: req, seq: r.seq.Add(1), client: r.ln.conn(req.RemoteAddr)}
 	var blk rawBlock
@@ -333,17 +335,29 @@ func (r *Recorder) arrive(req *http.Request) {
 		blk, ok = a.client.rawRequest()
 		ok = ok && isBlockOf(blk, req)
 	}
-	if ok {
-		undoPragma(blk.text, req.Header)
+	var u string
+	if req.Method != http.MethodConnect {
+		u = requestURL(req)
+		a.record = r.recordable(req) || r.isRedirectTarget(u)
 	}
-	if req.Method == http.MethodConnect {
-		// not recorded
-	} else if u := requestURL(req); r.recordable(req) || r.isRedirectTarget(u) {
-		a.record = true
+	if a.record && ok && blk.may&mayOddName == 0 {
+		// By the block's names; checked by requestHeaders below.
+		dropWireHopByHop(&blk, req.Header)
+	} else {
+		dropHopByHop(req.Header)
+	}
+	if ok {
+		undoPragma(blk.enc, req.Header)
+	}
+	if a.record {
 		a.url = u
+		a.host = r.authority(req.URL.Scheme, req.URL.Host)
 		a.headers = requestHeaders(blk, ok, req)
 		if !a.headers.wire {
 			r.log.Debug("recorder: request header order not read from the wire; recording Host then sorted", "url", a.url)
+			// The block was not what net/http parsed after all: the
+			// drop by its names may have missed some.
+			dropHopByHop(req.Header)
 		}
 	}
 	if a.client != nil {
@@ -353,8 +367,22 @@ func (r *Recorder) arrive(req *http.Request) {
 
 // recordable reports whether req's authority is one of Config.Hosts.
 func (r *Recorder) recordable(req *http.Request) bool {
-	return r.cfg.hosts == nil || r.cfg.hosts[normAuthority(req.URL.Scheme, req.URL.Host)]
+	return r.cfg.hosts == nil || r.cfg.hosts[r.authority(req.URL.Scheme, req.URL.Host)]
 }
+
+// authority is normAuthority(scheme, a), remembered for the last
+// authority asked: a proxy sees few, and normalising one costs more than
+// comparing it.
+func (r *Recorder) authority(scheme, a string) string {
+	if m := r.lastAuthority.Load(); m != nil && m.a == a && m.scheme == scheme {
+		return m.norm
+	}
+	norm := normAuthority(scheme, a)
+	r.lastAuthority.Store(&authorityMemo{scheme: scheme, a: a, norm: norm})
+	return norm
+}
+
+type authorityMemo struct{ scheme, a, norm string }
 
 // requestURL is the absolute URL of req as the client named it.
 func requestURL(req *http.Request) string {
@@ -448,8 +476,8 @@ func (r *Recorder) Close() error {
 	return r.closeErr
 }
 
-// cutInFlight ends what still runs: the exchanges with origins (their
-// contexts) and the client connections.
+// cutInFlight ends what still runs: the dials to origins, the exchanges
+// on origin connections (expired) and the client connections.
 func (r *Recorder) cutInFlight() {
 	r.cutting.Store(true)
 	r.cut()

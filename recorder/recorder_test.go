@@ -898,3 +898,36 @@ func TestDateRecordedAsFixedValue(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, []string{cassettes.RecordedDate}, got[0].Response.Headers.Values("Date"))
 }
+
+// A request line whose name has a space before the colon, which net/http
+// keeps as a key of its own (go.dev/issue/34540) and its Transport refuses
+// to send, is dropped: the exchange is forwarded and recorded, recorded or
+// not, as before the by-name hop-by-hop drop.
+func TestNameWithSpaceBeforeColon(t *testing.T) {
+	t.Parallel()
+	seen := make(chan http.Header, 2)
+	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Write([]byte("ok"))
+	})
+	rec := startRecorder(t, Config{
+		Hosts:     []string{"localhost:8000"},
+		Upstreams: map[string]string{"localhost:8000": authority(srv), "localhost:8001": authority(srv)},
+	})
+	for _, host := range []string{"localhost:8000", "localhost:8001"} { // recorded, forwarded
+		rc := dialRaw(t, rec)
+		rc.send("GET http://" + host + "/x HTTP/1.1\r\nHost: " + host + "\r\nX-Sp : v\r\nProxy-Connection: keep-alive\r\nOrigin: http://a.test\r\n\r\n")
+		res, body := rc.response("GET")
+		require.Equal(t, 200, res.StatusCode, host)
+		require.Equal(t, "ok", string(body), host)
+		h := <-seen
+		assert.Equal(t, "http://a.test", h.Get("Origin"), host)
+		assert.Empty(t, h.Values("Proxy-Connection"), host)
+	}
+	require.NoError(t, rec.Close())
+	got := rec.Interactions()
+	require.Len(t, got, 1)
+	assert.Equal(t, cassettes.Headers{{Name: "Host", Value: "localhost:8000"}, {Name: "Origin", Value: "http://a.test"}}, got[0].Request.Headers)
+	assert.Empty(t, rec.Failures())
+}

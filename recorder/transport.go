@@ -22,7 +22,8 @@ type arrival struct {
 	seq     uint64
 	client  *clientConn // the connection it arrived on; nil if closed since
 	record  bool
-	url     string
+	url     string // when recorded: the URL as the client named it
+	host    string // when recorded: its authority (normAuthority)
 	headers recHeaders
 	// failed: the round trip to the origin failed, so the response
 	// modifier ends the client connection instead of letting martian
@@ -72,6 +73,13 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	var client *clientConn
 	if a != nil {
 		client = a.client
+	} else if r.cutting.Load() && req.Method != http.MethodConnect && (r.recordable(req) || r.isRedirectTarget(requestURL(req))) {
+		// Close cut the client connection between the request's arrival
+		// and here: the exchange is a cut one, as it would be a moment
+		// later.
+		host := r.authority(req.URL.Scheme, req.URL.Host)
+		r.fail(Failure{Method: req.Method, URL: requestURL(req), Host: host, Err: r.cutError(host)})
+		return nil, ErrCut
 	}
 	if a == nil || !a.record {
 		// The response's raw header block is captured here too:
@@ -86,7 +94,8 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		forwardedHeader(hc.raw(), res.Header)
+		blk, ok := hc.raw()
+		forwardedHeader(rawOrNil(&blk, ok), res.Header, false)
 		res.Body = &originBody{rc: res.Body, head: hc, onErr: func(err error, _ int) {
 			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if client != nil {
@@ -96,8 +105,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return res, nil
 	}
 
-	host := normAuthority(req.URL.Scheme, req.URL.Host)
-	x := &exchange{r: r, seq: a.seq, host: host, client: client}
+	x := &exchange{r: r, seq: a.seq, host: a.host, client: client}
 	x.refs.Store(2) // request body, response body
 	x.rec = recording{method: req.Method, url: a.url, reqHeaders: a.headers}
 	r.pending.Add(1)
@@ -118,12 +126,14 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.release()
 		return nil, err
 	}
-	raw := x.head.raw()
-	r.followRedirect(a.url, res)     // before the client can follow it
-	forwardedHeader(raw, res.Header) // responseHeaders compares to what is forwarded
+	blk, ok := x.head.raw()
+	raw := rawOrNil(&blk, ok)
+	r.followRedirect(a.url, res)           // before the client can follow it
+	forwardedHeader(raw, res.Header, true) // responseHeaders compares to what is forwarded
 	h := responseHeaders(raw, res)
 	if !h.wire {
 		r.log.Debug("recorder: response header order not read from the wire; recording sorted", "url", a.url)
+		dropHopByHop(res.Header) // raw was not what net/http parsed: see forwardedHeader
 	}
 	x.mu.Lock()
 	x.rec.status, x.rec.respHeaders = res.StatusCode, h
@@ -145,17 +155,35 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // headCapture captures the raw header block of the response to one
-// forwarded request: the origin connection the request gets is armed to
-// capture it.
+// forwarded request, and keeps the exchange's time (deadline.go): the
+// origin connection the request gets is armed when net/http hands it over
+// (GotConn) and disarmed when net/http puts it back in its pool
+// (PutIdleConn) or the response body is closed.
+//
+// It is also the context the request is sent with, around the request's
+// own: dialContext finds the exchange's start in it, without a context
+// value (an allocation) of its own.
 type headCapture struct {
+	context.Context
 	trace httptrace.ClientTrace
 	start int64  // when the exchange started (upstreams.now)
 	gen   uint64 // the exchange's number on conn (upstreamConn.arm)
 	conn  atomic.Pointer[upstreamConn]
 }
 
-// context returns ctx with the trace that arms the connection.
-func (h *headCapture) context(ctx context.Context) context.Context {
+// exchangeKey is the context key under which a headCapture gives itself.
+type exchangeKey struct{}
+
+func (h *headCapture) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return h
+	}
+	return h.Context.Value(key)
+}
+
+// context returns parent with the trace that arms the connection.
+func (h *headCapture) context(parent context.Context) context.Context {
+	h.Context = parent
 	h.trace.GotConn = func(info httptrace.GotConnInfo) {
 		uc, _ := info.Conn.(*upstreamConn)
 		if uc != nil {
@@ -163,22 +191,33 @@ func (h *headCapture) context(ctx context.Context) context.Context {
 		}
 		h.conn.Store(uc)
 	}
-	return httptrace.WithClientTrace(ctx, &h.trace)
+	h.trace.PutIdleConn = func(error) { h.done() }
+	return httptrace.WithClientTrace(h, &h.trace)
 }
 
-// done marks the exchange's connection idle: the exchange has ended.
+// raw returns the captured block; ok is false if none was read.
+func (h *headCapture) raw() (blk rawBlock, ok bool) {
+	if uc := h.conn.Load(); uc != nil {
+		return uc.captured()
+	}
+	return rawBlock{}, false
+}
+
+// rawOrNil is blk's address when ok, else nil.
+func rawOrNil(blk *rawBlock, ok bool) *rawBlock {
+	if ok {
+		return blk
+	}
+	return nil
+}
+
+// done marks the exchange's connection idle: the exchange has ended, or
+// net/http has put the connection back in its pool. It may run more than
+// once.
 func (h *headCapture) done() {
 	if uc := h.conn.Load(); uc != nil {
 		uc.idle(h.gen)
 	}
-}
-
-// raw returns the captured block, nil if none was read.
-func (h *headCapture) raw() *rawBlock {
-	if uc := h.conn.Load(); uc != nil {
-		return uc.captured()
-	}
-	return nil
 }
 
 // originBody is a response body from an origin: it reports the first read
@@ -340,7 +379,10 @@ func (b *teeBody) Close() error {
 
 // dialUpstream dials the address Config.Upstreams maps addr to, or addr.
 func (r *Recorder) dialUpstream(ctx context.Context, network, addr string) (net.Conn, error) {
-	ctx, cancel := r.dialContext(ctx)
+	ctx, cancel, err := r.dialContext(ctx)
+	if err != nil {
+		return nil, &dialError{err}
+	}
 	defer cancel()
 	c, err := r.dialRaw(ctx, network, addr)
 	if err != nil {

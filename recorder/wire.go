@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"net/textproto"
@@ -36,11 +37,12 @@ var errBadBlock = errors.New("malformed header block")
 // rawBlock is one header block as it was on the wire, checked by
 // parseBlock: after the start line, every line is "name:value" with a
 // non-empty name, and none continues the one before (obsolete folding).
-// The fields are read from text when needed (nextField), so that following
-// a stream and checking a block allocate nothing but the copy of its bytes.
+// Its fields are kept encoded (appendField): reading them back
+// (nextField) needs no search, and following a stream or checking a block
+// allocates nothing but that one copy of its bytes.
 type rawBlock struct {
 	start string // request or status line
-	text  string // the field lines as on the wire, each ending in "\n"
+	enc   string // the fields in wire order, encoded (appendField)
 	// may: which names the block may have (the may* bits), so that the
 	// passes that look for them are skipped when it cannot.
 	may uint8
@@ -52,73 +54,98 @@ const (
 	mayOddName                // a name that is not a token (validName)
 )
 
-// mayBits returns the may* bits for a field name: a cheap test that never
-// misses (strings.EqualFold, which the passes use, also matches a
-// multi-byte rune folding to an ASCII letter, but not in the first byte).
+// mayBits returns the may* bits for a field name. It never misses a name
+// the passes match with strings.EqualFold, which also folds the two-byte
+// "ſ" to "s" (of the names asked for, only Transfer-Encoding has an s or
+// a k).
 func mayBits(name []byte) uint8 {
-	if len(name) < len("Connection") {
-		return 0
-	}
-	switch name[0] | 0x20 {
-	case 'c':
-		return mayConnection | mayFraming
-	case 't':
-		return mayFraming
+	switch len(name) {
+	case len("Connection"):
+		if asciiEqualFold(name, "connection") {
+			return mayConnection
+		}
+	case len("Content-Length"):
+		if asciiEqualFold(name, "content-length") {
+			return mayFraming
+		}
+	case len("Transfer-Encoding"), len("Transfer-Encoding") + 1:
+		if name[0]|0x20 == 't' {
+			return mayFraming
+		}
 	}
 	return 0
 }
 
+// asciiEqualFold reports whether b equals the lower-case s, ASCII
+// case-insensitively.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if lower(b[i]) != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendField appends a field to an encoding: the length of its name
+// (uvarint), the name, the length of its value (uvarint), the value.
+func appendField(b []byte, name, value []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(name)))
+	b = append(b, name...)
+	b = binary.AppendUvarint(b, uint64(len(value)))
+	return append(b, value...)
+}
+
+// nextField returns the first field of enc, an encoding of fields
+// (appendField), and the fields after it; ok is false when there is none.
+func nextField(enc string) (f cassettes.Header, rest string, ok bool) {
+	if enc == "" {
+		return cassettes.Header{}, "", false
+	}
+	n, i := uvarint(enc)
+	f.Name, enc = enc[i:i+n], enc[i+n:]
+	n, i = uvarint(enc)
+	f.Value, rest = enc[i:i+n], enc[i+n:]
+	return f, rest, true
+}
+
+// uvarint decodes the uvarint at the start of s: its value and length.
+func uvarint(s string) (v, n int) {
+	if s[0] < 0x80 {
+		return int(s[0]), 1
+	}
+	u, n := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+	return int(u), n
+}
+
 // fields returns the fields of b in wire order: names in their original
 // case, values trimmed of OWS.
-func (b rawBlock) fields() cassettes.Headers {
-	var h cassettes.Headers
-	for f, rest, ok := nextField(b.text); ok; f, rest, ok = nextField(rest) {
-		if h == nil {
-			h = make(cassettes.Headers, 0, strings.Count(b.text, "\n")+1)
-		}
-		h = append(h, f)
+func (b rawBlock) fields() cassettes.Headers { return decodeFields(nil, b.enc) }
+
+// decodeFields appends the fields of enc (appendField) to dst.
+func decodeFields(dst cassettes.Headers, enc string) cassettes.Headers {
+	for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
+		dst = append(dst, f)
 	}
-	return h
+	return dst
 }
 
-// nextField returns the first field of text, a rawBlock's field lines, and
-// the lines after it; ok is false when there is none.
-func nextField(text string) (f cassettes.Header, rest string, ok bool) {
-	for text != "" {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-		if line == "" {
-			continue // only an unterminated empty last line
-		}
-		name, value := line, ""
-		if i := strings.IndexByte(line, ':'); i >= 0 {
-			name, value = line[:i], line[i+1:]
-		}
-		return cassettes.Header{Name: name, Value: trimOWS(value)}, text, true
+// trimOWS trims spaces and tabs from both ends of b.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
 	}
-	return cassettes.Header{}, "", false
-}
-
-// trimOWS trims spaces and tabs from both ends of s.
-func trimOWS(s string) string {
-	for s != "" && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
 	}
-	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
+	return b
 }
 
 // parseBlock checks a header block (without its terminating empty line)
-// and returns a copy of it split into its start line and field lines.
+// and returns a copy of it: its start line and its fields, encoded.
 // Obsolete line folding is refused: net/http accepts it, but then the raw
 // and parsed views differ and the caller falls back.
 func parseBlock(b []byte) (rawBlock, error) {
@@ -126,9 +153,12 @@ func parseBlock(b []byte) (rawBlock, error) {
 	if i < 0 {
 		i = len(b)
 	}
-	if len(bytes.TrimSuffix(b[:i], []byte("\r"))) == 0 {
+	start := bytes.TrimSuffix(b[:i], []byte("\r"))
+	if len(start) == 0 {
 		return rawBlock{}, errBadBlock
 	}
+	var stack [2048]byte // most blocks: then the string below is the one allocation
+	enc := append(stack[:0], start...)
 	var may uint8
 	for rest := b[min(i+1, len(b)):]; len(rest) > 0; {
 		line, more := rest, false
@@ -148,13 +178,15 @@ func parseBlock(b []byte) (rawBlock, error) {
 		if line[0] == ' ' || line[0] == '\t' || colon <= 0 {
 			return rawBlock{}, errBadBlock
 		}
-		may |= mayBits(line[:colon])
-		if !validName(string(line[:colon])) { // no copy: the conversion does not escape
+		name := line[:colon]
+		may |= mayBits(name)
+		if !validNameBytes(name) {
 			may |= mayOddName
 		}
+		enc = appendField(enc, name, trimOWS(line[colon+1:]))
 	}
-	s := string(b) // one copy; the start line and fields share it
-	return rawBlock{start: strings.TrimSuffix(s[:i], "\r"), text: s[min(i+1, len(s)):], may: may}, nil
+	s := string(enc) // the one copy the block keeps
+	return rawBlock{start: s[:len(start)], enc: s[len(start):], may: may}, nil
 }
 
 // blockScanner accumulates bytes until an empty line ends a header block.
@@ -331,7 +363,7 @@ func (s *requestStream) onBlock(b []byte) error {
 	// chunked, or Content-Length lines that agree.
 	var te, cl string
 	nte, ncl := 0, 0
-	for f, rest, ok := nextField(blk.text); ok; f, rest, ok = nextField(rest) {
+	for f, rest, ok := nextField(blk.enc); ok; f, rest, ok = nextField(rest) {
 		switch {
 		case strings.EqualFold(f.Name, "Transfer-Encoding"):
 			te, nte = f.Value, nte+1
@@ -406,7 +438,8 @@ func (s *requestStream) pop() (rawBlock, bool) {
 type responseCapture struct {
 	armed  bool
 	blocks blockScanner
-	got    *rawBlock
+	got    rawBlock // the final response's block, once done
+	done   bool
 }
 
 func (c *responseCapture) arm() { *c = responseCapture{armed: true} }
@@ -430,7 +463,7 @@ func (c *responseCapture) feed(p []byte) {
 		if code := statusCode(blk.start); code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
 			continue
 		}
-		c.armed, c.got = false, &blk
+		c.armed, c.got, c.done = false, blk, true
 	}
 }
 
@@ -473,17 +506,17 @@ func stripHopByHop(h cassettes.Headers) cassettes.Headers {
 	return dst
 }
 
-// keptFields appends to dst the fields of text, a rawBlock's field lines,
-// that stripHopByHop keeps; may is the block's may bits (all bits when not
-// known).
-func keptFields(dst cassettes.Headers, text string, may uint8) cassettes.Headers {
+// keptFields appends to dst the fields of enc, a rawBlock's encoded
+// fields, that stripHopByHop keeps; may is the block's may bits (all bits
+// when not known).
+func keptFields(dst cassettes.Headers, enc string, may uint8) cassettes.Headers {
 	var buf [8]string
 	named := buf[:0]
 	if may&mayConnection != 0 {
-		named = textTokens(named, text)
+		named = encTokens(named, enc)
 	}
 	checkNames := may&mayOddName != 0
-	for f, rest, ok := nextField(text); ok; f, rest, ok = nextField(rest) {
+	for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
 		if !dropField(f, named, checkNames) {
 			dst = append(dst, f)
 		}
@@ -524,32 +557,30 @@ func dropHopByHop(h http.Header) {
 	}
 }
 
-// dropParsedHopByHop is dropHopByHop for a header net/http parsed from the
-// wire, whose keys are all canonical tokens (textproto refuses other
-// names): instead of a pass over every key, one delete per hop-by-hop name
-// and per name its Connection lines list.
-func dropParsedHopByHop(h http.Header) {
-	for _, v := range h["Connection"] {
-		for tok := range strings.SplitSeq(v, ",") {
-			if tok = strings.TrimSpace(tok); tok != "" && validName(tok) {
-				delete(h, textproto.CanonicalMIMEHeaderKey(tok))
-			}
+// dropWireHopByHop is dropHopByHop for a header net/http parsed from blk,
+// a block whose names are all tokens (no mayOddName): its keys are then
+// the canonical forms of blk's names. (textproto keeps a name with a space
+// before the colon as it is, go.dev/issue/34540.) Instead of a pass over
+// every key, it deletes the keys of blk's hop-by-hop names and of the
+// names its Connection lines list: usually none. A caller that cannot be
+// sure blk is what net/http parsed checks it (matchParsed) and falls back
+// to dropHopByHop.
+func dropWireHopByHop(blk *rawBlock, h http.Header) {
+	for f, rest, ok := nextField(blk.enc); ok; f, rest, ok = nextField(rest) {
+		if fetch.IsHopByHop(f.Name) {
+			delete(h, textproto.CanonicalMIMEHeaderKey(f.Name))
 		}
 	}
-	for _, k := range hopByHopKeys {
-		delete(h, k)
+	if blk.may&mayConnection == 0 {
+		return
+	}
+	var buf [8]string
+	for _, tok := range encTokens(buf[:0], blk.enc) {
+		if validName(tok) {
+			delete(h, textproto.CanonicalMIMEHeaderKey(tok))
+		}
 	}
 }
-
-// hopByHopKeys are the names fetch.IsHopByHop reports, as net/http keys
-// them.
-var hopByHopKeys = func() []string {
-	names := fetch.HopByHopNames()
-	for i, n := range names {
-		names[i] = textproto.CanonicalMIMEHeaderKey(n)
-	}
-	return names
-}()
 
 // forwardedHeader makes h, an origin's response header as net/http parsed
 // it, what the client is sent: the fields the origin sent, less hop-by-hop
@@ -563,16 +594,22 @@ var hopByHopKeys = func() []string {
 // keeps names that are not tokens, which net/http then does not send on:
 // dropped here (and from recordings, by dropLine), they are neither served
 // live nor recorded, so that the replay serves what the client got and a
-// cassette saves.
-func forwardedHeader(raw *rawBlock, h http.Header) {
-	dropParsedHopByHop(h)
+// cassette saves. checked: the caller checks raw against h afterwards
+// (responseHeaders) and calls dropHopByHop if it does not match, so the
+// hop-by-hop fields may be dropped by raw's names (dropWireHopByHop).
+func forwardedHeader(raw *rawBlock, h http.Header, checked bool) {
+	if checked && raw != nil && raw.may&mayOddName == 0 {
+		dropWireHopByHop(raw, h)
+	} else {
+		dropHopByHop(h)
+	}
 	if raw == nil {
 		return
 	}
 	var buf [8]string
 	named := buf[:0]
 	if raw.may&mayConnection != 0 {
-		named = textTokens(named, raw.text)
+		named = encTokens(named, raw.enc)
 	}
 	for _, n := range named {
 		if validName(n) {
@@ -580,23 +617,23 @@ func forwardedHeader(raw *rawBlock, h http.Header) {
 		}
 		delete(h, n)
 	}
-	undoPragma(raw.text, h)
+	undoPragma(raw.enc, h)
 }
 
-// undoPragma deletes from h, a header net/http parsed from text (a
-// rawBlock's field lines), the "Cache-Control: no-cache" net/http adds to a
+// undoPragma deletes from h, a header net/http parsed from the fields enc
+// encodes (a rawBlock's), the "Cache-Control: no-cache" net/http adds to a
 // message with "Pragma: no-cache" and no Cache-Control: the origin gets,
 // and the client reads, what the other side sent.
-func undoPragma(text string, h http.Header) {
-	if cc := h["Cache-Control"]; len(cc) == 1 && cc[0] == "no-cache" && len(h["Pragma"]) > 0 && !hasField(text, "Cache-Control") {
+func undoPragma(enc string, h http.Header) {
+	if cc := h["Cache-Control"]; len(cc) == 1 && cc[0] == "no-cache" && len(h["Pragma"]) > 0 && !hasField(enc, "Cache-Control") {
 		delete(h, "Cache-Control")
 	}
 }
 
-// hasField reports whether text, a rawBlock's field lines, has a field
+// hasField reports whether enc, a rawBlock's encoded fields, has a field
 // named name (sameName).
-func hasField(text, name string) bool {
-	for f, rest, ok := nextField(text); ok; f, rest, ok = nextField(rest) {
+func hasField(enc, name string) bool {
+	for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
 		if sameName(f.Name, name) {
 			return true
 		}
@@ -624,9 +661,9 @@ func connectionTokens(dst []string, h cassettes.Headers) []string {
 	return dst
 }
 
-// textTokens is connectionTokens for a rawBlock's field lines.
-func textTokens(dst []string, text string) []string {
-	for f, rest, ok := nextField(text); ok; f, rest, ok = nextField(rest) {
+// encTokens is connectionTokens for a rawBlock's encoded fields.
+func encTokens(dst []string, enc string) []string {
+	for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
 		if strings.EqualFold(f.Name, "Connection") {
 			dst = appendTokens(dst, f.Value)
 		}
@@ -687,6 +724,16 @@ func lower(c byte) byte {
 	return c
 }
 
+// validNameBytes is validName for a name in bytes.
+func validNameBytes(b []byte) bool {
+	for _, c := range b {
+		if !fetch.IsTokenChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // validName reports whether every byte of s is a token byte (RFC 9110
 // section 5.6.2), the bytes textproto canonicalises.
 func validName(s string) bool {
@@ -737,7 +784,7 @@ func sameHeadersSlow(raw cassettes.Headers, parsed http.Header, skip ...string) 
 
 // matchParsed is sameHeaders for raw lines already stripped
 // (stripHopByHop) and a parsed header whose hop-by-hop fields are already
-// dropped (dropHopByHop), as they are on the proxy's path; it runs on every
+// dropped (dropHopByHop, dropWireHopByHop), as they are on the proxy's path; it runs on every
 // recorded exchange, so it builds no map and copies nothing. The names in
 // skip are canonical. Each raw line must be the next value of its name in
 // parsed, each name must have as many values as lines, and parsed must
@@ -809,9 +856,8 @@ func matchFast(kept cassettes.Headers, parsed http.Header, skip []string) bool {
 // parsedValues returns the values parsed holds under name as net/http keys
 // it (textproto.CanonicalMIMEHeaderKey), without allocating.
 func parsedValues(parsed http.Header, name string) []string {
-	// A name already in canonical form is found as it is (parsed's keys
-	// are all canonical): most names are, and a lookup costs less than
-	// canonicalising.
+	// A name found as it is is the key itself: most names are already
+	// in canonical form, and a lookup costs less than canonicalising.
 	if vs, ok := parsed[name]; ok {
 		return vs
 	}
@@ -872,14 +918,14 @@ func isBlockOf(blk rawBlock, req *http.Request) bool {
 // parsed, otherwise the parsed headers with Host first and the rest sorted
 // by canonical name. Hop-by-hop lines are left out (from raw lines, when
 // the recording is unpacked). req.Header must have had its hop-by-hop
-// fields dropped (dropHopByHop).
+// fields dropped (dropHopByHop, dropWireHopByHop).
 func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 	// Host is not compared: for an absolute-form request net/http sets
 	// req.Host from the URL and drops the Host line.
 	if ok {
 		var buf [maxFastLines]cassettes.Header
-		if matchParsed(keptFields(buf[:0], blk.text, blk.may), req.Header, "Host") {
-			return recHeaders{wire: true, text: blk.text}
+		if matchParsed(keptFields(buf[:0], blk.enc, blk.may), req.Header, "Host") {
+			return recHeaders{wire: true, enc: blk.enc}
 		}
 	}
 	h := cassettes.Headers{{Name: "Host", Value: req.Host}}
@@ -890,12 +936,13 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 // responseHeaders returns the header fields to record for res: the raw
 // block's when it matches res, otherwise the parsed headers sorted by
 // canonical name (the order martian writes them to the client).
-// res.Header must have had its hop-by-hop fields dropped (dropHopByHop).
+// res.Header must have had its hop-by-hop fields dropped (dropHopByHop,
+// dropWireHopByHop).
 func responseHeaders(blk *rawBlock, res *http.Response) recHeaders {
 	if blk != nil && statusCode(blk.start) == res.StatusCode {
 		var buf [maxFastLines]cassettes.Header
-		if matchParsed(keptFields(buf[:0], blk.text, blk.may), res.Header) {
-			return recHeaders{wire: true, text: blk.text}
+		if matchParsed(keptFields(buf[:0], blk.enc, blk.may), res.Header) {
+			return recHeaders{wire: true, enc: blk.enc}
 		}
 	}
 	return recHeaders{list: stripHopByHop(fromHTTPHeader(res.Header))}

@@ -28,12 +28,7 @@ var connectionNames = []string{"connection", "keep-alive", "proxy-connection", "
 // header names are hop-by-hop too; callers strip them as well.
 func IsHopByHop(name string) bool { return hopByHopHeaders.has(name) }
 
-var hopByHopNames = append(connectionNames, "proxy-authenticate", "proxy-authorization")
-
-var hopByHopHeaders = newNameSet(hopByHopNames...)
-
-// HopByHopNames returns the names IsHopByHop reports, lower-case.
-func HopByHopNames() []string { return slices.Clone(hopByHopNames) }
+var hopByHopHeaders = newNameSet(slices.Concat(connectionNames, []string{"proxy-authenticate", "proxy-authorization"})...)
 
 // IsForbiddenRequestHeaderName reports whether name is a forbidden request
 // header name (Fetch §2.2.2 "forbidden request-header"), as Chromium's
