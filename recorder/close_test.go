@@ -145,12 +145,12 @@ func TestExchangeDeadline(t *testing.T) {
 	}
 	t0 := int64(time.Hour)
 	early, late, idle, reused := conn(), conn(), conn(), conn()
-	early.arm(t0)
-	late.arm(t0 + int64(time.Second))
-	g := reused.arm(t0)
+	early.arm(&headCapture{start: t0})
+	late.arm(&headCapture{start: t0 + int64(time.Second)})
+	g := reused.arm(&headCapture{start: t0})
 	reused.idle(g)
-	g2 := reused.arm(t0 + int64(2*time.Second)) // the connection goes to a new exchange
-	reused.idle(g)                              // the old one's late end changes nothing
+	g2 := reused.arm(&headCapture{start: t0 + int64(2*time.Second)}) // the connection goes to a new exchange
+	reused.idle(g)                                                   // the old one's late end changes nothing
 	assert.NotEqual(t, g, g2)
 
 	u.expireOverdue(t0 + int64(timeout) - 1)
@@ -203,7 +203,7 @@ func TestExchangeIdleWhenPooled(t *testing.T) {
 	// one's body is closed: the late close changes nothing.
 	next := &headCapture{start: 43}
 	httptrace.ContextClientTrace(next.context(context.Background())).GotConn(httptrace.GotConnInfo{Conn: uc})
-	h.done()
+	h.ended()
 	assert.Equal(t, int64(43), uc.since.Load())
 }
 
@@ -244,4 +244,39 @@ func TestCutBeforeRoundTrip(t *testing.T) {
 	require.Len(t, fs, 1)
 	assert.ErrorIs(t, fs[0], ErrCut)
 	assert.Equal(t, "http://localhost:8000/x", fs[0].URL)
+}
+
+// An exchange's context (headCapture) ends when the watchdog or the cut
+// ends it, or when the request's own context ends; a context net/http
+// derives from it ends with it, registered without a goroutine.
+func TestExchangeContext(t *testing.T) {
+	t.Parallel()
+	h := &headCapture{}
+	ctx := h.context(context.Background())
+	child, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	assert.NoError(t, child.Err())
+	h.cancel(context.DeadlineExceeded)
+	<-child.Done()
+	assert.ErrorIs(t, context.Cause(child), context.DeadlineExceeded)
+	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+	h.cancel(context.Canceled) // once only
+	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+
+	// A child that stops its registration is not ended later.
+	h2 := &headCapture{}
+	child2, stop2 := context.WithCancel(h2.context(context.Background()))
+	stop2()
+	assert.False(t, h2.stopAfterFunc(), "the child's end removed its registration")
+	h2.cancel(context.DeadlineExceeded)
+	assert.ErrorIs(t, child2.Err(), context.Canceled)
+
+	// The request's own context ending ends the exchange's.
+	parent, cancelParent := context.WithCancel(context.Background())
+	h3 := &headCapture{}
+	child3, stop3 := context.WithCancel(h3.context(parent))
+	defer stop3()
+	cancelParent()
+	<-child3.Done()
+	assert.ErrorIs(t, h3.Err(), context.Canceled)
 }

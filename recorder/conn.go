@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"context"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -122,7 +123,9 @@ type upstreamConn struct {
 
 	mu      sync.Mutex
 	capture responseCapture
-	gen     uint64 // exchanges armed so far
+	owner   *headCapture // the exchange capture hands its block to
+	exch    *headCapture // the exchange using the connection; nil while idle
+	gen     uint64       // exchanges armed so far
 	// armed mirrors capture.armed, so that a Read need not lock while no
 	// response is being captured (the body, or the connection idle).
 	armed atomic.Bool
@@ -137,22 +140,33 @@ func (c *upstreamConn) Read(p []byte) (int, error) {
 		c.mu.Lock()
 		c.capture.feed(p[:n])
 		c.armed.Store(c.capture.armed)
+		if c.capture.done && c.owner != nil {
+			// Handed over at once: net/http may put the connection
+			// back in its pool, and another exchange arm it, before
+			// this one's round trip returns (a response without a
+			// body).
+			blk := c.capture.got
+			c.owner.got.Store(&blk)
+			c.owner = nil
+		}
 		c.mu.Unlock()
 	}
 	return n, err
 }
 
-// arm starts capturing the next response header block for an exchange that
-// started at start (upstreams.now) and returns the exchange's number on the
-// connection. net/http does not pipeline: when a connection is handed to a
-// request, every earlier response on it has been read in full.
-func (c *upstreamConn) arm(start int64) uint64 {
+// arm starts capturing the next response header block for the exchange of
+// h, which gets the block when it is read; it returns the exchange's
+// number on the connection. net/http does not pipeline: when a connection
+// is handed to a request, every earlier response on it has been read in
+// full.
+func (c *upstreamConn) arm(h *headCapture) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.capture.arm()
 	c.armed.Store(true)
+	c.owner, c.exch = h, h
 	c.gen++
-	c.since.Store(start)
+	c.since.Store(h.start)
 	return c.gen
 }
 
@@ -162,30 +176,41 @@ func (c *upstreamConn) idle(gen uint64) {
 	c.mu.Lock()
 	if c.gen == gen {
 		c.since.Store(0)
+		c.exch = nil
 	}
 	c.mu.Unlock()
 }
 
-// expireIfStarted expires the connection if an exchange that started at or
-// before limit still uses it.
+// expireIfStarted ends the exchange using the connection, and expires the
+// connection, if that exchange started at or before limit: its context
+// first (net/http then stops the round trip instead of trying it again
+// on another connection), then the connection (a body being read or
+// written fails at once).
 func (c *upstreamConn) expireIfStarted(limit int64) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if s := c.since.Load(); s != 0 && s <= limit {
+		if c.exch != nil {
+			c.exch.cancel(context.DeadlineExceeded)
+		}
 		c.expire()
 	}
-	c.mu.Unlock()
+}
+
+// cut ends the exchange using the connection, if any, and expires the
+// connection (Close's cut).
+func (c *upstreamConn) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.exch != nil {
+		c.exch.cancel(context.Canceled)
+	}
+	c.expire()
 }
 
 // expire makes every read and write on the connection fail now, and from
 // now on, with os.ErrDeadlineExceeded.
 func (c *upstreamConn) expire() { c.Conn.SetDeadline(time.Unix(0, 1)) }
-
-// captured returns the final response header block read since arm.
-func (c *upstreamConn) captured() (rawBlock, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.capture.got, c.capture.done
-}
 
 func (c *upstreamConn) Close() error {
 	c.closeOnce.Do(func() {

@@ -15,10 +15,13 @@ import (
 // Instead, the origin connection an exchange uses carries the time the
 // exchange started, and a watchdog that wakes every slack (an eighth of
 // the timeout, at most a second) expires the connections whose exchange
-// has run longer than the timeout: their reads and writes fail at once
-// with os.ErrDeadlineExceeded, which net/http reports to the round trip or
-// the body reader like any broken connection. An exchange therefore runs
-// at least UpstreamTimeout and at most a slack more. A dial, which happens
+// has run longer than the timeout: the exchange's context ends (its
+// headCapture, with which net/http registers the request's context without
+// a lock shared by every exchange), so net/http stops the round trip rather
+// than try it again on another connection, and the connection's reads and
+// writes fail at once with os.ErrDeadlineExceeded, so a body being copied
+// fails too. An exchange is therefore allowed at least UpstreamTimeout and
+// at most a slack more. A dial, which happens
 // before an exchange has a connection, ends at the exchange's deadline
 // (dialContext). Close's cut expires every connection and cancels every
 // dial.
@@ -90,7 +93,7 @@ func (u *upstreams) expireAll() {
 	defer u.mu.Unlock()
 	u.cut = true
 	for c := range u.conns {
-		c.expire()
+		c.cut()
 	}
 }
 
@@ -100,7 +103,7 @@ func (u *upstreams) add(c *upstreamConn) {
 	defer u.mu.Unlock()
 	u.conns[c] = struct{}{}
 	if u.cut {
-		c.expire() // a dial that ended after the cut
+		c.cut() // a dial that ended after the cut
 	}
 }
 

@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"bufio"
 	"io"
 	"log/slog"
 	"net"
@@ -8,6 +9,8 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -228,4 +231,62 @@ func TestOriginFaultsLeakNothing(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines, want at most %d:\n%s", n, want, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// An origin that hangs on a pooled connection, after answering on it:
+// the exchange fails at its deadline as a timeout, and net/http does not
+// send the request again on another connection (the watchdog ends the
+// exchange's context before it expires the connection).
+func TestHangOnPooledConnection(t *testing.T) {
+	t.Parallel()
+	var hangs atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.URL.Path == "/hang" {
+						hangs.Add(1)
+						<-done
+						return
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 2\r\n\r\nok")
+				}
+			})
+		}
+	})
+	rec := startRecorder(t, Config{
+		Upstreams:       map[string]string{"localhost:8000": ln.Addr().String()},
+		UpstreamTimeout: 300 * time.Millisecond,
+	})
+	res, body := do(t, faultClient(t, rec), "GET", "http://localhost:8000/ok", nil)
+	require.Equal(t, "ok", string(body))
+	require.Equal(t, 200, res.StatusCode)
+	// A client connection of its own (a client retries a request on a
+	// reused connection that closes unanswered), the origin connection
+	// the first exchange left in the pool.
+	if res, err := faultClient(t, rec).Get("http://localhost:8000/hang"); err == nil {
+		res.Body.Close()
+		t.Fatalf("got %s, want a transport error", res.Status)
+	}
+	require.NoError(t, rec.Close())
+	fs := rec.Failures()
+	require.Len(t, fs, 1)
+	assert.Contains(t, fs[0].Error(), "upstream localhost:8000: no response within 300ms")
+	assert.NotContains(t, fs[0].Error(), "dial")
+	assert.Equal(t, int32(1), hangs.Load(), "the origin got the request once")
 }

@@ -7,9 +7,9 @@ import (
 )
 
 // recording is a recorded exchange as the proxy keeps it until it is
-// packed: the work of turning raw header lines into fields is left to
-// unpack, which runs when the recording is read (Interactions), not while
-// the proxy forwards.
+// packed: dropping hop-by-hop lines from the wire fields, fixing the Date
+// and classifying the exchange are left to interaction, which runs when
+// the recording is read (Interactions), not while the proxy forwards.
 type recording struct {
 	method, url string
 	reqHeaders  recHeaders
@@ -21,8 +21,8 @@ type recording struct {
 
 // recHeaders is the header of a recorded message: the fields as read from
 // the wire (enc, encoded as in a rawBlock, when wire is set), whose
-// hop-by-hop lines are left out when unpacked (keptFields), or the fields
-// to record as they are (list).
+// hop-by-hop lines are left out when the recording is read (fields,
+// keptFields), or the fields to record as they are (list).
 type recHeaders struct {
 	wire bool
 	enc  string

@@ -340,9 +340,10 @@ func (r *Recorder) arrive(req *http.Request) {
 		u = requestURL(req)
 		a.record = r.recordable(req) || r.isRedirectTarget(u)
 	}
+	var connection []string // for undoWireDrop
 	if a.record && ok && blk.may&mayOddName == 0 {
 		// By the block's names; checked by requestHeaders below.
-		dropWireHopByHop(&blk, req.Header)
+		connection = dropWireHopByHop(&blk, req.Header)
 	} else {
 		dropHopByHop(req.Header)
 	}
@@ -357,7 +358,8 @@ func (r *Recorder) arrive(req *http.Request) {
 			r.log.Debug("recorder: request header order not read from the wire; recording Host then sorted", "url", a.url)
 			// The block was not what net/http parsed after all: the
 			// drop by its names may have missed some.
-			dropHopByHop(req.Header)
+			undoWireDrop(req.Header, connection)
+			a.headers = requestHeaders(blk, false, req) // the fallback, of what is forwarded
 		}
 	}
 	if a.client != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -930,4 +931,95 @@ func TestNameWithSpaceBeforeColon(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, cassettes.Headers{{Name: "Host", Value: "localhost:8000"}, {Name: "Origin", Value: "http://a.test"}}, got[0].Request.Headers)
 	assert.Empty(t, rec.Failures())
+}
+
+// rawOrigin answers every request with a 204 whose header lines are in a
+// fixed, unsorted order; the request's X-N is echoed and its parity
+// decides which header the Connection line names.
+func rawOrigin(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					n, _ := strconv.Atoi(req.Header.Get("X-N"))
+					hop := "x-even"
+					if n%2 == 1 {
+						hop = "x-odd"
+					}
+					fmt.Fprintf(c, "HTTP/1.1 204 No Content\r\nZ-N: %d\r\nConnection: %s\r\nX-Odd: 1\r\nX-Even: 1\r\nAccess-Control-Allow-Origin: *\r\n\r\n", n, hop)
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// Responses without a body (preflights) on pooled origin connections:
+// net/http puts a connection back in its pool before the round trip that
+// used it returns, and another exchange may take it at once. Each exchange
+// still records its own response's header block, in wire order, and no
+// field its own Connection line names reaches the client or the cassette.
+func TestPooledConnectionCapture(t *testing.T) {
+	t.Parallel()
+	origin := rawOrigin(t)
+	rec := startRecorder(t, Config{Hosts: []string{"localhost:8000"}, Upstreams: map[string]string{"localhost:8000": origin}})
+	client := proxyClient(t, rec)
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	var wg sync.WaitGroup
+	var leaked atomic.Int32
+	const workers, each = 24, 100
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				n := w*each + i
+				res, _ := do(t, client, "OPTIONS", "http://localhost:8000/x", nil, "X-N", strconv.Itoa(n), "Origin", "http://a.test")
+				if res.Header.Get("Z-N") != strconv.Itoa(n) {
+					t.Errorf("Z-N %q for %d", res.Header.Get("Z-N"), n)
+				}
+				mine := "X-Even"
+				if n%2 == 1 {
+					mine = "X-Odd"
+				}
+				if res.Header.Get(mine) != "" {
+					leaked.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := rec.Interactions()
+	sorted, leakedRec := 0, 0
+	for _, in := range got {
+		h := in.Response.Headers
+		if len(h) > 0 && h[0].Name != "Z-N" {
+			sorted++
+		}
+		n, _ := strconv.Atoi(in.Request.Headers.Values("X-N")[0])
+		mine := "X-Even"
+		if n%2 == 1 {
+			mine = "X-Odd"
+		}
+		if len(h.Values(mine)) > 0 {
+			leakedRec++
+		}
+	}
+	require.Len(t, got, workers*each)
+	assert.Zero(t, sorted, "interactions recorded in the fallback (sorted) order")
+	assert.Zero(t, leaked.Load(), "responses forwarded with the field their Connection named")
+	assert.Zero(t, leakedRec, "interactions recorded with the field their Connection named")
 }

@@ -87,15 +87,14 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		hc := &headCapture{start: start}
 		res, err := rt.tr.RoundTrip(req.WithContext(hc.context(req.Context())))
 		if err != nil {
-			hc.done()
+			hc.ended()
 			r.log.Warn("recorder: upstream round trip failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if a != nil {
 				a.failed, a.reset = true, isReset(err)
 			}
 			return nil, err
 		}
-		blk, ok := hc.raw()
-		forwardedHeader(rawOrNil(&blk, ok), res.Header, false)
+		forwardedHeader(hc.raw(), res.Header, false)
 		res.Body = &originBody{rc: res.Body, head: hc, onErr: func(err error, _ int) {
 			r.log.Warn("recorder: upstream response body failed; the client's connection is closed", "method", req.Method, "url", req.URL.String(), "err", err)
 			if client != nil {
@@ -120,20 +119,20 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	res, err := rt.tr.RoundTrip(out)
 	if err != nil {
-		x.head.done()
+		x.head.ended()
 		x.fail(err, -1)
 		a.failed, a.reset = true, isReset(err)
 		x.release()
 		return nil, err
 	}
-	blk, ok := x.head.raw()
-	raw := rawOrNil(&blk, ok)
+	raw := x.head.raw()
 	r.followRedirect(a.url, res)           // before the client can follow it
-	forwardedHeader(raw, res.Header, true) // responseHeaders compares to what is forwarded
+	connection := forwardedHeader(raw, res.Header, true) // responseHeaders compares to what is forwarded
 	h := responseHeaders(raw, res)
 	if !h.wire {
 		r.log.Debug("recorder: response header order not read from the wire; recording sorted", "url", a.url)
-		dropHopByHop(res.Header) // raw was not what net/http parsed: see forwardedHeader
+		undoWireDrop(res.Header, connection) // raw was not what net/http parsed: see forwardedHeader
+		h = responseHeaders(nil, res)
 	}
 	x.mu.Lock()
 	x.rec.status, x.rec.respHeaders = res.StatusCode, h
@@ -157,8 +156,9 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 // headCapture captures the raw header block of the response to one
 // forwarded request, and keeps the exchange's time (deadline.go): the
 // origin connection the request gets is armed when net/http hands it over
-// (GotConn) and disarmed when net/http puts it back in its pool
-// (PutIdleConn) or the response body is closed.
+// (GotConn), the block is handed to it as soon as it is read, and the
+// connection is idle for the watchdog once net/http puts it back in its
+// pool (PutIdleConn) or the response body is closed.
 //
 // It is also the context the request is sent with, around the request's
 // own: dialContext finds the exchange's start in it, without a context
@@ -169,6 +169,17 @@ type headCapture struct {
 	start int64  // when the exchange started (upstreams.now)
 	gen   uint64 // the exchange's number on conn (upstreamConn.arm)
 	conn  atomic.Pointer[upstreamConn]
+	got   atomic.Pointer[rawBlock] // the response's block, once read
+
+	// The context's own end (cancel): the watchdog's, or Close's cut.
+	// net/http registers the request's context with its parent through
+	// AfterFunc, so it stops the round trip, and never retries it on
+	// another connection, once the exchange's time is up.
+	mu        sync.Mutex
+	doneCh    chan struct{} // made by Done
+	err       error
+	after      func()      // registered by AfterFunc; nil once run or stopped
+	stopParent func() bool // context.AfterFunc's on a parent that can end
 }
 
 // exchangeKey is the context key under which a headCapture gives itself.
@@ -181,49 +192,110 @@ func (h *headCapture) Value(key any) any {
 	return h.Context.Value(key)
 }
 
-// context returns parent with the trace that arms the connection.
+func (h *headCapture) Done() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.doneCh == nil {
+		h.doneCh = make(chan struct{})
+		if h.err != nil {
+			close(h.doneCh)
+		}
+	}
+	return h.doneCh
+}
+
+func (h *headCapture) Err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// AfterFunc arranges for f to run once the context ends; net/http's
+// context package finds it (context.afterFuncer) and registers with it
+// instead of starting a goroutine. One function at a time is kept: the
+// request's context is the only child.
+func (h *headCapture) AfterFunc(f func()) (stop func() bool) {
+	h.mu.Lock()
+	if h.err != nil {
+		h.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	if h.after != nil {
+		h.mu.Unlock()
+		return context.AfterFunc(h.Context, f) // a second child: not on the hot path
+	}
+	h.after = f
+	h.mu.Unlock()
+	return h.stopAfterFunc
+}
+
+func (h *headCapture) stopAfterFunc() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	stopped := h.after != nil
+	h.after = nil
+	return stopped
+}
+
+// cancel ends the context with err (context.DeadlineExceeded from the
+// watchdog, context.Canceled from Close's cut), before the exchange's
+// connection is expired.
+func (h *headCapture) cancel(err error) {
+	h.mu.Lock()
+	if h.err != nil {
+		h.mu.Unlock()
+		return
+	}
+	h.err = err
+	if h.doneCh != nil {
+		close(h.doneCh)
+	}
+	f := h.after
+	h.after = nil
+	h.mu.Unlock()
+	if f != nil {
+		f() // context's: cancels the child, takes no lock of ours
+	}
+}
+
+// context returns parent with the trace that arms the connection; the
+// exchange's context ends when parent does, too.
 func (h *headCapture) context(parent context.Context) context.Context {
 	h.Context = parent
+	if parent.Done() != nil {
+		h.stopParent = context.AfterFunc(parent, func() { h.cancel(context.Cause(parent)) })
+	}
 	h.trace.GotConn = func(info httptrace.GotConnInfo) {
 		uc, _ := info.Conn.(*upstreamConn)
 		if uc != nil {
-			h.gen = uc.arm(h.start)
+			h.gen = uc.arm(h)
 		}
 		h.conn.Store(uc)
 	}
-	h.trace.PutIdleConn = func(error) { h.done() }
+	h.trace.PutIdleConn = func(error) { h.ended() }
 	return httptrace.WithClientTrace(h, &h.trace)
 }
 
-// raw returns the captured block; ok is false if none was read.
-func (h *headCapture) raw() (blk rawBlock, ok bool) {
-	if uc := h.conn.Load(); uc != nil {
-		return uc.captured()
-	}
-	return rawBlock{}, false
-}
+// raw returns the captured block, nil if none was read.
+func (h *headCapture) raw() *rawBlock { return h.got.Load() }
 
-// rawOrNil is blk's address when ok, else nil.
-func rawOrNil(blk *rawBlock, ok bool) *rawBlock {
-	if ok {
-		return blk
-	}
-	return nil
-}
-
-// done marks the exchange's connection idle: the exchange has ended, or
+// ended marks the exchange's connection idle: the exchange has ended, or
 // net/http has put the connection back in its pool. It may run more than
 // once.
-func (h *headCapture) done() {
+func (h *headCapture) ended() {
 	if uc := h.conn.Load(); uc != nil {
 		uc.idle(h.gen)
+	}
+	if h.stopParent != nil {
+		h.stopParent()
 	}
 }
 
 // originBody is a response body from an origin: it reports the first read
 // error other than io.EOF with the number of bytes read before it (to onErr,
 // or for a recorded exchange to x.bodyFailed), ends the exchange's deadline
-// when closed (head.done), and, for a recorded exchange (x set), copies
+// when closed (head.ended), and, for a recorded exchange (x set), copies
 // what is read into the recording and releases the exchange's reference
 // when closed.
 type originBody struct {
@@ -268,7 +340,7 @@ func (b *originBody) Read(p []byte) (int, error) {
 
 func (b *originBody) Close() error {
 	err := b.rc.Close()
-	b.head.done()
+	b.head.ended()
 	if b.x != nil {
 		b.closeOnce.Do(b.x.release)
 	}

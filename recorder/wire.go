@@ -23,8 +23,8 @@ import (
 // message (see clientConn and upstreamConn) and records it, after checking
 // that it says exactly what net/http parsed. When the check fails (a parse
 // this file does not understand, a desynchronised stream, TLS) the recorder
-// falls back to the parsed http.Header in a fixed order; see fallbackRequest
-// and fallbackResponse.
+// falls back to the parsed http.Header in a fixed order; see requestHeaders
+// and responseHeaders.
 
 // maxBlock bounds a raw header block, like http.DefaultMaxHeaderBytes.
 const maxBlock = 1 << 20
@@ -563,16 +563,18 @@ func dropHopByHop(h http.Header) {
 // before the colon as it is, go.dev/issue/34540.) Instead of a pass over
 // every key, it deletes the keys of blk's hop-by-hop names and of the
 // names its Connection lines list: usually none. A caller that cannot be
-// sure blk is what net/http parsed checks it (matchParsed) and falls back
-// to dropHopByHop.
-func dropWireHopByHop(blk *rawBlock, h http.Header) {
+// sure blk is what net/http parsed checks it (matchParsed, which a
+// hop-by-hop field left in h fails) and falls back to undoWireDrop with the
+// Connection values it returns.
+func dropWireHopByHop(blk *rawBlock, h http.Header) (connection []string) {
+	connection = h["Connection"]
 	for f, rest, ok := nextField(blk.enc); ok; f, rest, ok = nextField(rest) {
 		if fetch.IsHopByHop(f.Name) {
 			delete(h, textproto.CanonicalMIMEHeaderKey(f.Name))
 		}
 	}
 	if blk.may&mayConnection == 0 {
-		return
+		return connection
 	}
 	var buf [8]string
 	for _, tok := range encTokens(buf[:0], blk.enc) {
@@ -580,6 +582,18 @@ func dropWireHopByHop(blk *rawBlock, h http.Header) {
 			delete(h, textproto.CanonicalMIMEHeaderKey(tok))
 		}
 	}
+	return connection
+}
+
+// undoWireDrop is the fallback of a drop by a block's names
+// (dropWireHopByHop) that the check showed wrong: it gives h back the
+// Connection values the drop returned, so that dropHopByHop, which it then
+// runs, sees the names they list.
+func undoWireDrop(h http.Header, connection []string) {
+	if connection != nil {
+		h["Connection"] = connection
+	}
+	dropHopByHop(h)
 }
 
 // forwardedHeader makes h, an origin's response header as net/http parsed
@@ -595,16 +609,17 @@ func dropWireHopByHop(blk *rawBlock, h http.Header) {
 // dropped here (and from recordings, by dropLine), they are neither served
 // live nor recorded, so that the replay serves what the client got and a
 // cassette saves. checked: the caller checks raw against h afterwards
-// (responseHeaders) and calls dropHopByHop if it does not match, so the
-// hop-by-hop fields may be dropped by raw's names (dropWireHopByHop).
-func forwardedHeader(raw *rawBlock, h http.Header, checked bool) {
+// (responseHeaders) and, if it does not match, calls undoWireDrop with the
+// Connection values forwardedHeader returns; so the hop-by-hop fields may be
+// dropped by raw's names (dropWireHopByHop).
+func forwardedHeader(raw *rawBlock, h http.Header, checked bool) (connection []string) {
 	if checked && raw != nil && raw.may&mayOddName == 0 {
-		dropWireHopByHop(raw, h)
+		connection = dropWireHopByHop(raw, h)
 	} else {
 		dropHopByHop(h)
 	}
 	if raw == nil {
-		return
+		return connection
 	}
 	var buf [8]string
 	named := buf[:0]
@@ -618,6 +633,7 @@ func forwardedHeader(raw *rawBlock, h http.Header, checked bool) {
 		delete(h, n)
 	}
 	undoPragma(raw.enc, h)
+	return connection
 }
 
 // undoPragma deletes from h, a header net/http parsed from the fields enc
@@ -749,8 +765,27 @@ func validName(s string) bool {
 // names, values per name in order, hop-by-hop lines removed. It is the
 // reference for matchParsed, used when matchParsed has no fast answer.
 func headerSet(h cassettes.Headers, skip ...string) map[string][]string {
+	return setOf(stripHopByHop(h), skip)
+}
+
+// parsedSet is headerSet for a parsed header whose hop-by-hop fields have
+// been dropped already: only the lines martian adds are left out, so that
+// a hop-by-hop field still in it (a drop by names of a block that was not
+// this message's, dropWireHopByHop) is a difference.
+func parsedSet(parsed http.Header, skip ...string) map[string][]string {
+	h := fromHTTPHeader(parsed)
+	kept := h[:0]
+	for _, f := range h {
+		if !isMartian(f.Name, f.Value) {
+			kept = append(kept, f)
+		}
+	}
+	return setOf(kept, skip)
+}
+
+func setOf(h cassettes.Headers, skip []string) map[string][]string {
 	m := map[string][]string{}
-	for _, f := range stripHopByHop(h) {
+	for _, f := range h {
 		k := textproto.CanonicalMIMEHeaderKey(f.Name)
 		if !slices.Contains(skip, k) {
 			m[k] = append(m[k], f.Value)
@@ -763,11 +798,12 @@ func headerSet(h cassettes.Headers, skip ...string) map[string][]string {
 	return m
 }
 
-// sameHeadersSlow is sameHeaders by way of headerSet: two maps of
-// canonical names. matchParsed falls back to it, and tests compare the two.
+// sameHeadersSlow is sameHeaders by way of headerSet and parsedSet: two
+// maps of canonical names. matchParsed falls back to it, and tests compare
+// the two.
 func sameHeadersSlow(raw cassettes.Headers, parsed http.Header, skip ...string) bool {
 	r := headerSet(raw, skip...)
-	p := headerSet(fromHTTPHeader(parsed), skip...)
+	p := parsedSet(parsed, skip...)
 	if _, ok := r["Cache-Control"]; !ok && slices.Equal(p["Cache-Control"], []string{"no-cache"}) {
 		delete(p, "Cache-Control")
 	}
@@ -784,8 +820,9 @@ func sameHeadersSlow(raw cassettes.Headers, parsed http.Header, skip ...string) 
 
 // matchParsed is sameHeaders for raw lines already stripped
 // (stripHopByHop) and a parsed header whose hop-by-hop fields are already
-// dropped (dropHopByHop, dropWireHopByHop), as they are on the proxy's path; it runs on every
-// recorded exchange, so it builds no map and copies nothing. The names in
+// dropped (dropHopByHop, dropWireHopByHop), as they are on the proxy's
+// path; it runs on every recorded exchange, so it builds no map and copies
+// nothing. The names in
 // skip are canonical. Each raw line must be the next value of its name in
 // parsed, each name must have as many values as lines, and parsed must
 // have no name the lines lack. When that does not hold, or parsed has a

@@ -197,6 +197,12 @@ func FuzzParseBlock(f *testing.F) {
 		if (gerr == nil) != (werr == nil) || got.start != start || !reflect.DeepEqual(got.fields(), fields) {
 			t.Fatalf("parseBlock(%q) = %q %q, %v; reference %q %q, %v", b, got.start, got.fields(), gerr, start, fields, werr)
 		}
+		if gerr == nil {
+			odd := slices.ContainsFunc(fields, func(f cassettes.Header) bool { return !validName(f.Name) })
+			if odd != (got.may&mayOddName != 0) {
+				t.Fatalf("parseBlock(%q): mayOddName %v, names not all tokens %v", b, got.may&mayOddName != 0, odd)
+			}
+		}
 		for _, f := range fields {
 			if strings.EqualFold(f.Name, "Connection") && got.may&mayConnection == 0 ||
 				(strings.EqualFold(f.Name, "Content-Length") || strings.EqualFold(f.Name, "Transfer-Encoding")) && got.may&mayFraming == 0 {

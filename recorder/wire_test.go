@@ -3,6 +3,7 @@ package recorder
 import (
 	"bufio"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,5 +224,76 @@ func TestMatchFastOnRealBlocks(t *testing.T) {
 		assert.True(t, matchFast(kept, res.Header, nil), "response %q", blk.start)
 		res.Header["Access-Control-Allow-Origin"] = append(res.Header["Access-Control-Allow-Origin"], "*")
 		assert.False(t, matchParsed(kept, res.Header), "response %q with an added value", blk.start)
+	}
+}
+
+// A block's fields survive their encoding (appendField, nextField) as the
+// reference reads them: lengths around 128 (two-byte uvarints), blocks over
+// the 2 KiB parseBlock keeps on its stack, empty values, a last line with
+// and without its newline.
+func TestBlockEncoding(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 126, 127, 128, 129, 255, 16383, 16384, 20000} {
+		name := "X-" + strings.Repeat("n", max(n-2, 1))
+		val := strings.Repeat("v", n)
+		for _, term := range []string{"\r\n", ""} {
+			b := "GET / HTTP/1.1\r\nA:\r\n" + name + ": " + val + " \r\nB: \t\r\nLast: x" + term
+			start, want, werr := refParseBlock([]byte(b))
+			blk, err := parseBlock([]byte(b))
+			if (err == nil) != (werr == nil) || blk.start != start || !reflect.DeepEqual(blk.fields(), want) {
+				t.Fatalf("n=%d term=%q: got %q %v; want %q %v", n, term, blk.start, err, start, werr)
+			}
+			if blk.may&mayOddName != 0 {
+				t.Fatalf("n=%d: a block of token names has mayOddName", n)
+			}
+		}
+	}
+}
+
+// When a block was not the parsed message's, the fallback after a drop by
+// its names (undoWireDrop) drops what dropHopByHop alone drops, the names
+// the parsed Connection lists included, and the fallback recording has
+// none of them.
+func TestWireDropFallback(t *testing.T) {
+	t.Parallel()
+	blk, err := parseBlock([]byte("GET / HTTP/1.1\r\nConnection: x-a\r\nX-B: 1\r\nX-C: 1\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed := http.Header{"Connection": {"x-b"}, "X-B": {"1"}, "X-C": {"2"}} // not what blk says
+	want := parsed.Clone()
+	dropHopByHop(want)
+	got := parsed.Clone()
+	connection := dropWireHopByHop(&blk, got)
+	req := &http.Request{Method: "GET", RequestURI: "/", Header: got, Host: "h"}
+	if h := requestHeaders(blk, true, req); h.wire {
+		t.Fatal("a block that is not the parsed message's was accepted")
+	}
+	undoWireDrop(got, connection) // arrive's fallback
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after the fallback %q, dropHopByHop alone %q", got, want)
+	}
+	if h := requestHeaders(blk, false, req); !reflect.DeepEqual(h.fields(), cassettes.Headers{{Name: "Host", Value: "h"}, {Name: "X-C", Value: "2"}}) {
+		t.Errorf("fallback recording %q", h.fields())
+	}
+}
+
+// The check after a drop by a block's names fails when the parsed header
+// still holds a hop-by-hop field the block lacks: it is then dropped, not
+// forwarded.
+func TestCheckSeesLeftoverHopByHop(t *testing.T) {
+	t.Parallel()
+	blk, err := parseBlock([]byte("HTTP/1.1 204 No Content\r\nZ: 1\r\nA: 1\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Z": {"1"}, "A": {"1"}, "Keep-Alive": {"timeout=5"}} // another response's parse
+	connection := forwardedHeader(&blk, h, true)
+	if got := responseHeaders(&blk, &http.Response{StatusCode: 204, Header: h}); got.wire {
+		t.Fatalf("block accepted; header forwarded: %q", h)
+	}
+	undoWireDrop(h, connection)
+	if _, ok := h["Keep-Alive"]; ok {
+		t.Errorf("Keep-Alive still forwarded: %q", h)
 	}
 }

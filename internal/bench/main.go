@@ -134,14 +134,13 @@ func (h *harness) serve(ctx context.Context) error {
 	defer func() { srv.stop() }()
 	hdr := map[string]string{"Origin": pageOrigin}
 	for _, conns := range []int{1, 16, 64} {
-		ref, refCPU, err := h.best(ctx, origin, request{url: origin.addr + "/items/1", headers: hdr}, conns)
+		loads, cpus, err := h.bestTaking(ctx, conns,
+			target{origin, request{url: origin.addr + "/items/1", headers: hdr}},
+			target{srv, request{url: srv.addr + "/items/1", headers: hdr}})
 		if err != nil {
 			return err
 		}
-		got, gotCPU, err := h.best(ctx, srv, request{url: srv.addr + "/items/1", headers: hdr}, conns)
-		if err != nil {
-			return err
-		}
+		ref, refCPU, got, gotCPU := loads[0], cpus[0], loads[1], cpus[1]
 		st, _ := srv.stats()
 		h.add(row{
 			figure: fmt.Sprintf("serve GET, %d conn", conns),
@@ -228,6 +227,50 @@ func (h *harness) startServe(cassette string) (*proc, error) {
 		h.corsvcr, "serve", "--cassette", cassette, "--host", apiHost, "--listen", "127.0.0.1:0")
 }
 
+// target is a server to load and the request to load it with.
+type target struct {
+	p *proc
+	r request
+}
+
+// bestTaking is best for several servers running at once, which take turns
+// under load (first, second, ..., first, second, ...), so that a slower
+// spell of a shared machine weighs on all of them.
+func (h *harness) bestTaking(ctx context.Context, conns int, ts ...target) ([]load, []float64, error) {
+	best := make([]load, len(ts))
+	cpu := make([]time.Duration, len(ts))
+	served := make([]int64, len(ts))
+	for range 2 {
+		for i, t := range ts {
+			before, err := t.p.stats()
+			if err != nil {
+				return nil, nil, err
+			}
+			l, err := runWrk(ctx, h.dir, t.r, conns, h.d)
+			if err != nil {
+				return nil, nil, err
+			}
+			if l.bad > 0 {
+				return nil, nil, fmt.Errorf("bench: %s answered %d of %d requests with errors or non-2xx (a replay miss?)", t.p.name, l.bad, l.requests)
+			}
+			after, err := t.p.stats()
+			if err != nil {
+				return nil, nil, err
+			}
+			cpu[i] += after.cpu - before.cpu
+			served[i] += l.requests
+			if l.rps > best[i].rps {
+				best[i] = l
+			}
+		}
+	}
+	perReq := make([]float64, len(ts))
+	for i := range ts {
+		perReq[i] = float64(cpu[i].Microseconds()) / float64(max(served[i], 1))
+	}
+	return best, perReq, nil
+}
+
 // best runs wrk twice and keeps the faster run, with the server's CPU
 // microseconds per request over both runs.
 func (h *harness) best(ctx context.Context, p *proc, r request, conns int) (load, float64, error) {
@@ -259,56 +302,69 @@ func (h *harness) best(ctx context.Context, p *proc, r request, conns int) (load
 
 // recorder compares the recording proxy to plain martian, each in front of
 // an origin of its own (whose new-connection count shows upstream pooling).
+// Both run at once and take turns under load (martian, recorder, martian,
+// recorder), so that a slower spell of a shared machine weighs on both.
 func (h *harness) recorder(ctx context.Context) error {
 	hdr := map[string]string{"Origin": pageOrigin}
 	for _, conns := range []int{1, 16, 64} {
 		type side struct {
-			l       load
-			cpu     float64
-			rss     int64
-			dials   string
-			summary string
+			name   string
+			argv   func(origin string) []string
+			origin *proc
+			p      *proc
 		}
-		measure := func(name string, argv func(origin string) []string) (side, error) {
-			var s side
-			origin, err := start("origin", listening, h.self, "origin")
-			if err != nil {
-				return s, err
-			}
-			defer origin.stop()
-			p, err := start(name, listening, argv(strings.TrimPrefix(origin.addr, "http://"))...)
-			if err != nil {
-				return s, err
-			}
-			s.l, s.cpu, err = h.best(ctx, p, request{url: p.addr, path: origin.addr + "/items/1", headers: hdr}, conns)
-			if st, e := p.stats(); e == nil {
-				s.rss = st.hwm
-			}
-			s.summary = p.stop()
-			s.dials = strings.TrimSpace(strings.TrimPrefix(origin.stop(), "connections "))
-			return s, err
+		sides := []*side{
+			{name: "martian", argv: func(string) []string { return []string{h.martian} }},
+			{name: "recorder", argv: func(o string) []string { return []string{h.self, "recorder", "-origin", o} }},
 		}
-		ref, err := measure("martian", func(string) []string { return []string{h.martian} })
+		stopAll := func() {
+			for _, s := range sides {
+				s.p.stop()
+				s.origin.stop()
+			}
+		}
+		for _, s := range sides {
+			var err error
+			if s.origin, err = start("origin", listening, h.self, "origin"); err != nil {
+				stopAll()
+				return err
+			}
+			if s.p, err = start(s.name, listening, s.argv(strings.TrimPrefix(s.origin.addr, "http://"))...); err != nil {
+				stopAll()
+				return err
+			}
+		}
+		ts := make([]target, len(sides))
+		for i, s := range sides {
+			ts[i] = target{s.p, request{url: s.p.addr, path: s.origin.addr + "/items/1", headers: hdr}}
+		}
+		loads, cpus, err := h.bestTaking(ctx, conns, ts...)
 		if err != nil {
+			stopAll()
 			return err
 		}
-		got, err := measure("recorder", func(o string) []string { return []string{h.self, "recorder", "-origin", o} })
-		if err != nil {
-			return err
+		ref, got := sides[0], sides[1]
+		var rss int64
+		if st, err := got.p.stats(); err == nil {
+			rss = st.hwm
+		}
+		summary := got.p.stop()
+		ref.p.stop()
+		dials := func(s *side) string {
+			return strings.TrimSpace(strings.TrimPrefix(s.origin.stop(), "connections "))
 		}
 		var recorded, failures int64
-		fmt.Sscanf(got.summary, "recorded %d failures %d", &recorded, &failures)
-		value := rps(got.l.rps)
+		fmt.Sscanf(summary, "recorded %d failures %d", &recorded, &failures)
 		h.add(row{
-			figure: fmt.Sprintf("recorder, %d conn (upstream dials %s vs %s)", conns, got.dials, ref.dials),
-			value:  value, ref: rps(ref.l.rps) + " martian", ratio: ratio(got.l.rps, ref.l.rps),
-			cpu: fmt.Sprintf("%.1f / %.1f", got.cpu, ref.cpu), rss: mib(got.rss), target: "≥ 0.90×",
+			figure: fmt.Sprintf("recorder, %d conn (upstream dials %s vs %s)", conns, dials(got), dials(ref)),
+			value:  rps(loads[1].rps), ref: rps(loads[0].rps) + " martian", ratio: ratio(loads[1].rps, loads[0].rps),
+			cpu: fmt.Sprintf("%.1f / %.1f", cpus[1], cpus[0]), rss: mib(rss), target: "≥ 0.90×",
 		})
 		if failures > 0 {
 			return fmt.Errorf("bench: the recorder reported %d failed exchanges at %d connections", failures, conns)
 		}
-		if recorded == 0 {
-			return fmt.Errorf("bench: the recorder recorded nothing at %d connections: %q", conns, got.summary)
+		if recorded < loads[1].requests { // at least one run's worth: wrk counts the exchanges it completed
+			return fmt.Errorf("bench: the recorder recorded %d exchanges at %d connections, fewer than one run of wrk completed (%d): %q", recorded, conns, loads[1].requests, summary)
 		}
 	}
 	return nil
