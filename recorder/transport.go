@@ -126,7 +126,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	raw := x.head.raw()
-	r.followRedirect(a.url, res)           // before the client can follow it
+	r.followRedirect(a.url, res)                         // before the client can follow it
 	connection := forwardedHeader(raw, res.Header, true) // responseHeaders compares to what is forwarded
 	h := responseHeaders(raw, res)
 	if !h.wire {
@@ -175,9 +175,9 @@ type headCapture struct {
 	// net/http registers the request's context with its parent through
 	// AfterFunc, so it stops the round trip, and never retries it on
 	// another connection, once the exchange's time is up.
-	mu        sync.Mutex
-	doneCh    chan struct{} // made by Done
-	err       error
+	mu         sync.Mutex
+	doneCh     chan struct{} // made by Done
+	err        error
 	after      func()      // registered by AfterFunc; nil once run or stopped
 	stopParent func() bool // context.AfterFunc's on a parent that can end
 }
