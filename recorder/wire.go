@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/internal/fetch"
@@ -37,12 +38,12 @@ var errBadBlock = errors.New("malformed header block")
 // rawBlock is one header block as it was on the wire, checked by
 // parseBlock: after the start line, every line is "name:value" with a
 // non-empty name, and none continues the one before (obsolete folding).
-// Its fields are kept encoded (appendField): reading them back
+// Its fields are kept encoded (writeField): reading them back
 // (nextField) needs no search, and following a stream or checking a block
 // allocates nothing but that one copy of its bytes.
 type rawBlock struct {
 	start string // request or status line
-	enc   string // the fields in wire order, encoded (appendField)
+	enc   string // the fields in wire order, encoded (writeField)
 	// may: which names the block may have (the may* bits), so that the
 	// passes that look for them are skipped when it cannot.
 	may uint8
@@ -90,17 +91,18 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
-// appendField appends a field to an encoding: the length of its name
+// writeField writes a field's encoding to w: the length of its name
 // (uvarint), the name, the length of its value (uvarint), the value.
-func appendField(b []byte, name, value []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(len(name)))
-	b = append(b, name...)
-	b = binary.AppendUvarint(b, uint64(len(value)))
-	return append(b, value...)
+func writeField(w *strings.Builder, name, value []byte) {
+	var n [2 * binary.MaxVarintLen64]byte
+	w.Write(binary.AppendUvarint(n[:0], uint64(len(name))))
+	w.Write(name)
+	w.Write(binary.AppendUvarint(n[:0], uint64(len(value))))
+	w.Write(value)
 }
 
 // nextField returns the first field of enc, an encoding of fields
-// (appendField), and the fields after it; ok is false when there is none.
+// (writeField), and the fields after it; ok is false when there is none.
 func nextField(enc string) (f cassettes.Header, rest string, ok bool) {
 	if enc == "" {
 		return cassettes.Header{}, "", false
@@ -125,7 +127,7 @@ func uvarint(s string) (v, n int) {
 // case, values trimmed of OWS.
 func (b rawBlock) fields() cassettes.Headers { return decodeFields(nil, b.enc) }
 
-// decodeFields appends the fields of enc (appendField) to dst.
+// decodeFields appends the fields of enc (writeField) to dst.
 func decodeFields(dst cassettes.Headers, enc string) cassettes.Headers {
 	for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
 		dst = append(dst, f)
@@ -157,8 +159,11 @@ func parseBlock(b []byte) (rawBlock, error) {
 	if len(start) == 0 {
 		return rawBlock{}, errBadBlock
 	}
-	var stack [2048]byte // most blocks: then the string below is the one allocation
-	enc := append(stack[:0], start...)
+	// Written straight into the string kept (one allocation; a buffer on
+	// the stack would grow the stacks of the connections' goroutines).
+	var enc strings.Builder
+	enc.Grow(len(b) + 8) // the encoding is rarely longer than the lines
+	enc.Write(start)
 	var may uint8
 	for rest := b[min(i+1, len(b)):]; len(rest) > 0; {
 		line, more := rest, false
@@ -183,9 +188,9 @@ func parseBlock(b []byte) (rawBlock, error) {
 		if !validNameBytes(name) {
 			may |= mayOddName
 		}
-		enc = appendField(enc, name, trimOWS(line[colon+1:]))
+		writeField(&enc, name, trimOWS(line[colon+1:]))
 	}
-	s := string(enc) // the one copy the block keeps
+	s := enc.String()
 	return rawBlock{start: s[:len(start)], enc: s[len(start):], may: may}, nil
 }
 
@@ -950,6 +955,20 @@ func isBlockOf(blk rawBlock, req *http.Request) bool {
 	return ok1 && ok2 && method == req.Method && target == req.RequestURI
 }
 
+// keptPool holds the lists the checks of requestHeaders and responseHeaders
+// build (keptFields) and drop; an array on the stack would grow the
+// stacks of the connections' goroutines.
+var keptPool = sync.Pool{New: func() any { return new(cassettes.Headers) }}
+
+// putKept returns a list to keptPool, unless it grew large.
+func putKept(h *cassettes.Headers) {
+	if cap(*h) <= maxFastLines {
+		clear((*h)[:cap(*h)]) // no strings kept alive
+		*h = (*h)[:0]
+		keptPool.Put(h)
+	}
+}
+
 // requestHeaders returns the header fields to record for req: the raw
 // block's when ok (it is req's: isBlockOf) and its lines say what net/http
 // parsed, otherwise the parsed headers with Host first and the rest sorted
@@ -960,8 +979,9 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 	// Host is not compared: for an absolute-form request net/http sets
 	// req.Host from the URL and drops the Host line.
 	if ok {
-		var buf [maxFastLines]cassettes.Header
-		if matchParsed(keptFields(buf[:0], blk.enc, blk.may), req.Header, "Host") {
+		kept := keptPool.Get().(*cassettes.Headers)
+		defer putKept(kept)
+		if *kept = keptFields((*kept)[:0], blk.enc, blk.may); matchParsed(*kept, req.Header, "Host") {
 			return recHeaders{wire: true, enc: blk.enc}
 		}
 	}
@@ -977,8 +997,9 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 // dropWireHopByHop).
 func responseHeaders(blk *rawBlock, res *http.Response) recHeaders {
 	if blk != nil && statusCode(blk.start) == res.StatusCode {
-		var buf [maxFastLines]cassettes.Header
-		if matchParsed(keptFields(buf[:0], blk.enc, blk.may), res.Header) {
+		kept := keptPool.Get().(*cassettes.Headers)
+		defer putKept(kept)
+		if *kept = keptFields((*kept)[:0], blk.enc, blk.may); matchParsed(*kept, res.Header) {
 			return recHeaders{wire: true, enc: blk.enc}
 		}
 	}

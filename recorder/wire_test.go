@@ -227,7 +227,7 @@ func TestMatchFastOnRealBlocks(t *testing.T) {
 	}
 }
 
-// A block's fields survive their encoding (appendField, nextField) as the
+// A block's fields survive their encoding (writeField, nextField) as the
 // reference reads them: lengths around 128 (two-byte uvarints), blocks over
 // the 2 KiB parseBlock keeps on its stack, empty values, a last line with
 // and without its newline.
