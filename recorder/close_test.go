@@ -253,6 +253,8 @@ func TestExchangeContext(t *testing.T) {
 	t.Parallel()
 	h := &headCapture{}
 	ctx := h.context(context.Background())
+	_, registers := ctx.(interface{ AfterFunc(func()) func() bool })
+	assert.True(t, registers, "a derived context registers with the exchange's, without a goroutine")
 	child, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	assert.NoError(t, child.Err())
@@ -262,6 +264,20 @@ func TestExchangeContext(t *testing.T) {
 	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
 	h.cancel(context.Canceled) // once only
 	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+
+	// Several children end together.
+	h4 := &headCapture{}
+	ctx4 := h4.context(context.Background())
+	c1, s1 := context.WithCancel(ctx4)
+	defer s1()
+	c2, s2 := context.WithCancel(ctx4)
+	defer s2()
+	c3, s3 := context.WithCancel(ctx4)
+	s3() // stopped before the end
+	h4.cancel(context.DeadlineExceeded)
+	<-c1.Done()
+	<-c2.Done()
+	assert.ErrorIs(t, c3.Err(), context.Canceled)
 
 	// A child that stops its registration is not ended later.
 	h2 := &headCapture{}

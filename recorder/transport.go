@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,8 +179,9 @@ type headCapture struct {
 	mu         sync.Mutex
 	doneCh     chan struct{} // made by Done
 	err        error
-	after      func()      // registered by AfterFunc; nil once run or stopped
-	stopParent func() bool // context.AfterFunc's on a parent that can end
+	after      func()       // registered by AfterFunc; nil once run or stopped
+	more       []*afterFunc // registered after it
+	stopParent func() bool  // context.AfterFunc's on a parent that can end
 }
 
 // exchangeKey is the context key under which a headCapture gives itself.
@@ -221,14 +223,27 @@ func (h *headCapture) AfterFunc(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
-	if h.after != nil {
+	if h.after != nil { // another child: not on the proxy's path
+		e := &afterFunc{f}
+		h.more = append(h.more, e)
 		h.mu.Unlock()
-		return context.AfterFunc(h.Context, f) // a second child: not on the hot path
+		return func() bool {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			i := slices.Index(h.more, e)
+			if i >= 0 {
+				h.more = slices.Delete(h.more, i, i+1)
+			}
+			return i >= 0
+		}
 	}
 	h.after = f
 	h.mu.Unlock()
 	return h.stopAfterFunc
 }
+
+// afterFunc is a function AfterFunc registered beyond the first.
+type afterFunc struct{ f func() }
 
 func (h *headCapture) stopAfterFunc() bool {
 	h.mu.Lock()
@@ -251,18 +266,23 @@ func (h *headCapture) cancel(err error) {
 	if h.doneCh != nil {
 		close(h.doneCh)
 	}
-	f := h.after
-	h.after = nil
+	f, more := h.after, h.more
+	h.after, h.more = nil, nil
 	h.mu.Unlock()
 	if f != nil {
 		f() // context's: cancels the child, takes no lock of ours
 	}
+	for _, e := range more {
+		e.f()
+	}
 }
 
-// context returns parent with the trace that arms the connection; the
-// exchange's context ends when parent does, too.
+// context returns the exchange's context: parent with the trace that arms
+// the connection, ending when parent does, too. It is h itself, outermost:
+// the context package registers a context derived from it through h's
+// AfterFunc only if h is its immediate parent (otherwise with a goroutine
+// of its own).
 func (h *headCapture) context(parent context.Context) context.Context {
-	h.Context = parent
 	if parent.Done() != nil {
 		h.stopParent = context.AfterFunc(parent, func() { h.cancel(context.Cause(parent)) })
 	}
@@ -274,7 +294,8 @@ func (h *headCapture) context(parent context.Context) context.Context {
 		h.conn.Store(uc)
 	}
 	h.trace.PutIdleConn = func(error) { h.ended() }
-	return httptrace.WithClientTrace(h, &h.trace)
+	h.Context = httptrace.WithClientTrace(parent, &h.trace)
+	return h
 }
 
 // raw returns the captured block, nil if none was read.
