@@ -212,10 +212,11 @@ func (h *headCapture) Err() error {
 	return h.err
 }
 
-// AfterFunc arranges for f to run once the context ends; net/http's
-// context package finds it (context.afterFuncer) and registers with it
-// instead of starting a goroutine. One function at a time is kept: the
-// request's context is the only child.
+// AfterFunc arranges for f to run once the context ends; the context
+// package finds it (context.afterFuncer) and registers a derived context
+// with it instead of starting a goroutine. The request's context, the usual
+// only child, takes a field; others a list. Each stop may be called once
+// (the context package does).
 func (h *headCapture) AfterFunc(f func()) (stop func() bool) {
 	h.mu.Lock()
 	if h.err != nil {
@@ -284,7 +285,7 @@ func (h *headCapture) cancel(err error) {
 // of its own).
 func (h *headCapture) context(parent context.Context) context.Context {
 	if parent.Done() != nil {
-		h.stopParent = context.AfterFunc(parent, func() { h.cancel(context.Cause(parent)) })
+		h.stopParent = context.AfterFunc(parent, func() { h.cancel(parent.Err()) })
 	}
 	h.trace.GotConn = func(info httptrace.GotConnInfo) {
 		uc, _ := info.Conn.(*upstreamConn)

@@ -162,7 +162,7 @@ func parseBlock(b []byte) (rawBlock, error) {
 	// Written straight into the string kept (one allocation; a buffer on
 	// the stack would grow the stacks of the connections' goroutines).
 	var enc strings.Builder
-	enc.Grow(len(b) + 8) // the encoding is rarely longer than the lines
+	enc.Grow(len(b)) // the encoding is rarely longer than the lines
 	enc.Write(start)
 	var may uint8
 	for rest := b[min(i+1, len(b)):]; len(rest) > 0; {

@@ -228,9 +228,8 @@ func TestMatchFastOnRealBlocks(t *testing.T) {
 }
 
 // A block's fields survive their encoding (writeField, nextField) as the
-// reference reads them: lengths around 128 (two-byte uvarints), blocks over
-// the 2 KiB parseBlock keeps on its stack, empty values, a last line with
-// and without its newline.
+// reference reads them: lengths around 128 (two-byte uvarints), long
+// blocks, empty values, a last line with and without its newline.
 func TestBlockEncoding(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 1, 126, 127, 128, 129, 255, 16383, 16384, 20000} {
