@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -240,37 +239,22 @@ func TestOriginFaultsLeakNothing(t *testing.T) {
 func TestHangOnPooledConnection(t *testing.T) {
 	t.Parallel()
 	var hangs atomic.Int32
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
-	wg.Go(func() {
+	origin := faulttest.Raw(t, func(c *net.TCPConn, br *bufio.Reader, done <-chan struct{}) {
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					if req.URL.Path == "/hang" {
-						hangs.Add(1)
-						<-done
-						return
-					}
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 2\r\n\r\nok")
-				}
-			})
+			if req.URL.Path == "/hang" {
+				hangs.Add(1)
+				<-done
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 2\r\n\r\nok")
 		}
 	})
 	rec := startRecorder(t, Config{
-		Upstreams:       map[string]string{"localhost:8000": ln.Addr().String()},
+		Upstreams:       map[string]string{"localhost:8000": origin},
 		UpstreamTimeout: 300 * time.Millisecond,
 	})
 	res, body := do(t, faultClient(t, rec), "GET", "http://localhost:8000/ok", nil)

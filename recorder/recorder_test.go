@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/cassettes"
+	"github.com/corsvcr/corsvcr/internal/faulttest"
 )
 
 // corsHandler answers preflights with 204 and other requests with JSON, both
@@ -514,42 +515,29 @@ func TestForwardedAsTheOriginSent(t *testing.T) {
 // would add the line itself).
 func TestRequestPragmaAsSent(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	heads := make(chan string, 2)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	origin := faulttest.Raw(t, func(c *net.TCPConn, br *bufio.Reader, _ <-chan struct{}) {
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			var head strings.Builder
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == "\r\n" {
+					break
+				}
+				head.WriteString(line)
+			}
+			heads <- strings.ToLower(head.String())
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
 				return
 			}
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					var head strings.Builder
-					for {
-						line, err := br.ReadString('\n')
-						if err != nil {
-							return
-						}
-						if line == "\r\n" {
-							break
-						}
-						head.WriteString(line)
-					}
-					heads <- strings.ToLower(head.String())
-					if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
-						return
-					}
-				}
-			})
 		}
 	})
 	rec := startRecorder(t, Config{
 		Hosts:     []string{"localhost:8000"},
-		Upstreams: map[string]string{"localhost:8000": ln.Addr().String(), "localhost:8001": ln.Addr().String()},
+		Upstreams: map[string]string{"localhost:8000": origin, "localhost:8001": origin},
 	})
 	for _, host := range []string{"localhost:8000", "localhost:8001"} { // recorded, forwarded
 		rc := dialRaw(t, rec)
@@ -561,8 +549,6 @@ func TestRequestPragmaAsSent(t *testing.T) {
 		assert.NotContains(t, head, "cache-control", "%s: the origin got a Cache-Control the client did not send", host)
 	}
 	require.NoError(t, rec.Close())
-	ln.Close()
-	wg.Wait()
 	got := rec.Interactions()
 	require.Len(t, got, 1)
 	assert.Equal(t, []string{"Host", "Pragma", "Origin"}, names(got[0].Request.Headers), "recorded from the wire")
@@ -937,34 +923,20 @@ func TestNameWithSpaceBeforeColon(t *testing.T) {
 // fixed, unsorted order; the request's X-N is echoed and its parity
 // decides which header the Connection line names.
 func rawOrigin(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return faulttest.Raw(t, func(c *net.TCPConn, br *bufio.Reader, _ <-chan struct{}) {
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					n, _ := strconv.Atoi(req.Header.Get("X-N"))
-					hop := "x-even"
-					if n%2 == 1 {
-						hop = "x-odd"
-					}
-					fmt.Fprintf(c, "HTTP/1.1 204 No Content\r\nZ-N: %d\r\nConnection: %s\r\nX-Odd: 1\r\nX-Even: 1\r\nAccess-Control-Allow-Origin: *\r\n\r\n", n, hop)
-				}
-			}()
+			n, _ := strconv.Atoi(req.Header.Get("X-N"))
+			hop := "x-even"
+			if n%2 == 1 {
+				hop = "x-odd"
+			}
+			fmt.Fprintf(c, "HTTP/1.1 204 No Content\r\nZ-N: %d\r\nConnection: %s\r\nX-Odd: 1\r\nX-Even: 1\r\nAccess-Control-Allow-Origin: *\r\n\r\n", n, hop)
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // Responses without a body (preflights) on pooled origin connections:

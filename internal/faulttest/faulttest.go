@@ -17,6 +17,17 @@ import (
 // test ends: done is closed, the listener closed, and every fault returned.
 func Origin(t testing.TB, fault func(c *net.TCPConn, done <-chan struct{})) string {
 	t.Helper()
+	return Raw(t, func(c *net.TCPConn, br *bufio.Reader, done <-chan struct{}) {
+		if readHead(br) {
+			fault(c, done)
+		}
+	})
+}
+
+// Raw is Origin for an origin that reads and writes the bytes itself: serve
+// gets each connection with a reader of it, from its first byte.
+func Raw(t testing.TB, serve func(c *net.TCPConn, br *bufio.Reader, done <-chan struct{})) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("faulttest: listen: %v", err)
@@ -35,9 +46,7 @@ func Origin(t testing.TB, fault func(c *net.TCPConn, done <-chan struct{})) stri
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				if readHead(bufio.NewReader(c)) {
-					fault(c.(*net.TCPConn), done)
-				}
+				serve(c.(*net.TCPConn), bufio.NewReader(c), done)
 			}()
 		}
 	}()
