@@ -618,14 +618,18 @@ func undoWireDrop(h http.Header, connection []string) {
 // Connection values forwardedHeader returns; so the hop-by-hop fields may be
 // dropped by raw's names (dropWireHopByHop).
 func forwardedHeader(raw *rawBlock, h http.Header, checked bool) (connection []string) {
-	if checked && raw != nil && raw.may&mayOddName == 0 {
-		connection = dropWireHopByHop(raw, h)
-	} else {
-		dropHopByHop(h)
-	}
 	if raw == nil {
+		dropHopByHop(h)
+		return nil
+	}
+	if checked && raw.may&mayOddName == 0 {
+		// raw's names and Connection tokens, those net/http deleted
+		// included.
+		connection = dropWireHopByHop(raw, h)
+		undoPragma(raw.enc, h)
 		return connection
 	}
+	dropHopByHop(h)
 	var buf [8]string
 	named := buf[:0]
 	if raw.may&mayConnection != 0 {
@@ -638,7 +642,7 @@ func forwardedHeader(raw *rawBlock, h http.Header, checked bool) (connection []s
 		delete(h, n)
 	}
 	undoPragma(raw.enc, h)
-	return connection
+	return nil
 }
 
 // undoPragma deletes from h, a header net/http parsed from the fields enc
