@@ -27,6 +27,7 @@ type recHeaders struct {
 	wire bool
 	enc  string
 	list cassettes.Headers
+	plan *fieldPlan // when wire: the plan of enc if it repeats (blockMemo), whose recordings share it
 }
 
 // fields returns the header fields to record.
@@ -49,18 +50,19 @@ func (rec *recording) interaction() cassettes.Interaction {
 	return in
 }
 
-// packed is a recording held in one pointer-free byte slice: a table of
+// packed is a recording held in pointer-free bytes: a table of
 // little-endian uint32 words, then every string and body back to back. A
 // recording keeps every exchange until it is saved; held as a
 // cassettes.Interaction (some thirty strings each) they made the garbage
 // collector scan the whole recording again and again while the proxy ran,
-// the main cost of recording over plain forwarding. Packed, the GC does not
-// look inside them, and storing one costs a single allocation.
+// the main cost of recording over plain forwarding. Packed into the
+// chunks of a recordStore, the GC does not look inside them, and storing
+// one allocates nothing.
 //
 // The words: packFlags, packReqN, packRespN, packStatus, then the length of
 // each string in order: method, URL, the request's header (its encoded
-// wire fields, or its names and values), its body, the response's header
-// and its body.
+// wire fields, unless shared; or its names and values), its body, the
+// response's header and its body.
 type packed []byte
 
 // The first words of a packed recording.
@@ -79,19 +81,27 @@ const (
 	nilRespBody
 	wireReqHeaders
 	wireRespHeaders
+	sharedReqHeaders  // wire fields not packed: the recordStore shares them
+	sharedRespHeaders // likewise
 )
 
 // strings is the number of strings h packs into (unpack counts them the
-// same way).
-func (h recHeaders) strings() int {
-	if h.wire {
+// same way); shared wire fields are not packed.
+func (h recHeaders) strings(shared bool) int {
+	switch {
+	case shared:
+		return 0
+	case h.wire:
 		return 1
 	}
 	return 2 * len(h.list)
 }
 
-func (h recHeaders) size() int {
-	if h.wire {
+func (h recHeaders) size(shared bool) int {
+	switch {
+	case shared:
+		return 0
+	case h.wire:
 		return len(h.enc)
 	}
 	n := 0
@@ -101,15 +111,30 @@ func (h recHeaders) size() int {
 	return n
 }
 
-func pack(rec *recording) packed {
+// packedSize is the size of rec packed, its wire fields shared as said.
+func packedSize(rec *recording, shareReq, shareResp bool) int {
 	rq, rs := &rec.reqHeaders, &rec.respHeaders
-	strs := 2 + rq.strings() + 1 + rs.strings() + 1
+	strs := 2 + rq.strings(shareReq) + 1 + rs.strings(shareResp) + 1
+	return 4*(packHeadSize+strs) + len(rec.method) + len(rec.url) + rq.size(shareReq) + len(rec.reqBody) + rs.size(shareResp) + len(rec.respBody)
+}
+
+// pack appends rec, packed, to dst, whose capacity must hold it
+// (packedSize): it allocates nothing. Wire fields shared (shareReq,
+// shareResp) are left out.
+func pack(dst []byte, rec *recording, shareReq, shareResp bool) []byte {
+	rq, rs := &rec.reqHeaders, &rec.respHeaders
+	strs := 2 + rq.strings(shareReq) + 1 + rs.strings(shareResp) + 1
 	table := 4 * (packHeadSize + strs)
-	size := table + len(rec.method) + len(rec.url) + rq.size() + len(rec.reqBody) + rs.size() + len(rec.respBody)
-	p := make(packed, table, size)
+	at := len(dst)
+	dst = dst[:at+table]
+	p := dst[at : at+table]
+	clear(p)
 	var flags uint32
 	if rq.wire {
 		flags |= wireReqHeaders
+		if shareReq {
+			flags |= sharedReqHeaders
+		}
 	} else if rq.list == nil {
 		flags |= nilReqHeaders
 	}
@@ -118,6 +143,9 @@ func pack(rec *recording) packed {
 	}
 	if rs.wire {
 		flags |= wireRespHeaders
+		if shareResp {
+			flags |= sharedRespHeaders
+		}
 	} else if rs.list == nil {
 		flags |= nilRespHeaders
 	}
@@ -133,45 +161,52 @@ func pack(rec *recording) packed {
 	add := func(s string) {
 		le.PutUint32(p[w:], uint32(len(s)))
 		w += 4
-		p = append(p, s...)
+		dst = append(dst, s...)
 	}
 	addBytes := func(b []byte) {
 		le.PutUint32(p[w:], uint32(len(b)))
 		w += 4
-		p = append(p, b...)
+		dst = append(dst, b...)
 	}
-	addHeaders := func(h *recHeaders) {
-		if h.wire {
+	addHeaders := func(h *recHeaders, shared bool) {
+		switch {
+		case shared:
+		case h.wire:
 			add(h.enc)
-			return
-		}
-		for _, f := range h.list {
-			add(f.Name)
-			add(f.Value)
+		default:
+			for _, f := range h.list {
+				add(f.Name)
+				add(f.Value)
+			}
 		}
 	}
 	add(rec.method)
 	add(rec.url)
-	addHeaders(rq)
+	addHeaders(rq, shareReq)
 	addBytes(rec.reqBody)
-	addHeaders(rs)
+	addHeaders(rs, shareResp)
 	addBytes(rec.respBody)
-	return p
+	return dst
 }
 
-// unpack returns the recording p holds, sharing nothing with p.
+// unpack returns the recording p holds, sharing nothing with p; shared
+// wire fields are left empty (recordStore.recording fills them in).
 func (p packed) unpack() recording {
 	le := binary.LittleEndian
 	word := func(i int) uint32 { return le.Uint32(p[4*i:]) }
 	flags := word(packFlags)
 	reqN, respN := int(word(packReqN)), int(word(packRespN))
-	headerStrings := func(n int, wire bool) int {
-		if wire {
+	headerStrings := func(n int, wire, shared bool) int {
+		switch {
+		case shared:
+			return 0
+		case wire:
 			return 1
 		}
 		return 2 * n
 	}
-	strs := 2 + headerStrings(reqN, flags&wireReqHeaders != 0) + 1 + headerStrings(respN, flags&wireRespHeaders != 0) + 1
+	strs := 2 + headerStrings(reqN, flags&wireReqHeaders != 0, flags&sharedReqHeaders != 0) + 1 +
+		headerStrings(respN, flags&wireRespHeaders != 0, flags&sharedRespHeaders != 0) + 1
 	w := packHeadSize
 	off := 4 * (packHeadSize + strs)
 	next := func() []byte {
@@ -189,11 +224,13 @@ func (p packed) unpack() recording {
 		}
 		return append(cassettes.Body{}, b...)
 	}
-	headers := func(n int, isNil, wire bool) recHeaders {
-		if wire {
+	headers := func(n int, isNil, wire, shared bool) recHeaders {
+		switch {
+		case shared:
+			return recHeaders{wire: true}
+		case wire:
 			return recHeaders{wire: true, enc: str()}
-		}
-		if isNil {
+		case isNil:
 			return recHeaders{}
 		}
 		h := make(cassettes.Headers, n)
@@ -205,10 +242,76 @@ func (p packed) unpack() recording {
 	var rec recording
 	rec.method = str()
 	rec.url = str()
-	rec.reqHeaders = headers(reqN, flags&nilReqHeaders != 0, flags&wireReqHeaders != 0)
+	rec.reqHeaders = headers(reqN, flags&nilReqHeaders != 0, flags&wireReqHeaders != 0, flags&sharedReqHeaders != 0)
 	rec.reqBody = body(flags&nilReqBody != 0)
 	rec.status = int(int32(word(packStatus)))
-	rec.respHeaders = headers(respN, flags&nilRespHeaders != 0, flags&wireRespHeaders != 0)
+	rec.respHeaders = headers(respN, flags&nilRespHeaders != 0, flags&wireRespHeaders != 0, flags&sharedRespHeaders != 0)
 	rec.respBody = body(flags&nilRespBody != 0)
 	return rec
+}
+
+// recordStore holds the recordings of a Recorder: packed back to back in
+// chunks, indexed by refs, which hold no pointer. The GC marks a chunk and
+// a shared encoding, not every recording: with a pointer or three per
+// recording, marking a long recording was most of the garbage collector's
+// work while the proxy ran. Wire fields that repeat (those a fieldPlan
+// was made for, blockMemo) are kept once, in encs. Its user locks it.
+type recordStore struct {
+	refs   []recordRef
+	chunks [][]byte
+	encs   []string // shared wire fields, by fieldPlan.encID - 1
+}
+
+// recordRef locates one recording in a recordStore.
+type recordRef struct {
+	seq             uint64
+	chunk           int32
+	off, n          uint32
+	reqEnc, respEnc int32 // index in encs of shared wire fields, or -1
+}
+
+// chunkSize is the size of a recordStore's chunks; a recording larger
+// than it gets a chunk of its own size.
+const chunkSize = 1 << 20
+
+// add stores rec, the seq-th exchange.
+func (s *recordStore) add(seq uint64, rec *recording) {
+	ref := recordRef{seq: seq, reqEnc: s.share(&rec.reqHeaders), respEnc: s.share(&rec.respHeaders)}
+	size := packedSize(rec, ref.reqEnc >= 0, ref.respEnc >= 0)
+	last := len(s.chunks) - 1
+	if last < 0 || cap(s.chunks[last])-len(s.chunks[last]) < size {
+		s.chunks = append(s.chunks, make([]byte, 0, max(chunkSize, size)))
+		last++
+	}
+	c := s.chunks[last]
+	ref.chunk, ref.off, ref.n = int32(last), uint32(len(c)), uint32(size)
+	s.chunks[last] = pack(c, rec, ref.reqEnc >= 0, ref.respEnc >= 0)
+	s.refs = append(s.refs, ref)
+}
+
+// share returns the index in encs of h's wire fields when they are shared
+// (h.plan: a connection's repeated fields), adding them the first time;
+// -1 otherwise.
+func (s *recordStore) share(h *recHeaders) int32 {
+	if !h.wire || h.plan == nil {
+		return -1
+	}
+	if h.plan.encID == 0 {
+		s.encs = append(s.encs, h.enc)
+		h.plan.encID = int32(len(s.encs))
+	}
+	return h.plan.encID - 1
+}
+
+// recording returns the recording ref locates, sharing nothing with the
+// store but shared wire fields (strings, never modified).
+func (s *recordStore) recording(ref recordRef) recording {
+	u := packed(s.chunks[ref.chunk][ref.off : ref.off+ref.n]).unpack()
+	if ref.reqEnc >= 0 {
+		u.reqHeaders.enc = s.encs[ref.reqEnc]
+	}
+	if ref.respEnc >= 0 {
+		u.respHeaders.enc = s.encs[ref.respEnc]
+	}
+	return u
 }

@@ -1,9 +1,11 @@
 package recorder
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/corsvcr/corsvcr/cassettes"
 	"github.com/corsvcr/corsvcr/cassettes/cassettestest"
@@ -32,6 +34,7 @@ func TestPackRoundTrip(t *testing.T) {
 			respHeaders: recHeaders{list: in.Response.Headers}, respBody: in.Response.Body,
 		})
 	}
+	wireAt := len(recs)
 	recs = append(recs,
 		recording{method: "GET", url: "http://a.test/",
 			reqHeaders:  wireHeaders(t, "Host: a.test\r\nConnection: keep-alive, X-Hop\r\nx-hop: 1\r\nOrigin:  http://b.test \r\n"),
@@ -40,9 +43,30 @@ func TestPackRoundTrip(t *testing.T) {
 			respBody:    cassettes.Body("x")},
 		recording{method: "GET", url: "http://a.test/", reqHeaders: recHeaders{wire: true}, respHeaders: recHeaders{wire: true}},
 	)
+	// Wire fields that repeat are shared: stored once for the recordings
+	// of one plan.
+	shared := wireHeaders(t, "Origin: http://b.test\r\nAccept: */*\r\n")
+	shared.plan = newFieldPlan(shared.enc, 0, requestSkip)
+	for i := range 3 {
+		recs = append(recs, recording{method: "GET", url: fmt.Sprintf("http://a.test/%d", i), reqHeaders: shared, status: 200, respHeaders: shared})
+	}
+	// A body larger than a chunk, and enough recordings to fill several.
+	recs = append(recs, recording{method: "POST", url: "http://a.test/big", reqBody: make(cassettes.Body, chunkSize+1), status: 200})
+	for i := range 4000 {
+		recs = append(recs, recording{method: "GET", url: fmt.Sprintf("http://a.test/many/%d", i), status: 200, respBody: make(cassettes.Body, 700)})
+	}
+	var store recordStore
+	for i := range recs {
+		store.add(uint64(i), &recs[i])
+	}
+	assert.Len(t, store.encs, 1, "one shared encoding")
+	assert.Greater(t, len(store.chunks), 3)
+	require.Len(t, store.refs, len(recs))
 	for i, rec := range recs {
-		p := pack(&rec)
-		got := p.unpack()
+		ref := store.refs[i]
+		require.Equal(t, uint64(i), ref.seq)
+		got := store.recording(ref)
+		rec.reqHeaders.plan, rec.respHeaders.plan = nil, nil // not kept
 		assert.Equal(t, rec, got, "recording %d", i)
 		assert.Equal(t, rec.reqHeaders.list == nil, got.reqHeaders.list == nil, "recording %d: request headers nil-ness", i)
 		assert.Equal(t, rec.reqBody == nil, got.reqBody == nil, "recording %d: request body nil-ness", i)
@@ -50,13 +74,13 @@ func TestPackRoundTrip(t *testing.T) {
 		assert.Equal(t, rec.respBody == nil, got.respBody == nil, "recording %d: response body nil-ness", i)
 		if len(got.respBody) > 0 {
 			got.respBody[0] ^= 0xff
-			assert.Equal(t, rec, p.unpack(), "recording %d: unpack shares memory", i)
+			assert.Equal(t, rec, store.recording(ref), "recording %d: unpack shares memory", i)
 		}
 	}
 
 	// Raw lines become fields when the recording is read: hop-by-hop lines
 	// left out, the Date fixed, the interaction classified.
-	in := recs[len(recs)-2].interaction()
+	in := recs[wireAt].interaction()
 	assert.Equal(t, cassettes.Interaction{
 		Kind: cassettes.KindActual,
 		Request: cassettes.Request{Method: "GET", URL: "http://a.test/",
@@ -65,7 +89,7 @@ func TestPackRoundTrip(t *testing.T) {
 			Headers: cassettes.Headers{{Name: "date", Value: cassettes.RecordedDate}, {Name: "Vary", Value: "Origin"}},
 			Body:    cassettes.Body("x")},
 	}, in)
-	empty := recs[len(recs)-1].interaction()
+	empty := recs[wireAt+1].interaction()
 	assert.NotNil(t, empty.Request.Headers, "raw lines, none kept: an empty list, not nil")
 	assert.NotNil(t, empty.Response.Headers)
 	// A listed header is recorded as listed, and classified alike.

@@ -194,16 +194,11 @@ type Recorder struct {
 	redirects redirectTargets
 
 	mu       sync.Mutex
-	recs     []record
+	recs     recordStore
 	failures []Failure
 
 	closeOnce sync.Once
 	closeErr  error
-}
-
-type record struct {
-	seq uint64
-	in  packed
 }
 
 // options are the unexported knobs of start; the seam for HTTPS recording.
@@ -399,9 +394,8 @@ func requestURL(req *http.Request) string {
 }
 
 func (r *Recorder) store(seq uint64, rec *recording) {
-	p := pack(rec)
 	r.mu.Lock()
-	r.recs = append(r.recs, record{seq: seq, in: p})
+	r.recs.add(seq, rec)
 	r.mu.Unlock()
 }
 
@@ -412,10 +406,12 @@ func (r *Recorder) URL() string { return r.url }
 // requests arrived. Exchanges still in flight are not included; after Close
 // every exchange that completed is (an exchange Close cut is a Failure).
 func (r *Recorder) Interactions() []cassettes.Interaction {
+	// A copy of the store as it is: the recordings it locates are not
+	// written again, only after them.
 	r.mu.Lock()
-	recs := slices.Clone(r.recs)
+	s := recordStore{refs: slices.Clone(r.recs.refs), chunks: slices.Clone(r.recs.chunks), encs: slices.Clone(r.recs.encs)}
 	r.mu.Unlock()
-	slices.SortFunc(recs, func(a, b record) int {
+	slices.SortFunc(s.refs, func(a, b recordRef) int {
 		switch {
 		case a.seq < b.seq:
 			return -1
@@ -424,9 +420,9 @@ func (r *Recorder) Interactions() []cassettes.Interaction {
 		}
 		return 0
 	})
-	out := make([]cassettes.Interaction, len(recs))
-	for i, rec := range recs {
-		u := rec.in.unpack()
+	out := make([]cassettes.Interaction, len(s.refs))
+	for i, ref := range s.refs {
+		u := s.recording(ref)
 		out[i] = u.interaction()
 	}
 	return out

@@ -995,3 +995,123 @@ func TestPooledConnectionCapture(t *testing.T) {
 	assert.Zero(t, leaked.Load(), "responses forwarded with the field their Connection named")
 	assert.Zero(t, leakedRec, "interactions recorded with the field their Connection named")
 }
+
+// Header blocks that repeat on a connection, as a browser's and an
+// origin's do, are recorded for each exchange as that exchange's bytes
+// said: a value, a name's case or the order changing between alike blocks
+// shows in the recording of that exchange and of no other (blockMemo).
+func TestRepeatedBlocksRecordedExactly(t *testing.T) {
+	t.Parallel()
+	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		// The response's x-r line as the query says: name and value.
+		name, value, _ := strings.Cut(r.URL.RawQuery, "=")
+		w.Header()[name] = []string{value}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		fmt.Fprint(w, r.URL.Path)
+	})
+	rec := startRecorder(t, Config{Upstreams: map[string]string{"localhost:8000": authority(srv)}})
+	rc := dialRaw(t, rec)
+	a := []string{"Origin: http://a.test", "sec-ch-ua-mobile: ?0", "Accept: */*", "X-V: 1"}
+	changedValue := []string{"Origin: http://a.test", "sec-ch-ua-mobile: ?0", "Accept: */*", "X-V: 2"}
+	changedCase := []string{"Origin: http://a.test", "Sec-Ch-Ua-Mobile: ?0", "Accept: */*", "X-V: 1"}
+	reordered := []string{"sec-ch-ua-mobile: ?0", "Origin: http://a.test", "Accept: */*", "X-V: 1"}
+	steps := []struct {
+		lines []string
+		query string // the response's x-r line
+	}{
+		{a, "x-r=1"}, {a, "x-r=1"}, {a, "x-r=1"}, {a, "x-r=1"},
+		{changedValue, "x-r=2"},
+		{a, "x-r=1"}, {a, "x-r=1"}, {a, "x-r=1"},
+		{changedCase, "X-R=1"},
+		{a, "x-r=1"}, {a, "x-r=1"}, {a, "x-r=1"},
+		{reordered, "x-r=3"},
+		{a, "x-r=1"},
+	}
+	for i, s := range steps {
+		rc.send(fmt.Sprintf("GET http://localhost:8000/%d?%s HTTP/1.1\r\nHost: localhost:8000\r\nProxy-Connection: keep-alive\r\n%s\r\n\r\n",
+			i, s.query, strings.Join(s.lines, "\r\n")))
+		_, body := rc.response("GET")
+		require.Equal(t, fmt.Sprintf("/%d", i), string(body))
+	}
+	require.NoError(t, rec.Close())
+	got := rec.Interactions()
+	require.Len(t, got, len(steps))
+	for i, s := range steps {
+		want := cassettes.Headers{{Name: "Host", Value: "localhost:8000"}}
+		for _, l := range s.lines {
+			name, value, _ := strings.Cut(l, ": ")
+			want = append(want, cassettes.Header{Name: name, Value: value})
+		}
+		assert.Equal(t, want, got[i].Request.Headers, "exchange %d: request", i)
+		name, value, _ := strings.Cut(s.query, "=")
+		var r []cassettes.Header
+		for _, f := range got[i].Response.Headers {
+			if strings.EqualFold(f.Name, "x-r") {
+				r = append(r, f)
+			}
+		}
+		assert.Equal(t, []cassettes.Header{{Name: name, Value: value}}, r, "exchange %d: response", i)
+		lower := func(h cassettes.Headers) string { return strings.ToLower(strings.Join(names(h), ",")) }
+		assert.Equal(t, lower(got[0].Response.Headers), lower(got[i].Response.Headers), "exchange %d: response order", i)
+	}
+}
+
+// Interactions may be read while the proxy records: each read sees whole
+// recordings, their shared header fields and bodies intact, across the
+// store's chunks (run with -race).
+func TestInteractionsWhileRecording(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("b", 8<<10)
+	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "http://a.test")
+		w.Header().Set("X-Path", r.URL.Path)
+		fmt.Fprint(w, body)
+	})
+	rec := startRecorder(t, Config{Upstreams: map[string]string{"localhost:8000": authority(srv)}})
+	const clients, each = 8, 50
+	check := func(in cassettes.Interaction) {
+		path := strings.TrimPrefix(in.Request.URL, "http://localhost:8000")
+		assert.Equal(t, cassettes.Headers{{Name: "Host", Value: "localhost:8000"}, {Name: "Origin", Value: "http://a.test"}, {Name: "Accept", Value: "*/*"}},
+			in.Request.Headers, path)
+		xp, _ := in.Response.Headers.Get("X-Path")
+		assert.Equal(t, path, xp)
+		assert.Equal(t, body, string(in.Response.Body), path)
+	}
+	done := make(chan struct{})
+	reads := make(chan int)
+	go func() {
+		n := 0
+		defer func() { reads <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			for _, in := range rec.Interactions() {
+				check(in)
+			}
+			n++
+		}
+	}()
+	var wg sync.WaitGroup
+	for c := range clients {
+		rc := dialRaw(t, rec)
+		wg.Go(func() {
+			for i := range each {
+				rc.send(fmt.Sprintf("GET http://localhost:8000/c%d/%d HTTP/1.1\r\nHost: localhost:8000\r\nOrigin: http://a.test\r\nAccept: */*\r\n\r\n", c, i))
+				_, b := rc.response("GET")
+				assert.Len(t, b, len(body))
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	assert.Positive(t, <-reads, "Interactions read while recording")
+	require.NoError(t, rec.Close())
+	got := rec.Interactions()
+	require.Len(t, got, clients*each)
+	for _, in := range got {
+		check(in)
+	}
+}

@@ -25,7 +25,8 @@ import (
 // that it says exactly what net/http parsed. When the check fails (a parse
 // this file does not understand, a desynchronised stream, TLS) the recorder
 // falls back to the parsed http.Header in a fixed order; see requestHeaders
-// and responseHeaders.
+// and responseHeaders. Blocks whose fields repeat on a connection are
+// parsed once, and their checks planned once (plan.go).
 
 // maxBlock bounds a raw header block, like http.DefaultMaxHeaderBytes.
 const maxBlock = 1 << 20
@@ -47,6 +48,9 @@ type rawBlock struct {
 	// may: which names the block may have (the may* bits), so that the
 	// passes that look for them are skipped when it cannot.
 	may uint8
+	// plan: what the checks need of the fields, when the block's fields
+	// were its connection's last block's too (blockMemo); nil otherwise.
+	plan *fieldPlan
 }
 
 const (
@@ -307,6 +311,7 @@ type requestStream struct {
 	blocks        blockScanner
 	line          lineScanner
 	queue         []rawBlock
+	memo          blockMemo // the last block's fields
 }
 
 func (s *requestStream) feed(p []byte) {
@@ -314,9 +319,11 @@ func (s *requestStream) feed(p []byte) {
 		var err error
 		switch s.state {
 		case stHeader:
-			var block []byte
-			var ok bool
-			block, p, ok, err = s.blocks.feed(p)
+			block, rest, ok := s.memo.complete(p, &s.blocks)
+			if !ok {
+				block, rest, ok, err = s.blocks.feed(p)
+			}
+			p = rest
 			if err == nil && ok {
 				err = s.onBlock(block)
 			}
@@ -349,7 +356,8 @@ func (s *requestStream) feed(p []byte) {
 }
 
 func (s *requestStream) onBlock(b []byte) error {
-	blk, err := parseBlock(b)
+	s.memo.skip = requestSkip
+	blk, err := s.memo.parse(b)
 	if err != nil {
 		return err
 	}
@@ -445,13 +453,18 @@ type responseCapture struct {
 	blocks blockScanner
 	got    rawBlock // the final response's block, once done
 	done   bool
+	memo   blockMemo // the last block's fields, kept from one response to the next
 }
 
-func (c *responseCapture) arm() { *c = responseCapture{armed: true} }
+func (c *responseCapture) arm() { *c = responseCapture{armed: true, memo: c.memo} }
 
 func (c *responseCapture) feed(p []byte) {
 	for c.armed && len(p) > 0 {
-		block, rest, ok, err := c.blocks.feed(p)
+		block, rest, ok := c.memo.complete(p, &c.blocks)
+		var err error
+		if !ok {
+			block, rest, ok, err = c.blocks.feed(p)
+		}
 		if err != nil {
 			c.armed = false
 			return
@@ -460,7 +473,7 @@ func (c *responseCapture) feed(p []byte) {
 			return
 		}
 		p = rest
-		blk, err := parseBlock(block)
+		blk, err := c.memo.parse(block)
 		if err != nil {
 			c.armed = false
 			return
@@ -573,6 +586,12 @@ func dropHopByHop(h http.Header) {
 // Connection values it returns.
 func dropWireHopByHop(blk *rawBlock, h http.Header) (connection []string) {
 	connection = h["Connection"]
+	if blk.plan != nil && blk.may&mayOddName == 0 {
+		for _, k := range blk.plan.drop {
+			delete(h, k)
+		}
+		return connection
+	}
 	for f, rest, ok := nextField(blk.enc); ok; f, rest, ok = nextField(rest) {
 		if fetch.IsHopByHop(f.Name) {
 			delete(h, textproto.CanonicalMIMEHeaderKey(f.Name))
@@ -983,10 +1002,13 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 	// Host is not compared: for an absolute-form request net/http sets
 	// req.Host from the URL and drops the Host line.
 	if ok {
+		if blk.plan != nil && blk.plan.check && matchPlan(blk.plan, req.Header) {
+			return recHeaders{wire: true, enc: blk.enc, plan: blk.plan}
+		}
 		kept := keptPool.Get().(*cassettes.Headers)
 		defer putKept(kept)
-		if *kept = keptFields((*kept)[:0], blk.enc, blk.may); matchParsed(*kept, req.Header, "Host") {
-			return recHeaders{wire: true, enc: blk.enc}
+		if *kept = keptFields((*kept)[:0], blk.enc, blk.may); matchParsed(*kept, req.Header, requestSkip...) {
+			return recHeaders{wire: true, enc: blk.enc, plan: blk.plan}
 		}
 	}
 	h := cassettes.Headers{{Name: "Host", Value: req.Host}}
@@ -1001,10 +1023,13 @@ func requestHeaders(blk rawBlock, ok bool, req *http.Request) recHeaders {
 // dropWireHopByHop).
 func responseHeaders(blk *rawBlock, res *http.Response) recHeaders {
 	if blk != nil && statusCode(blk.start) == res.StatusCode {
+		if blk.plan != nil && blk.plan.check && matchPlan(blk.plan, res.Header) {
+			return recHeaders{wire: true, enc: blk.enc, plan: blk.plan}
+		}
 		kept := keptPool.Get().(*cassettes.Headers)
 		defer putKept(kept)
 		if *kept = keptFields((*kept)[:0], blk.enc, blk.may); matchParsed(*kept, res.Header) {
-			return recHeaders{wire: true, enc: blk.enc}
+			return recHeaders{wire: true, enc: blk.enc, plan: blk.plan}
 		}
 	}
 	return recHeaders{list: stripHopByHop(fromHTTPHeader(res.Header))}

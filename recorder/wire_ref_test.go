@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -135,11 +136,47 @@ func checkWireHopByHop(t *testing.T, text string) {
 	if err != nil || blk.may&mayOddName != 0 {
 		return
 	}
-	got, want := req.Header.Clone(), req.Header.Clone()
-	dropWireHopByHop(&blk, got)
+	want := req.Header.Clone()
 	dropHopByHop(want)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("dropWireHopByHop(%q) = %q, dropHopByHop %q", head, got, want)
+	for _, plan := range []*fieldPlan{nil, newFieldPlan(blk.enc, blk.may, requestSkip)} {
+		blk.plan = plan
+		got := req.Header.Clone()
+		dropWireHopByHop(&blk, got)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("dropWireHopByHop(%q), plan %v: %q, dropHopByHop %q", head, plan != nil, got, want)
+		}
+	}
+}
+
+// encodeFields encodes h as parseBlock encodes a block's fields, with its
+// may bits, values as they are.
+func encodeFields(h cassettes.Headers) (enc string, may uint8) {
+	var w strings.Builder
+	for _, f := range h {
+		writeField(&w, []byte(f.Name), []byte(f.Value))
+		may |= mayBits([]byte(f.Name))
+		if !validName(f.Name) {
+			may |= mayOddName
+		}
+	}
+	return w.String(), may
+}
+
+// checkPlan requires matchPlan, the check of a block seen before, never to
+// show equal what the reference does not, and to agree with matchFast
+// when parsed's keys are as net/http makes them (canonical).
+func checkPlan(t *testing.T, raw cassettes.Headers, parsed http.Header, skip []string, canonical bool) {
+	enc, may := encodeFields(raw)
+	p := newFieldPlan(enc, may, skip)
+	if !p.check {
+		return
+	}
+	got := matchPlan(p, parsed)
+	if got && !refSameHeaders(raw, parsed, skip...) {
+		t.Fatalf("matchPlan(%q, %q, %q) = true, reference false", raw, parsed, skip)
+	}
+	if fast := matchFast(keptFields(nil, enc, may), parsed, skip); canonical && got != fast {
+		t.Fatalf("matchPlan(%q, %q, %q) = %v, matchFast %v", raw, parsed, skip, got, fast)
 	}
 }
 
@@ -183,6 +220,7 @@ func FuzzHeaderMatch(f *testing.F) {
 		if got, want := sameHeaders(raw, parsed, skip...), refSameHeaders(raw, parsed, skip...); got != want {
 			t.Fatalf("sameHeaders(%q, %q, %q) = %v, reference %v", raw, parsed, skip, got, want)
 		}
+		checkPlan(t, raw, parsed, skip, canonical)
 	})
 }
 
@@ -207,6 +245,44 @@ func FuzzParseBlock(f *testing.F) {
 			if strings.EqualFold(f.Name, "Connection") && got.may&mayConnection == 0 ||
 				(strings.EqualFold(f.Name, "Content-Length") || strings.EqualFold(f.Name, "Transfer-Encoding")) && got.may&mayFraming == 0 {
 				t.Fatalf("parseBlock(%q): field %q not in the may bits %b", b, f.Name, got.may)
+			}
+		}
+	})
+}
+
+// FuzzBlockMemo requires a blockMemo to parse every block of a stream as
+// parseBlock does, whichever blocks repeat: each block is a start line of
+// its own and one of two sets of fields, in the order pattern's bits say.
+func FuzzBlockMemo(f *testing.F) {
+	f.Add("A: 1\r\nB: 2\r\n", "A: 1\r\nB: 3\r\n", uint16(0b0001000111))
+	f.Add("Connection: x\r\nx: 1\r\n", "", uint16(0b1010101010))
+	f.Add("A: 1\r\n", "A: 1\r\n folded\r\n", uint16(0b1100110011))
+	f.Add("a:1\n", "a:1\r\n", uint16(0b0110110110))
+	f.Fuzz(func(t *testing.T, a, b string, pattern uint16) {
+		var m blockMemo
+		for i := range 10 {
+			fields := a
+			if pattern&(1<<i) != 0 {
+				fields = b
+			}
+			start := fmt.Sprintf("GET /%d HTTP/1.1\r\n", i)
+			if i == 7 {
+				start = "\r\n" // an empty start line
+			}
+			block := []byte(start + fields)
+			// Where the block ends, found from the memo, is where
+			// completeBlock finds it, in the stream it came in.
+			for _, stream := range []string{start + fields + "\r\nGET", start + fields + "\nx", start + fields, start + fields + "\r"} {
+				gb, gr, gok := m.complete([]byte(stream), &blockScanner{})
+				wb, wr, wok := completeBlock([]byte(stream))
+				if gok && (!wok || string(gb) != string(wb) || string(gr) != string(wr)) {
+					t.Fatalf("block %d in %q: memo's end %q|%q, completeBlock %q|%q (%v)", i, stream, gb, gr, wb, wr, wok)
+				}
+			}
+			got, gerr := m.parse(block)
+			want, werr := parseBlock(block)
+			if (gerr == nil) != (werr == nil) || got.start != want.start || got.enc != want.enc || got.may != want.may {
+				t.Fatalf("block %d %q: memo %q %q %b, %v; parseBlock %q %q %b, %v", i, block, got.start, got.enc, got.may, gerr, want.start, want.enc, want.may, werr)
 			}
 		}
 	})

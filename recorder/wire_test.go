@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -154,6 +155,8 @@ func FuzzRequestStream(f *testing.F) {
 	f.Add("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n\r\n", uint8(1))
 	f.Add("PUT /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n", uint8(2))
 	f.Add("CONNECT h:1 HTTP/1.1\r\n\r\n\r\n", uint8(3))
+	f.Add(strings.Repeat("GET /a HTTP/1.1\r\nA: 1\r\n\r\n", 4)+"GET /b HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\nGET /c HTTP/1.1\r\nA: 1\r\n\n", uint8(7))
+	f.Add(strings.Repeat("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 4), uint8(40))
 	f.Fuzz(func(t *testing.T, data string, split uint8) {
 		whole, wholeOpaque := feedSplit(data, 0, false)
 		parts, partsOpaque := feedSplit(data, int(split)+1, false)
@@ -161,8 +164,8 @@ func FuzzRequestStream(f *testing.F) {
 			t.Fatalf("split %d: %d blocks (opaque %v), whole: %d (opaque %v)", split+1, len(parts), partsOpaque, len(whole), wholeOpaque)
 		}
 		for i := range whole {
-			if whole[i].start != parts[i].start {
-				t.Fatalf("block %d: %q != %q", i, parts[i].start, whole[i].start)
+			if whole[i].start != parts[i].start || whole[i].enc != parts[i].enc || whole[i].may != parts[i].may {
+				t.Fatalf("block %d: %q %q %b != %q %q %b", i, parts[i].start, parts[i].enc, parts[i].may, whole[i].start, whole[i].enc, whole[i].may)
 			}
 		}
 	})
@@ -294,5 +297,38 @@ func TestCheckSeesLeftoverHopByHop(t *testing.T) {
 	undoWireDrop(h, connection)
 	if _, ok := h["Keep-Alive"]; ok {
 		t.Errorf("Keep-Alive still forwarded: %q", h)
+	}
+}
+
+// A block whose fields are the connection's last block's is checked
+// against what net/http parsed for its own message, as any other: a
+// parsed header that says something else (the block was another
+// message's) is not shown equal, and the headers fall back.
+func TestRepeatedBlockStillChecked(t *testing.T) {
+	t.Parallel()
+	const head = "GET http://api.test/%d HTTP/1.1\r\nHost: api.test\r\nProxy-Connection: keep-alive\r\nsec-ch-ua-mobile: ?0\r\nOrigin: http://app.test\r\nAccept: */*\r\n\r\n"
+	var s requestStream
+	for i := range 4 {
+		raw := fmt.Sprintf(head, i)
+		s.feed([]byte(raw))
+		blk, ok := s.pop()
+		require.True(t, ok)
+		assert.Equal(t, i >= 2, blk.plan != nil, "block %d: a plan from the third alike block on", i)
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		require.NoError(t, err)
+		require.True(t, isBlockOf(blk, req))
+		dropWireHopByHop(&blk, req.Header)
+		assert.NotContains(t, req.Header, "Proxy-Connection")
+		assert.True(t, requestHeaders(blk, true, req).wire, "block %d", i)
+
+		changed := req.Clone(t.Context())
+		changed.Header.Set("Origin", "http://other.test")
+		assert.False(t, requestHeaders(blk, true, changed).wire, "block %d with a changed Origin", i)
+		more := req.Clone(t.Context())
+		more.Header.Add("Accept", "text/html")
+		assert.False(t, requestHeaders(blk, true, more).wire, "block %d with an added value", i)
+		extra := req.Clone(t.Context())
+		extra.Header.Set("X-Extra", "1")
+		assert.False(t, requestHeaders(blk, true, extra).wire, "block %d with an added field", i)
 	}
 }
