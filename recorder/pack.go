@@ -57,7 +57,7 @@ func (rec *recording) interaction() cassettes.Interaction {
 // collector scan the whole recording again and again while the proxy ran,
 // the main cost of recording over plain forwarding. Packed into the
 // chunks of a recordStore, the GC does not look inside them, and storing
-// one allocates nothing.
+// one seldom allocates (recordStore.add).
 //
 // The words: packFlags, packReqN, packRespN, packStatus, then the length of
 // each string in order: method, URL, the request's header (its encoded
@@ -81,8 +81,6 @@ const (
 	nilRespBody
 	wireReqHeaders
 	wireRespHeaders
-	sharedReqHeaders  // wire fields not packed: the recordStore shares them
-	sharedRespHeaders // likewise
 )
 
 // strings is the number of strings h packs into (unpack counts them the
@@ -132,9 +130,6 @@ func pack(dst []byte, rec *recording, shareReq, shareResp bool) []byte {
 	var flags uint32
 	if rq.wire {
 		flags |= wireReqHeaders
-		if shareReq {
-			flags |= sharedReqHeaders
-		}
 	} else if rq.list == nil {
 		flags |= nilReqHeaders
 	}
@@ -143,9 +138,6 @@ func pack(dst []byte, rec *recording, shareReq, shareResp bool) []byte {
 	}
 	if rs.wire {
 		flags |= wireRespHeaders
-		if shareResp {
-			flags |= sharedRespHeaders
-		}
 	} else if rs.list == nil {
 		flags |= nilRespHeaders
 	}
@@ -189,9 +181,10 @@ func pack(dst []byte, rec *recording, shareReq, shareResp bool) []byte {
 	return dst
 }
 
-// unpack returns the recording p holds, sharing nothing with p; shared
-// wire fields are left empty (recordStore.recording fills them in).
-func (p packed) unpack() recording {
+// unpack returns the recording p holds, sharing nothing with p. shareReq
+// and shareResp say which wire fields pack left out (the recordStore
+// knows): they are left empty (recordStore.recording fills them in).
+func (p packed) unpack(shareReq, shareResp bool) recording {
 	le := binary.LittleEndian
 	word := func(i int) uint32 { return le.Uint32(p[4*i:]) }
 	flags := word(packFlags)
@@ -205,8 +198,8 @@ func (p packed) unpack() recording {
 		}
 		return 2 * n
 	}
-	strs := 2 + headerStrings(reqN, flags&wireReqHeaders != 0, flags&sharedReqHeaders != 0) + 1 +
-		headerStrings(respN, flags&wireRespHeaders != 0, flags&sharedRespHeaders != 0) + 1
+	strs := 2 + headerStrings(reqN, flags&wireReqHeaders != 0, shareReq) + 1 +
+		headerStrings(respN, flags&wireRespHeaders != 0, shareResp) + 1
 	w := packHeadSize
 	off := 4 * (packHeadSize + strs)
 	next := func() []byte {
@@ -242,10 +235,10 @@ func (p packed) unpack() recording {
 	var rec recording
 	rec.method = str()
 	rec.url = str()
-	rec.reqHeaders = headers(reqN, flags&nilReqHeaders != 0, flags&wireReqHeaders != 0, flags&sharedReqHeaders != 0)
+	rec.reqHeaders = headers(reqN, flags&nilReqHeaders != 0, flags&wireReqHeaders != 0, shareReq)
 	rec.reqBody = body(flags&nilReqBody != 0)
 	rec.status = int(int32(word(packStatus)))
-	rec.respHeaders = headers(respN, flags&nilRespHeaders != 0, flags&wireRespHeaders != 0, flags&sharedRespHeaders != 0)
+	rec.respHeaders = headers(respN, flags&nilRespHeaders != 0, flags&wireRespHeaders != 0, shareResp)
 	rec.respBody = body(flags&nilRespBody != 0)
 	return rec
 }
@@ -259,6 +252,7 @@ func (p packed) unpack() recording {
 type recordStore struct {
 	refs   []recordRef
 	chunks [][]byte
+	cur    int      // the chunk being filled, once there is one (a big recording's is full)
 	encs   []string // shared wire fields, by fieldPlan.encID - 1
 }
 
@@ -266,37 +260,52 @@ type recordStore struct {
 type recordRef struct {
 	seq             uint64
 	chunk           int32
-	off, n          uint32
 	reqEnc, respEnc int32 // index in encs of shared wire fields, or -1
+	off, n          int
 }
 
-// chunkSize is the size of a recordStore's chunks; a recording larger
-// than it gets a chunk of its own size.
-const chunkSize = 1 << 20
+// chunkSize is the size of a recordStore's chunks. A recording of more
+// than bigRecording bytes gets an allocation of its own, and the chunk
+// being filled stays so: at most an eighth of a chunk is left unused.
+const (
+	chunkSize    = 1 << 20
+	bigRecording = chunkSize / 8
+)
 
-// add stores rec, the seq-th exchange.
+// add stores rec, the seq-th exchange: one allocation for a big
+// recording or a new chunk, none otherwise.
 func (s *recordStore) add(seq uint64, rec *recording) {
 	ref := recordRef{seq: seq, reqEnc: s.share(&rec.reqHeaders), respEnc: s.share(&rec.respHeaders)}
-	size := packedSize(rec, ref.reqEnc >= 0, ref.respEnc >= 0)
-	last := len(s.chunks) - 1
-	if last < 0 || cap(s.chunks[last])-len(s.chunks[last]) < size {
-		s.chunks = append(s.chunks, make([]byte, 0, max(chunkSize, size)))
-		last++
+	shareReq, shareResp := ref.reqEnc >= 0, ref.respEnc >= 0
+	size := packedSize(rec, shareReq, shareResp)
+	switch {
+	case size > bigRecording:
+		s.chunks = append(s.chunks, make([]byte, 0, size))
+		ref.chunk = int32(len(s.chunks) - 1)
+	case len(s.chunks) == 0 || cap(s.chunks[s.cur])-len(s.chunks[s.cur]) < size:
+		s.chunks = append(s.chunks, make([]byte, 0, chunkSize))
+		s.cur = len(s.chunks) - 1
+		ref.chunk = int32(s.cur)
+	default:
+		ref.chunk = int32(s.cur)
 	}
-	c := s.chunks[last]
-	ref.chunk, ref.off, ref.n = int32(last), uint32(len(c)), uint32(size)
-	s.chunks[last] = pack(c, rec, ref.reqEnc >= 0, ref.respEnc >= 0)
+	c := s.chunks[ref.chunk]
+	ref.off, ref.n = len(c), size
+	s.chunks[ref.chunk] = pack(c, rec, shareReq, shareResp)
 	s.refs = append(s.refs, ref)
 }
 
 // share returns the index in encs of h's wire fields when they are shared
 // (h.plan: a connection's repeated fields), adding them the first time;
-// -1 otherwise.
+// -1 otherwise. The index is checked against the fields it names (a
+// pointer comparison when they are the same string), so that a plan
+// stored by another store, or an index gone wrong, costs a copy, never
+// another exchange's fields.
 func (s *recordStore) share(h *recHeaders) int32 {
 	if !h.wire || h.plan == nil {
 		return -1
 	}
-	if h.plan.encID == 0 {
+	if id := int(h.plan.encID) - 1; id < 0 || id >= len(s.encs) || s.encs[id] != h.enc {
 		s.encs = append(s.encs, h.enc)
 		h.plan.encID = int32(len(s.encs))
 	}
@@ -306,11 +315,12 @@ func (s *recordStore) share(h *recHeaders) int32 {
 // recording returns the recording ref locates, sharing nothing with the
 // store but shared wire fields (strings, never modified).
 func (s *recordStore) recording(ref recordRef) recording {
-	u := packed(s.chunks[ref.chunk][ref.off : ref.off+ref.n]).unpack()
-	if ref.reqEnc >= 0 {
+	shareReq, shareResp := ref.reqEnc >= 0, ref.respEnc >= 0
+	u := packed(s.chunks[ref.chunk][ref.off:ref.off+ref.n]).unpack(shareReq, shareResp)
+	if shareReq {
 		u.reqHeaders.enc = s.encs[ref.reqEnc]
 	}
-	if ref.respEnc >= 0 {
+	if shareResp {
 		u.respHeaders.enc = s.encs[ref.respEnc]
 	}
 	return u

@@ -55,11 +55,24 @@ func TestPackRoundTrip(t *testing.T) {
 	for i := range 4000 {
 		recs = append(recs, recording{method: "GET", url: fmt.Sprintf("http://a.test/many/%d", i), status: 200, respBody: make(cassettes.Body, 700)})
 	}
+	// Two plans whose fields have the same length, on each side: each
+	// recording gets its own.
+	h1 := wireHeaders(t, "X-A: 1\r\n")
+	h1.plan = newFieldPlan(h1.enc, 0, nil)
+	h2 := wireHeaders(t, "X-A: 2\r\n")
+	h2.plan = newFieldPlan(h2.enc, 0, nil)
+	for i := range 4 {
+		rq, rs := h1, h2
+		if i%2 == 1 {
+			rq, rs = h2, h1
+		}
+		recs = append(recs, recording{method: "GET", url: fmt.Sprintf("http://a.test/two/%d", i), reqHeaders: rq, status: 200, respHeaders: rs})
+	}
 	var store recordStore
 	for i := range recs {
 		store.add(uint64(i), &recs[i])
 	}
-	assert.Len(t, store.encs, 1, "one shared encoding")
+	assert.Len(t, store.encs, 3, "one shared encoding per plan")
 	assert.Greater(t, len(store.chunks), 3)
 	require.Len(t, store.refs, len(recs))
 	for i, rec := range recs {
@@ -77,6 +90,16 @@ func TestPackRoundTrip(t *testing.T) {
 			assert.Equal(t, rec, store.recording(ref), "recording %d: unpack shares memory", i)
 		}
 	}
+
+	// A plan whose index names another store's encoding (an index gone
+	// wrong: in range here, but another's fields) gets one of its own.
+	var other recordStore
+	other.add(0, &recording{method: "GET", url: "http://a.test/", reqHeaders: h2, respHeaders: h2})
+	assert.Equal(t, h2.enc, other.recording(other.refs[0]).reqHeaders.enc)
+	store.add(uint64(len(recs)), &recording{method: "GET", url: "http://a.test/", reqHeaders: h2, respHeaders: h1})
+	last := store.recording(store.refs[len(store.refs)-1])
+	assert.Equal(t, h2.enc, last.reqHeaders.enc)
+	assert.Equal(t, h1.enc, last.respHeaders.enc)
 
 	// Raw lines become fields when the recording is read: hop-by-hop lines
 	// left out, the Date fixed, the interaction classified.
@@ -106,4 +129,30 @@ func wireHeaders(t *testing.T, raw string) recHeaders {
 		t.Fatal(err)
 	}
 	return recHeaders{wire: true, enc: blk.enc}
+}
+
+// A recordStore leaves little of its chunks unused, whatever the sizes of
+// the recordings: at most bigRecording bytes per chunk.
+func TestRecordStoreWaste(t *testing.T) {
+	t.Parallel()
+	var s recordStore
+	for i := range 300 {
+		body := make(cassettes.Body, 700)
+		if i%3 == 0 {
+			body = make(cassettes.Body, 600<<10)
+		}
+		s.add(uint64(i), &recording{method: "GET", url: fmt.Sprintf("http://a.test/%d", i), status: 200, respBody: body})
+	}
+	used, held := 0, 0
+	for _, c := range s.chunks {
+		used, held = used+len(c), held+cap(c)
+	}
+	assert.LessOrEqual(t, held-used, len(s.chunks)*bigRecording, "%d chunks hold %d bytes for %d", len(s.chunks), held, used)
+	for i, ref := range s.refs {
+		want := 700
+		if i%3 == 0 {
+			want = 600 << 10
+		}
+		assert.Len(t, s.recording(ref).respBody, want, "recording %d", i)
+	}
 }

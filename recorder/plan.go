@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"net/textproto"
-
-	"github.com/corsvcr/corsvcr/internal/fetch"
 )
 
 // This file saves the recorder work on header blocks it has seen before.
@@ -22,28 +20,32 @@ import (
 // block's did: the first block of a run is parsed as any other, the
 // second is parsed and copied, and from the third on the blocks are found
 // equal to the copy. A stream where no block repeats costs a comparison
-// per block, and no copy.
+// per block, and no copy. Blocks with more than maxMemo bytes of fields
+// are not remembered, nor are blocks without fields (an interim 100
+// Continue) in the way.
 type blockMemo struct {
 	last   string   // the encoding of the last block's fields
 	fields string   // the bytes of the memo's fields, when copied
 	blk    rawBlock // their parse, without the start line
-	skip   []string // names the checks of its kind skip (requestSkip or none)
 }
+
+// maxMemo bounds the fields a blockMemo keeps (twice: their bytes and
+// their encoding), per connection.
+const maxMemo = 16 << 10
 
 // requestSkip are the names the check of a request block skips: for an
 // absolute-form request net/http sets req.Host from the URL and drops the
 // Host line.
 var requestSkip = []string{"Host"}
 
-// parse is parseBlock for a block read on the memo's connection: when the
-// block's fields are byte for byte the memo's, it returns the memo's
-// encoding (shared, never modified) with a plan for its checks, and copies
-// only the start line.
-func (m *blockMemo) parse(b []byte) (rawBlock, error) {
+// parse is parseBlock for a block read on the memo's connection, whose
+// checks skip the names in skip: when the block's fields are byte for
+// byte the memo's, it returns the memo's encoding (shared, never
+// modified) with a plan for its checks, and copies only the start line.
+func (m *blockMemo) parse(b []byte, skip []string) (rawBlock, error) {
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 || i == len(b)-1 {
-		*m = blockMemo{skip: m.skip} // no fields to remember
-		return parseBlock(b)
+		return parseBlock(b) // no fields
 	}
 	fields := b[i+1:]
 	if m.fields != "" && string(fields) == m.fields {
@@ -52,35 +54,34 @@ func (m *blockMemo) parse(b []byte) (rawBlock, error) {
 			return rawBlock{}, errBadBlock
 		}
 		if m.blk.plan == nil {
-			m.blk.plan = newFieldPlan(m.blk.enc, m.blk.may, m.skip)
+			m.blk.plan = newFieldPlan(m.blk.enc, m.blk.may, skip)
 		}
 		blk := m.blk
 		blk.start = string(start)
 		return blk, nil
 	}
 	blk, err := parseBlock(b)
-	if err != nil {
-		*m = blockMemo{skip: m.skip}
-		return blk, err
-	}
-	if blk.enc != "" && blk.enc == m.last && m.fields == "" {
+	switch {
+	case err != nil || len(fields) > maxMemo:
+		*m = blockMemo{}
+	case blk.enc != "" && blk.enc == m.last && m.fields == "":
 		// Fields alike (encoded alike, as the bytes mostly are): worth
 		// a copy, which the next block's bytes are compared with.
 		m.fields = string(fields)
 		m.blk = rawBlock{enc: blk.enc, may: blk.may}
-	} else {
-		m.fields, m.blk = "", rawBlock{}
+		m.last = blk.enc
+	default:
+		m.fields, m.blk, m.last = "", rawBlock{}, blk.enc
 	}
-	m.last = blk.enc
-	return blk, nil
+	return blk, err
 }
 
 // complete is completeBlock for a block whose fields are the memo's, at
 // the start of p, with nothing of it read before (s is empty): it finds
 // where the block ends without looking for the end of each line.
 func (m *blockMemo) complete(p []byte, s *blockScanner) (block, rest []byte, ok bool) {
-	// A block parse was given whole, not as completeBlock cuts one, may
-	// end without a newline.
+	// The memo's fields end in a newline when a scanner cut their block
+	// (not always when parse was given a block whole, as in tests).
 	if m.fields == "" || m.fields[len(m.fields)-1] != '\n' || len(s.buf) > 0 || len(p) == 0 || p[0] == '\n' || p[0] == '\r' {
 		return nil, nil, false
 	}
@@ -134,22 +135,7 @@ type planField struct {
 // newFieldPlan works out the plan of the fields enc encodes (a rawBlock's,
 // with its may bits), for checks that skip the names in skip.
 func newFieldPlan(enc string, may uint8, skip []string) *fieldPlan {
-	p := &fieldPlan{skip: skip}
-	if may&mayOddName == 0 {
-		// As dropWireHopByHop does it without a plan.
-		for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
-			if fetch.IsHopByHop(f.Name) {
-				p.drop = append(p.drop, textproto.CanonicalMIMEHeaderKey(f.Name))
-			}
-		}
-		if may&mayConnection != 0 {
-			for _, tok := range encTokens(nil, enc) {
-				if validName(tok) {
-					p.drop = append(p.drop, textproto.CanonicalMIMEHeaderKey(tok))
-				}
-			}
-		}
-	}
+	p := &fieldPlan{skip: skip, drop: appendWireDrop(nil, enc, may)}
 	kept := keptFields(nil, enc, may)
 	if len(kept) > maxFastLines {
 		return p // matchParsed's one pass would not run either

@@ -356,8 +356,7 @@ func (s *requestStream) feed(p []byte) {
 }
 
 func (s *requestStream) onBlock(b []byte) error {
-	s.memo.skip = requestSkip
-	blk, err := s.memo.parse(b)
+	blk, err := s.memo.parse(b, requestSkip)
 	if err != nil {
 		return err
 	}
@@ -473,7 +472,7 @@ func (c *responseCapture) feed(p []byte) {
 			return
 		}
 		p = rest
-		blk, err := c.memo.parse(block)
+		blk, err := c.memo.parse(block, nil)
 		if err != nil {
 			c.armed = false
 			return
@@ -586,27 +585,39 @@ func dropHopByHop(h http.Header) {
 // Connection values it returns.
 func dropWireHopByHop(blk *rawBlock, h http.Header) (connection []string) {
 	connection = h["Connection"]
-	if blk.plan != nil && blk.may&mayOddName == 0 {
-		for _, k := range blk.plan.drop {
-			delete(h, k)
-		}
-		return connection
+	drop := []string(nil)
+	if blk.plan != nil {
+		drop = blk.plan.drop // worked out once: appendWireDrop
+	} else {
+		var buf [4]string
+		drop = appendWireDrop(buf[:0], blk.enc, blk.may)
 	}
-	for f, rest, ok := nextField(blk.enc); ok; f, rest, ok = nextField(rest) {
-		if fetch.IsHopByHop(f.Name) {
-			delete(h, textproto.CanonicalMIMEHeaderKey(f.Name))
-		}
-	}
-	if blk.may&mayConnection == 0 {
-		return connection
-	}
-	var buf [8]string
-	for _, tok := range encTokens(buf[:0], blk.enc) {
-		if validName(tok) {
-			delete(h, textproto.CanonicalMIMEHeaderKey(tok))
-		}
+	for _, k := range drop {
+		delete(h, k)
 	}
 	return connection
+}
+
+// appendWireDrop appends to dst the keys dropWireHopByHop deletes for the
+// fields enc encodes (a rawBlock's, with its may bits, no mayOddName):
+// the canonical forms of its hop-by-hop names and of the names its
+// Connection lines list.
+func appendWireDrop(dst []string, enc string, may uint8) []string {
+	for f, rest, ok := nextField(enc); ok; f, rest, ok = nextField(rest) {
+		if fetch.IsHopByHop(f.Name) {
+			dst = append(dst, textproto.CanonicalMIMEHeaderKey(f.Name))
+		}
+	}
+	if may&mayConnection == 0 {
+		return dst
+	}
+	var buf [8]string
+	for _, tok := range encTokens(buf[:0], enc) {
+		if validName(tok) {
+			dst = append(dst, textproto.CanonicalMIMEHeaderKey(tok))
+		}
+	}
+	return dst
 }
 
 // undoWireDrop is the fallback of a drop by a block's names

@@ -279,7 +279,7 @@ func FuzzBlockMemo(f *testing.F) {
 					t.Fatalf("block %d in %q: memo's end %q|%q, completeBlock %q|%q (%v)", i, stream, gb, gr, wb, wr, wok)
 				}
 			}
-			got, gerr := m.parse(block)
+			got, gerr := m.parse(block, nil)
 			want, werr := parseBlock(block)
 			if (gerr == nil) != (werr == nil) || got.start != want.start || got.enc != want.enc || got.may != want.may {
 				t.Fatalf("block %d %q: memo %q %q %b, %v; parseBlock %q %q %b, %v", i, block, got.start, got.enc, got.may, gerr, want.start, want.enc, want.may, werr)

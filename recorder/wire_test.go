@@ -157,6 +157,9 @@ func FuzzRequestStream(f *testing.F) {
 	f.Add("CONNECT h:1 HTTP/1.1\r\n\r\n\r\n", uint8(3))
 	f.Add(strings.Repeat("GET /a HTTP/1.1\r\nA: 1\r\n\r\n", 4)+"GET /b HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\nGET /c HTTP/1.1\r\nA: 1\r\n\n", uint8(7))
 	f.Add(strings.Repeat("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 4), uint8(40))
+	// A block of the memo's fields split across reads (blockMemo.complete
+	// must leave it to the scanner).
+	f.Add("00000000000\nA: 1 \n\r\n0000000000000000\nA: 1\r\n\r\n0000000000000000\nA: 1\r\n\n", uint8(';'))
 	f.Fuzz(func(t *testing.T, data string, split uint8) {
 		whole, wholeOpaque := feedSplit(data, 0, false)
 		parts, partsOpaque := feedSplit(data, int(split)+1, false)
@@ -330,5 +333,29 @@ func TestRepeatedBlockStillChecked(t *testing.T) {
 		extra := req.Clone(t.Context())
 		extra.Header.Set("X-Extra", "1")
 		assert.False(t, requestHeaders(blk, true, extra).wire, "block %d with an added field", i)
+	}
+}
+
+// An origin's interim 100 Continue between alike responses does not make
+// the memo forget them, and fields longer than maxMemo are never kept.
+func TestBlockMemoBounds(t *testing.T) {
+	t.Parallel()
+	var c responseCapture
+	final := "HTTP/1.1 200 OK\r\nVary: Origin\r\nContent-Length: 0\r\n\r\n"
+	for i := range 4 {
+		c.arm()
+		c.feed([]byte("HTTP/1.1 100 Continue\r\n\r\n" + final))
+		require.True(t, c.done)
+		assert.Equal(t, "HTTP/1.1 200 OK", c.got.start)
+		assert.Equal(t, i >= 2, c.got.plan != nil, "response %d", i)
+	}
+	big := "GET / HTTP/1.1\r\nX-Big: " + strings.Repeat("b", maxMemo) + "\r\n\r\n"
+	var s requestStream
+	for i := range 3 {
+		s.feed([]byte(big))
+		blk, ok := s.pop()
+		require.True(t, ok)
+		assert.Nil(t, blk.plan, "block %d", i)
+		assert.Empty(t, s.memo.fields, "block %d", i)
 	}
 }
