@@ -105,7 +105,7 @@ func (m *blockMemo) complete(p []byte, s *blockScanner) (block, rest []byte, ok 
 }
 
 // fieldPlan is what the checks of a block's fields need, worked out once
-// for a block seen again (blockMemo). It is never modified once made.
+// for a block seen again (blockMemo). Only encID changes once it is made.
 type fieldPlan struct {
 	// drop: the canonical keys dropWireHopByHop deletes for the block.
 	drop []string
